@@ -1,0 +1,1 @@
+"""Administration: users and their scopes, policy settings, the audit log."""

@@ -1,0 +1,193 @@
+"""Administration: staff accounts and scopes, policy settings; the audit log for admin and legal."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal import audit, clock, policy
+from portal.admin.forms import AuditFilterForm, UserForm
+from portal.auth import services as auth_services
+from portal.auth.access import agencies_in_scope, current_actor, require, scoped_agencies
+from portal.auth.models import ROLES, User
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.forms import ActionForm
+from portal.orgs.models import Agency
+from portal.orgs.services import tree_order
+
+bp = Blueprint("admin", __name__, template_folder="templates")
+
+
+@bp.route("/admin/users")
+@require("admin")
+def users():
+    """Staff accounts (officers' accounts are managed by HR on the officer's page), with a search."""
+    q = request.args.get("q", "").strip().lower()
+    role = request.args.get("role", "")
+    query = sa.select(User).where(User.role != "officer")
+    if q:
+        query = query.where(sa.or_(User.username.contains(q, autoescape=True),
+                                   User.display_name.contains(q, autoescape=True)))
+    if role in ROLES:
+        query = query.where(User.role == role)
+    page = db.paginate(query.order_by(User.role, User.username), page=request.args.get("page", 1, type=int),
+                       per_page=30, error_out=False)
+    return render_template("admin/users.html", page=page, roles=ROLES, now=clock.now(), action_form=ActionForm())
+
+
+def _user_form(user: User | None) -> UserForm:
+    form = UserForm(obj=user)
+    form.scopes.choices = [(a.id, "\u3000" * a.depth + a.name)
+                           for a in tree_order(db.session.scalars(sa.select(Agency)).all())]
+    if request.method == "GET" and user is not None:
+        form.scopes.data = [a.id for a in user.scopes]
+    return form
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@require("admin")
+def create_user():
+    """Create a staff account with a one-time password."""
+    form = _user_form(None)
+    if form.validate_on_submit():
+        try:
+            user, one_time = auth_services.create_staff_user(
+                current_actor(), username=form.username.data, display_name=form.display_name.data,
+                role=form.role.data, scope_ids=form.scopes.data or [], now=clock.now())
+        except DomainError as err:
+            db.session.rollback()
+            target = form.username if "username" in err.code else form.scopes
+            target.errors.append(err.message)
+        else:
+            db.session.commit()
+            return render_template("admin/one_time_password.html", user=user, one_time=one_time)
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
+@require("admin")
+def edit_user(user_id: int):
+    """Change a staff account's role, scope or whether it may sign in."""
+    user = db.get_or_404(User, user_id)
+    if user.role == "officer":
+        abort(404)
+    form = _user_form(user)
+    if form.validate_on_submit():
+        try:
+            changes = auth_services.update_staff_user(
+                current_actor(), user, display_name=form.display_name.data, role=form.role.data,
+                scope_ids=form.scopes.data or [], active=form.active.data, now=clock.now())
+        except DomainError as err:
+            db.session.rollback()
+            form.scopes.errors.append(err.message)
+        else:
+            db.session.commit()
+            flash("账户已保存。" if changes else "没有修改任何内容。", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user, action_form=ActionForm(),
+                           locked=user.locked_until is not None and user.locked_until > clock.now())
+
+
+@bp.route("/admin/users/<int:user_id>/reset", methods=["POST"])
+@require("admin")
+def reset_user(user_id: int):
+    """Give a staff account a new one-time password, shown once."""
+    user = db.get_or_404(User, user_id)
+    if user.role == "officer" or not ActionForm().validate_on_submit():
+        abort(404 if user.role == "officer" else 400)
+    one_time = auth_services.reset_password(current_actor(), user, clock.now())
+    db.session.commit()
+    return render_template("admin/one_time_password.html", user=user, one_time=one_time)
+
+
+@bp.route("/admin/users/<int:user_id>/unlock", methods=["POST"])
+@require("admin")
+def unlock_user(user_id: int):
+    """Lift a lockout."""
+    user = db.get_or_404(User, user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    auth_services.unlock(current_actor(), user, clock.now())
+    db.session.commit()
+    flash(f"已解锁 {user.display_name} 的账户。", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id) if user.role != "officer" else url_for("admin.users"))
+
+
+@bp.route("/admin/settings", methods=["GET", "POST"])
+@require("admin")
+def settings():
+    """Policy settings (the numbers the spec marks *(default)*)."""
+    form = ActionForm()
+    errors: dict[str, str] = {}
+    typed: dict[str, str] = {}
+    if form.validate_on_submit():
+        values = {}
+        for key, definition in policy.REGISTRY.items():
+            raw = request.form.get(key, "")
+            typed[key] = raw
+            try:
+                values[key] = policy.parse(definition, raw)
+            except DomainError as err:
+                errors[key] = err.message
+        if not errors:
+            changes = policy.update(current_actor(), values, clock.now())
+            db.session.commit()
+            flash(f"已保存 {len(changes)} 项设置。" if changes else "没有修改任何设置。", "success")
+            return redirect(url_for("admin.settings"))
+    sections: dict[str, list] = {}
+    for definition in policy.REGISTRY.values():
+        value = policy.get(definition.key)
+        shown = typed.get(definition.key, "\n".join(value) if definition.kind == "list" else str(value))
+        sections.setdefault(definition.section, []).append((definition, shown, errors.get(definition.key)))
+    return render_template("admin/settings.html", form=form, sections=sections, errors=errors), (
+        422 if errors else 200)
+
+
+@bp.route("/audit")
+@require("admin", "legal")
+def audit_log():
+    """The audit log, filterable; legal sees entries of agencies in their scope."""
+    form = AuditFilterForm(request.args)
+    agencies = scoped_agencies(current_user)
+    form.agency.choices = [("", "全部")] + [(str(a.id), "\u3000" * a.depth + a.short_name) for a in agencies]
+    query = sa.select(audit.AuditEntry)
+    if current_user.role != "admin":
+        query = query.where(audit.AuditEntry.agency_id.in_(agencies_in_scope(current_user)))
+    form.validate()
+    if form.action.data:
+        query = query.where(audit.AuditEntry.action.startswith(form.action.data.strip(), autoescape=True))
+    if form.actor.data:
+        query = query.where(audit.AuditEntry.actor == form.actor.data.strip())
+    if form.object_type.data:
+        query = query.where(audit.AuditEntry.object_type == form.object_type.data.strip())
+    if form.object_id.data:
+        query = query.where(audit.AuditEntry.object_id == form.object_id.data.strip())
+    if form.since.data and not form.since.errors:
+        query = query.where(audit.AuditEntry.at >= dt.datetime.combine(form.since.data, dt.time(), clock.TZ))
+    if form.until.data and not form.until.errors:
+        query = query.where(audit.AuditEntry.at < dt.datetime.combine(
+            form.until.data + dt.timedelta(days=1), dt.time(), clock.TZ))
+    chosen = {str(a.id): a for a in agencies}.get(form.agency.data or "")
+    if chosen is not None:
+        query = query.where(audit.AuditEntry.agency_id.in_(
+            sa.select(Agency.id).where(Agency.path.startswith(chosen.path, autoescape=True))))
+    page = db.paginate(query.order_by(audit.AuditEntry.id.desc()), page=request.args.get("page", 1, type=int),
+                       per_page=50, error_out=False)
+    return render_template("admin/audit.html", form=form, page=page)
+
+
+@bp.route("/audit/verify", methods=["POST"])
+@require("admin")
+def verify_audit():
+    """Check the hash chain now and say where it breaks, if it does."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    result = audit.verify()
+    if result.ok:
+        flash(f"审计链完整：已校验 {result.checked} 条记录。", "success")
+    else:
+        flash(f"审计链在第 {result.broken_id} 号记录处断开：{result.reason}", "error")
+    return redirect(url_for("admin.audit_log"))

@@ -1,0 +1,67 @@
+"""The application factory: configuration, extensions, blueprints. No queries, no scheduler."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from portal import config as config_module
+from portal import errors, templating
+from portal.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the portal.
+
+    :param overrides: config values that win over the environment (tests use this).
+    """
+    instance_path = os.environ.get("INSTANCE_PATH") or str(config_module.ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        static_folder=str(config_module.ROOT / "static"),
+        static_url_path="/static",
+    )
+    app.config.update(config_module.from_environment(None, instance_path))
+    app.config.update(overrides or {})
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+
+    _import_models()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _import_models() -> None:
+    """Import every model module so the metadata (and Alembic's autogenerate) sees all tables."""
+    from portal import audit, policy  # noqa: F401
+    from portal.auth import models as _auth  # noqa: F401
+    from portal.officers import models as _officers  # noqa: F401
+    from portal.orgs import models as _orgs  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.admin.views import bp as admin_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.auth.views import init_app as init_auth
+    from portal.home.views import bp as home_bp
+    from portal.officers.views import bp as officers_bp
+    from portal.orgs.views import bp as orgs_bp
+
+    for blueprint in (home_bp, auth_bp, officers_bp, orgs_bp, admin_bp):
+        app.register_blueprint(blueprint)
+    init_auth(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from portal import cli
+
+    cli.init_app(app)

@@ -1,0 +1,35 @@
+"""The base form (CSRF from Flask-WTF, WTForms' built-in messages in Chinese) and shared fields."""
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField, widgets
+
+
+class Form(FlaskForm):
+    """Every form in the portal derives from this one."""
+
+    class Meta:
+        locales = ("zh",)
+
+
+class ActionForm(Form):
+    """A form with no fields: a button whose POST needs only the CSRF token."""
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as check boxes."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def apply_errors(form: FlaskForm, items: list[dict]) -> list[dict]:
+    """Put a :class:`DomainError`'s per-field items beside the form's fields; returns items with no such field."""
+    rest = []
+    for item in items:
+        target = getattr(form, item.get("field") or "", None)
+        if target is not None and hasattr(target, "errors"):
+            if isinstance(target.errors, tuple):
+                target.errors = list(target.errors)
+            target.errors.append(item["message"])
+        else:
+            rest.append(item)
+    return rest

@@ -1,0 +1,1 @@
+"""Home pages: the public front page and each role's dashboard; the health check."""

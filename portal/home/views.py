@@ -1,0 +1,121 @@
+"""The public front page, each role's home page and ``/healthz``."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, jsonify, render_template
+from flask_login import current_user
+
+from portal import audit, clock
+from portal.auth.access import public, require, scope_condition, scoped_agencies
+from portal.auth.models import ROLES, User
+from portal.extensions import db
+from portal.officers.models import Officer
+from portal.orgs.models import Agency
+
+bp = Blueprint("home", __name__, template_folder="templates")
+
+
+@bp.route("/")
+@public
+def index():
+    """The public front page."""
+    return render_template("home/index.html")
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    """Liveness and database reachability, for load balancers and monitoring."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+        database = "ok"
+    except Exception:  # noqa: BLE001 - any failure means the database is unreachable
+        db.session.rollback()
+        database = "unavailable"
+    status = 200 if database == "ok" else 503
+    return jsonify({"status": "ok" if status == 200 else "degraded", "database": database,
+                    "time": clock.now().isoformat(timespec="seconds")}), status
+
+
+@bp.route("/home")
+@require("officer", "hr", "legal", "admin")
+def dashboard():
+    """Each role lands on the page that answers its first question of the day."""
+    return {
+        "officer": _officer_home,
+        "hr": _hr_home,
+        "legal": _legal_home,
+        "admin": _admin_home,
+    }[current_user.role]()
+
+
+def _officer_home():
+    officer = current_user.officer
+    todo = []
+    if not officer.has_photo:
+        todo.append("尚未登记照片：发放执法证前须有照片，请联系本单位人事管理员上传。")
+    if officer.status != "on_duty":
+        todo.append(f"您的在岗状态为“{officer.status_label}”。")
+    return render_template("home/officer.html", officer=officer, todo=todo)
+
+
+def _officer_counts(condition):
+    on_duty = Officer.status == "on_duty"
+    has_account = sa.exists().where(User.officer_id == Officer.id)
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.count().filter(on_duty),
+            sa.func.count().filter(on_duty, Officer.has_photo.is_(False)),
+            sa.func.count().filter(on_duty, ~has_account),
+        ).select_from(Officer).where(condition)
+    ).one()
+    return {"total": row[0], "on_duty": row[1], "no_photo": row[2], "no_account": row[3]}
+
+
+def _hr_home():
+    condition = scope_condition(current_user, Officer.agency_id)
+    counts = _officer_counts(condition)
+    recent = db.session.scalars(
+        sa.select(Officer).where(condition).order_by(Officer.updated_at.desc()).limit(8)
+    ).all()
+    return render_template("home/hr.html", counts=counts, recent=recent)
+
+
+def _legal_home():
+    condition = scope_condition(current_user, Officer.agency_id)
+    counts = _officer_counts(condition)
+    per_agency = db.session.execute(
+        sa.select(Agency.short_name, sa.func.count(Officer.id))
+        .join(Officer, Officer.agency_id == Agency.id)
+        .where(condition, Officer.status == "on_duty")
+        .group_by(Agency.id, Agency.short_name)
+        .order_by(sa.func.count(Officer.id).desc(), Agency.short_name)
+    ).all()
+    agencies = scoped_agencies(current_user)
+    bodies = {"confirmed": 0, "pending": 0, "cancelled": 0}
+    today = clock.today()
+    valid = 0
+    for agency in agencies:
+        if agency.kind in ("government", "authorized", "township"):
+            bodies[agency.qualification_status] += 1
+            valid += agency.is_valid_body(today)
+    chart = {
+        "type": "bar",
+        "data": {"labels": [name for name, _ in per_agency],
+                 "datasets": [{"label": "在岗执法人员", "data": [n for _, n in per_agency]}]},
+        "options": {"indexAxis": "y"},
+    }
+    return render_template("home/legal.html", counts=counts, per_agency=per_agency, bodies=bodies, valid=valid,
+                           chart=chart)
+
+
+def _admin_home():
+    by_role = dict(db.session.execute(sa.select(User.role, sa.func.count()).group_by(User.role)).all())
+    locked = db.session.scalars(
+        sa.select(User).where(User.locked_until > clock.now()).order_by(User.locked_until)
+    ).all()
+    recent = db.session.scalars(sa.select(audit.AuditEntry).order_by(audit.AuditEntry.id.desc()).limit(10)).all()
+    agencies = db.session.scalar(sa.select(sa.func.count()).select_from(Agency))
+    return render_template("home/admin.html", by_role=by_role, roles=ROLES, locked=locked, recent=recent,
+                           agencies=agencies)

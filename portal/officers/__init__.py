@@ -1,0 +1,1 @@
+"""Officer records: identity, agency, post, enforcement categories, photo, employment status."""

@@ -1,0 +1,1 @@
+"""Agencies (the organisation tree), enforcement bodies and, later, entrustment agreements."""

@@ -1,0 +1,21 @@
+"""The agency form (admin)."""
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from portal.forms import Form
+from portal.orgs.models import KINDS, QUALIFICATION
+
+
+class AgencyForm(Form):
+    name = StringField("名称", validators=[DataRequired(message="请填写名称"), Length(max=100)])
+    short_name = StringField("简称", validators=[DataRequired(message="请填写简称"), Length(max=40)])
+    uscc = StringField("统一社会信用代码", validators=[Optional(), Length(max=18)])
+    region_code = StringField("行政区划代码", validators=[DataRequired(message="请填写行政区划代码"), Length(max=6)])
+    kind = SelectField("类型", choices=list(KINDS.items()))
+    parent_id = SelectField("上级单位", coerce=int)
+    sort_order = IntegerField("排序（小的在前）", default=0, validators=[Optional(), NumberRange(min=0, max=9999)])
+    qualification_status = SelectField("执法主体资格", choices=list(QUALIFICATION.items()), default="pending")
+    qualification_basis = TextAreaField("确认/取消的法律依据", validators=[Optional(), Length(max=2000)])
+    qualification_decided_on = DateField("确认/取消日期", validators=[Optional()])
+    announcement_text = TextAreaField("公告内容", validators=[Optional(), Length(max=4000)])
+    announced_on = DateField("公告日期", validators=[Optional()])

@@ -1,0 +1,94 @@
+"""The agency tree and each agency's standing as an enforcement body (执法主体)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.columns import LocalDateTime
+from portal.extensions import db
+
+KINDS = {
+    "government": "行政机关",
+    "authorized": "法律法规授权的组织",
+    "township": "乡镇人民政府/街道办事处",
+    "entrusted": "受委托组织",
+    "other": "其他",
+}
+#: kinds that may be confirmed as an enforcement body in their own name (SPEC §2.1)
+BODY_KINDS = ("government", "authorized", "township")
+
+QUALIFICATION = {"pending": "待确认", "confirmed": "已确认", "cancelled": "已取消"}
+
+
+class Agency(db.Model):
+    """A node of the organisation tree; ``path`` is ``/root-id/…/own-id/`` for subtree queries."""
+
+    __tablename__ = "agency"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    short_name: Mapped[str] = mapped_column(sa.String(40))
+    uscc: Mapped[str | None] = mapped_column(sa.String(18), unique=True)
+    region_code: Mapped[str] = mapped_column(sa.String(6))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agency.id"), index=True)
+    path: Mapped[str] = mapped_column(sa.String(400), index=True, default="")
+    sort_order: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+    qualification_status: Mapped[str] = mapped_column(sa.String(12), default="pending")
+    qualification_basis: Mapped[str | None] = mapped_column(sa.Text)
+    qualification_decided_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    announcement_text: Mapped[str | None] = mapped_column(sa.Text)
+    announced_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+
+    created_at: Mapped[dt.datetime] = mapped_column(LocalDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(LocalDateTime)
+
+    parent: Mapped[Agency | None] = relationship(remote_side=[id], lazy="joined", innerjoin=False)
+
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('government','authorized','township','entrusted','other')", name="kind"),
+        sa.CheckConstraint("qualification_status IN ('pending','confirmed','cancelled')", name="qualification"),
+        sa.CheckConstraint(
+            "qualification_status = 'pending' OR kind IN ('government','authorized','township')",
+            name="only_bodies_qualify",
+        ),
+        sa.CheckConstraint(
+            "qualification_status = 'pending' OR qualification_decided_on IS NOT NULL", name="decided_on"
+        ),
+        sa.CheckConstraint("announced_on IS NULL OR qualification_status <> 'pending'", name="announce_decided"),
+        sa.CheckConstraint("length(region_code) = 6", name="region_code"),
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS.get(self.kind, self.kind)
+
+    @property
+    def qualification_label(self) -> str:
+        return QUALIFICATION.get(self.qualification_status, self.qualification_status)
+
+    def is_valid_body(self, today: dt.date) -> bool:
+        """A body may enforce only when confirmed and announced (seed 四(一))."""
+        return (
+            self.qualification_status == "confirmed"
+            and self.announced_on is not None
+            and self.announced_on <= today
+        )
+
+    @property
+    def depth(self) -> int:
+        return max(self.path.count("/") - 2, 0)
+
+    def __repr__(self) -> str:
+        return f"<Agency {self.id} {self.short_name}>"
+
+
+def _agency_id(self) -> int:
+    """An agency belongs to itself for scope checks and audit scoping."""
+    return self.id
+
+
+Agency.agency_id = property(_agency_id)

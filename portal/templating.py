@@ -1,0 +1,65 @@
+"""Jinja filters, the navigation and security headers shared by every page."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask, request
+from flask_login import current_user
+
+from portal import clock
+
+WEEKDAYS = "一二三四五六日"
+
+NAV = {
+    "officer": [("home.dashboard", "我的首页"), ("officers.me", "我的信息")],
+    "hr": [("home.dashboard", "工作台"), ("officers.index", "人员管理")],
+    "legal": [("home.dashboard", "工作台"), ("officers.index", "人员查询"), ("admin.audit_log", "审计日志")],
+    "admin": [("home.dashboard", "工作台"), ("admin.users", "用户"), ("orgs.index", "单位"),
+              ("admin.settings", "政策设置"), ("admin.audit_log", "审计日志")],
+}
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+    "object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+)
+
+
+def cn_date(value) -> str:
+    """``2026年11月26日``; empty for ``None``."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = clock.local(value).date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def cn_datetime(value) -> str:
+    """``2026年11月26日 14:05``."""
+    if value is None:
+        return ""
+    value = clock.local(value)
+    return f"{cn_date(value)} {value:%H:%M}"
+
+
+def init_app(app: Flask) -> None:
+    """Register filters, globals and the after-request headers."""
+    app.json.ensure_ascii = False
+    app.jinja_env.filters["cn_date"] = cn_date
+    app.jinja_env.filters["cn_datetime"] = cn_datetime
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def _globals():
+        nav = NAV.get(current_user.role, []) if current_user.is_authenticated else []
+        return {"nav": nav, "today": clock.today()}
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if current_user.is_authenticated and not request.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

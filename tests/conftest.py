@@ -1,0 +1,190 @@
+"""Fixtures: one app per test session on a freshly migrated database (SQLite, or PostgreSQL when
+``TEST_DATABASE_URL`` is set), emptied after every test; a client whose requests run in their own context;
+a frozen clock; log-in helpers.
+
+Set ``REQUIRE_SYSTEM_PROGRAMS=1`` (``.ci/run`` does) and a test that would skip for a missing program fails
+instead, and a run in which nothing passed fails.
+"""
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import logging
+import os
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key")
+os.environ.setdefault("APP_ENV", "development")
+
+from portal import clock  # noqa: E402
+from portal.app import create_app  # noqa: E402
+from portal.extensions import db  # noqa: E402
+
+REQUIRE_SYSTEM_PROGRAMS = os.environ.get("REQUIRE_SYSTEM_PROGRAMS") == "1"
+PASSWORD = "correct-horse-42"
+FAST_HASH = "scrypt:4096:8:1"
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in an empty context, so it gets its own app context, ``g`` and database session —
+    as in production — even while the test holds an app context of its own."""
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if db.session.registry.has():
+            db.session.expire_all()
+        return response
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def _reset_schema(app) -> None:
+    """Drop everything in the test database, then build it with the migrations (so they are what is tested)."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            else:
+                db.metadata.drop_all(conn)
+                conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """The portal, configured for tests, on a freshly migrated database."""
+    from portal.config import from_environment
+
+    url = from_environment({"APP_ENV": "development", "DATABASE_URL": _database_url(tmp_path_factory)})[
+        "SQLALCHEMY_DATABASE_URI"]
+    application = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": FAST_HASH,
+        "LOGIN_RATE_LIMIT": "10000 per minute",
+        "SERVER_NAME": None,
+        "SIGNING_KEY_DIR": str(tmp_path_factory.mktemp("keys")),
+        "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    })
+    application.test_client_class = IsolatedClient
+    _reset_schema(application)
+    return application
+
+
+def _empty_tables(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(sa.text(f'DELETE FROM "{table}"'))
+                if conn.execute(sa.text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")).first():
+                    conn.execute(sa.text("DELETE FROM sqlite_sequence"))
+
+
+@pytest.fixture(autouse=True)
+def _context(app, caplog):
+    """Each test runs inside an app context on empty tables, with the real clock unless it freezes it; a test
+    fails when the app logged an unhandled error (a user would have seen the 500 page)."""
+    ctx = app.app_context()
+    ctx.push()
+    try:
+        yield
+    finally:
+        clock.freeze(None)
+        ctx.pop()
+        _empty_tables(app)
+        app.config["WTF_CSRF_ENABLED"] = False
+    errors = [r for r in caplog.get_records("call") if r.name == "portal.errors" and r.levelno >= logging.ERROR]
+    if errors and not getattr(caplog, "server_errors_expected", False):
+        pytest.fail(f"the app logged an unhandled error: {errors[0].getMessage()}\n{errors[0].exc_text or ''}")
+
+
+@pytest.fixture
+def server_errors_expected(caplog):
+    """Use in a test that provokes the 500 page on purpose."""
+    caplog.server_errors_expected = True
+    return caplog
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def frozen(request):
+    """Freeze the clock: ``frozen(moment)``; returns a function to move it."""
+
+    def set_clock(moment):
+        if isinstance(moment, str):
+            moment = dt.datetime.fromisoformat(moment)
+        clock.freeze(moment)
+        return clock.now()
+
+    set_clock(dt.datetime(2026, 11, 26, 9, 0))
+    return set_clock
+
+
+class AuthActions:
+    """Sign a test client in and out (the flaskr tutorial's helper)."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, login: str, password: str = PASSWORD, follow: bool = False):
+        return self._client.post("/login", data={"login": login, "password": password}, follow_redirects=follow)
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def world(app):
+    """A small tree with one account of every role (see :func:`tests.factories.small_world`)."""
+    from tests.factories import small_world
+
+    return small_world()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under REQUIRE_SYSTEM_PROGRAMS=1 a skip is a failure: CI installs every program the tests need."""
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_SYSTEM_PROGRAMS and report.skipped and call.when in ("setup", "call"):
+        report.outcome = "failed"
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.longrepr = f"skipped under REQUIRE_SYSTEM_PROGRAMS=1: {reason}"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A run in which no test passed is not a success."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    passed = len(reporter.stats.get("passed", [])) if reporter else 0
+    if exitstatus == 0 and passed == 0:
+        session.exitstatus = 5
