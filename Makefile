@@ -31,6 +31,9 @@ test: install
 test-browser: install
 	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
 
+bench: install
+	$(BIN)/python bench/run.py
+
 lint: install
 	$(BIN)/ruff check portal tests wsgi.py
 

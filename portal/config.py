@@ -6,11 +6,17 @@ live in :mod:`portal.policy` instead.
 import os
 from pathlib import Path
 
+import click
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class ConfigError(RuntimeError):
-    """The environment does not allow the app to start; the message is one line."""
+class ConfigError(click.ClickException, RuntimeError):
+    """The environment does not allow the app to start; the message is one line.
+
+    A :class:`click.ClickException`, so ``flask --app wsgi …`` (which builds the app while importing ``wsgi``)
+    prints ``Error: <message>`` and exits 1 instead of a traceback.
+    """
 
 
 def _bool(value: str | None, default: bool = False) -> bool:

@@ -5,7 +5,7 @@ in Chinese.
 """
 import logging
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -48,7 +48,7 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, code: str | None = None, message: str | None = None, items=None):
-    """Render an error as JSON (API) or as an HTML page (everything else)."""
+    """Render an error as JSON (API) or as an HTML page (everything else), as a response object."""
     default_code, default_message = STATUS_TEXT.get(status, ("error", "出错了"))
     code = code or default_code
     message = message or default_message
@@ -56,8 +56,9 @@ def error_response(status: int, code: str | None = None, message: str | None = N
         body = {"error": {"code": code, "message": message}}
         if items:
             body["error"]["items"] = items
-        return jsonify(body), status
-    return render_template("errors/error.html", status=status, code=code, message=message, items=items), status
+        return make_response(jsonify(body), status)
+    return make_response(
+        render_template("errors/error.html", status=status, code=code, message=message, items=items), status)
 
 
 def init_app(app):
@@ -81,7 +82,7 @@ def init_app(app):
             message = "上传内容过大，超过了允许的大小。"
         response = error_response(status, None, message)
         if status == 405 and err.valid_methods:
-            response[0].headers["Allow"] = ", ".join(err.valid_methods)
+            response.headers["Allow"] = ", ".join(err.valid_methods)
         return response
 
     @app.errorhandler(Exception)

@@ -68,7 +68,7 @@ class OfficerDataFactory(factory.Factory):
         male = True
 
     name = factory.Sequence(lambda n: "张" + "伟芳娜敏静丽强磊军洋"[n % 10] + "明华"[n % 2])
-    birth_date = factory.LazyAttribute(lambda o: dt.date(1980, 1, 1) + dt.timedelta(days=o.seq * 37 % 7000))
+    birth_date = factory.LazyAttribute(lambda o: dt.date(1970, 1, 1) + dt.timedelta(days=o.seq * 37 % 5000))
     gender = factory.LazyAttribute(lambda o: "M" if o.male else "F")
     id_number = factory.LazyAttribute(lambda o: make_id_number(o.birth_date, o.seq, o.male))
     agency_id = None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from portal import audit, policy
+from portal import audit, clock, policy
 from portal.auth import passwords
 from portal.auth.models import ROLES, User
 from portal.errors import DomainError
@@ -61,7 +61,7 @@ def authenticate(login: str, password: str, now: dt.datetime, client_addr: str |
         return SignIn(None, GENERIC_FAILURE)
     actor = audit.Actor(user.id, user.username or f"officer:{user.officer_id}", client_addr)
     if user.locked_until is not None and now < user.locked_until:
-        return SignIn(None, f"登录失败次数过多，账户已锁定，请于 {user.locked_until:%H:%M} 后再试，或联系管理员解锁")
+        return SignIn(None, _locked_message(user.locked_until, now))
     if not passwords.matches(user.password_hash, password):
         user.failed_logins += 1
         change = {"failed_logins": user.failed_logins}
@@ -70,7 +70,7 @@ def authenticate(login: str, password: str, now: dt.datetime, client_addr: str |
             user.locked_until = now + dt.timedelta(minutes=policy.get("auth.lockout_minutes"))
             user.failed_logins = 0
             change = {"locked_until": user.locked_until}
-            message = f"登录失败次数过多，账户已锁定 {policy.get('auth.lockout_minutes')} 分钟"
+            message = _locked_message(user.locked_until, now)
         audit.record(actor, "auth.login_failed", user, change, now=now)
         return SignIn(None, message)
     if not user.active:
@@ -80,6 +80,17 @@ def authenticate(login: str, password: str, now: dt.datetime, client_addr: str |
     user.last_login_at = now
     audit.record(actor, "auth.login", user, {}, now=now)
     return SignIn(user)
+
+
+def _locked_message(locked_until: dt.datetime, now: dt.datetime) -> str:
+    """The lockout message, naming the minute from which sign-in works again (rounded up, so a user who waits
+    until the time named is never refused), with the date when that is not today."""
+    until = clock.local(locked_until)
+    if until.second or until.microsecond:
+        until = until.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    shown = f"{until:%H:%M}" if until.date() == clock.local(now).date() else \
+        f"{until.year}年{until.month}月{until.day}日 {until:%H:%M}"
+    return f"登录失败次数过多，账户已锁定，请于 {shown} 后再试，或联系管理员解锁"
 
 
 def _sign_in_names(user: User) -> tuple[str, ...]:

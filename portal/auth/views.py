@@ -21,7 +21,14 @@ _ALLOWED_BEFORE_CHANGE = {"auth.change_password", "auth.logout", "static", "home
 
 
 def _safe_next(target: str | None) -> str | None:
+    """``target`` when it is a path on this site, else ``None``.
+
+    Browsers read a backslash as a slash and drop tabs and line breaks, so ``/\\evil.example`` or
+    ``/<tab>/evil.example`` would lead off-site: any backslash, control character or space is refused.
+    """
     if not target:
+        return None
+    if "\\" in target or any(ord(char) < 0x21 or ord(char) == 0x7F for char in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

@@ -1,10 +1,11 @@
 """居民身份证号码 (GB 11643-1999): 17 digits and a check character (ISO 7064 MOD 11-2)."""
 import datetime as dt
 import re
+import unicodedata
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII only: \d would also match other scripts' digits
 
 
 def check_character(first17: str) -> str:
@@ -13,8 +14,9 @@ def check_character(first17: str) -> str:
 
 
 def normalize(number: str) -> str:
-    """Trim and upper-case (a lower-case ``x`` is common when typed)."""
-    return (number or "").strip().upper()
+    """Trim and upper-case (a lower-case ``x`` is common when typed); full-width characters typed with a Chinese
+    input method (``１１０…Ｘ``) become their ASCII forms (NFKC)."""
+    return unicodedata.normalize("NFKC", number or "").strip().upper()
 
 
 def looks_like(number: str) -> bool:

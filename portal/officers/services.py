@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import unicodedata
 import warnings
 from dataclasses import dataclass, field
 
@@ -23,7 +24,7 @@ policy.define(
     "人员", help="每行一个；人员的执法类别须从中选择",
 )
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE = re.compile(r"^1[3-9][0-9]{9}$")  # ASCII digits only (\d matches every script's digits)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NAME = re.compile(r"^[\u4e00-\u9fffA-Za-z·• ]{2,40}$")
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
@@ -62,7 +63,7 @@ def problems(data: OfficerData, today: dt.date, officer: Officer | None = None,
     data.id_number = idcard.normalize(data.id_number)
     data.post = (data.post or "").strip()
     data.region = (data.region or "").strip()
-    data.mobile = (data.mobile or "").strip()
+    data.mobile = unicodedata.normalize("NFKC", data.mobile or "").strip()  # 全角 digits typed with an IME
     data.email = (data.email or "").strip() or None
     data.categories = list(dict.fromkeys(c.strip() for c in data.categories if c and c.strip()))
     if not NAME.match(data.name):

@@ -58,6 +58,19 @@ def _form_data(form: OfficerForm) -> services.OfficerData:
     )
 
 
+def _validated(form: OfficerForm, officer: Officer | None = None) -> bool:
+    """Validate the form; when it has errors, also list the record's own problems (check characters,
+    agreement with the ID number…) so one round trip shows everything that is wrong."""
+    if not form.is_submitted():
+        return False
+    if form.validate():
+        return True
+    problems = services.problems(_form_data(form), clock.today(), officer)
+    apply_errors(form, [{"field": f, "message": m} for f, m in problems
+                        if hasattr(form, f) and not getattr(form, f).errors])
+    return False
+
+
 @bp.route("/officers/new", methods=["GET", "POST"])
 @require("hr")
 def create():
@@ -65,7 +78,7 @@ def create():
     form = OfficerForm()
     form.set_choices(scoped_agencies(current_user))
     items = []
-    if form.validate_on_submit():
+    if _validated(form):
         try:
             officer = services.create_officer(current_actor(), _form_data(form), clock.now())
         except DomainError as err:
@@ -105,7 +118,7 @@ def edit(officer_id: int):
         services.reveal_id_number(current_actor(), officer, "edit", clock.now())
         db.session.commit()
     items, conflict = [], False
-    if form.validate_on_submit():
+    if _validated(form, officer):
         try:
             version = int(form.version.data or 0)
             changes = services.update_officer(current_actor(), officer, _form_data(form), clock.now(),

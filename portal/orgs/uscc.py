@@ -1,9 +1,11 @@
 """统一社会信用代码 (GB 32100-2015): 18 characters, the last a check character over the first 17."""
 import re
+import unicodedata
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters: no I, O, S, V, Z
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+# ASCII only: ``\d`` would also match other scripts' digits, which are not in the alphabet
+_SHAPE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
 
 def check_character(first17: str) -> str:
@@ -14,7 +16,7 @@ def check_character(first17: str) -> str:
 
 def problem(code: str) -> str | None:
     """What is wrong with ``code`` in Chinese, or ``None`` when it is a valid code."""
-    code = (code or "").strip().upper()
+    code = normalize(code)
     if len(code) != 18:
         return f"统一社会信用代码应为18位，当前为{len(code)}位"
     if not _SHAPE.match(code):
@@ -25,5 +27,6 @@ def problem(code: str) -> str | None:
 
 
 def normalize(code: str) -> str:
-    """Upper-case and trim a code as typed."""
-    return (code or "").strip().upper()
+    """Upper-case and trim a code as typed; full-width characters (typed with a Chinese input method) become
+    their ASCII forms (NFKC)."""
+    return unicodedata.normalize("NFKC", code or "").strip().upper()

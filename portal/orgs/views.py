@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from portal import clock
 from portal.auth.access import current_actor, require
@@ -29,14 +29,14 @@ def index():
 
 
 def _form(agency: Agency | None) -> AgencyForm:
-    form = AgencyForm(obj=agency)
+    form = AgencyForm(obj=agency if request.method == "GET" else None)
     choices = [(0, "（无，作为根节点）")]
     for a in services.tree_order(db.session.scalars(sa.select(Agency)).all()):
         if agency is None or not a.path.startswith(agency.path):
             choices.append((a.id, "\u3000" * a.depth + a.name))
     form.parent_id.choices = choices
-    if agency is not None and agency.parent_id is None:
-        form.parent_id.data = form.parent_id.data or 0
+    if request.method == "GET" and agency is not None and agency.parent_id is None:
+        form.parent_id.data = 0
     return form
 
 

@@ -1,0 +1,94 @@
+"""Speed targets as ratios against a bare-Flask endpoint measured in the same run (``make bench``).
+
+Loads the demo into a throw-away SQLite database (or ``BENCH_DATABASE_URL``), signs in as each role and times
+the pages people open most, each as the median of many requests through the WSGI stack, divided by the median
+of a bare Flask endpoint. Exits 1 when a page exceeds its target ratio.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("APP_ENV", "development")
+os.environ.setdefault("SECRET_KEY", "bench")
+
+from flask import Flask  # noqa: E402
+
+#: (role login, path, target ratio to the bare endpoint)
+TARGETS = [
+    ("hr", "/officers", 150),
+    ("hr", "/officers?q=王&status=on_duty", 150),
+    ("hr", "/home", 100),
+    ("legal", "/officers?page=5", 250),
+    ("legal", "/officers?category=市场监管", 200),
+    ("legal", "/home", 120),
+    ("admin", "/audit", 150),
+    (None, "/", 15),
+    (None, "/healthz", 15),
+]
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "60"))
+
+
+def median_seconds(call, rounds: int = ROUNDS) -> float:
+    for _ in range(5):
+        call()
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def bare_baseline() -> float:
+    bare = Flask("bare")
+
+    @bare.get("/")
+    def hello():
+        return {"status": "ok"}
+
+    client = bare.test_client()
+    return median_seconds(lambda: client.get("/"), rounds=ROUNDS * 5)
+
+
+def main() -> int:
+    from portal import clock, demo
+    from portal.app import create_app
+    from portal.extensions import db
+
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
+                      "LOGIN_RATE_LIMIT": "100000 per minute"})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        demo.load(clock.now())
+        db.session.commit()
+    password = app.config["DEMO_PASSWORD"]
+    baseline = bare_baseline()
+    print(f"bare Flask endpoint: {baseline * 1e6:.0f} µs (median)")
+    print(f"{'role':<8} {'path':<36} {'median':>9} {'ratio':>7} {'target':>7}")
+    failed = 0
+    clients = {}
+    for role, path, target in TARGETS:
+        if role not in clients:
+            client = app.test_client()
+            if role:
+                assert client.post("/login", data={"login": role, "password": password}).status_code == 302
+            clients[role] = client
+        client = clients[role]
+        assert client.get(path).status_code == 200, path
+        seconds = median_seconds(lambda c=client, p=path: c.get(p))
+        ratio = seconds / baseline
+        verdict = "ok" if ratio <= target else "SLOW"
+        failed += verdict != "ok"
+        print(f"{role or 'public':<8} {path:<36} {seconds * 1e3:7.2f}ms {ratio:7.0f} {target:7} {verdict}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

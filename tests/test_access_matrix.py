@@ -1,0 +1,107 @@
+"""Every route × every role (anonymous included) answers as the spec's roles say.
+
+A route added without a row here fails ``test_matrix_covers_every_route``; a view without an access
+decision (``require(...)`` or ``public``) fails ``test_every_view_declares_its_access``.
+"""
+import pytest
+
+from portal import clock
+from portal.officers import services as officer_services
+from tests.conftest import PASSWORD
+from tests.factories import SYSTEM, image_bytes
+
+ROLES = ("anon", "officer", "hr", "legal", "admin")
+L = "login"  # anonymous: redirected to the sign-in page
+
+
+def row(anon=L, officer=403, hr=403, legal=403, admin=403):
+    return dict(zip(ROLES, (anon, officer, hr, legal, admin), strict=True))
+
+
+ALL_SIGNED_IN = row(officer=200, hr=200, legal=200, admin=200)
+EVERYONE = row(200, 200, 200, 200, 200)
+
+MATRIX = {
+    ("home.index", "GET"): EVERYONE,
+    ("home.healthz", "GET"): EVERYONE,
+    ("home.dashboard", "GET"): ALL_SIGNED_IN,
+    ("auth.login", "GET"): row(200, 302, 302, 302, 302),
+    ("auth.login", "POST"): row(200, 302, 302, 302, 302),
+    ("auth.logout", "POST"): row(L, 302, 302, 302, 302),
+    ("auth.change_password", "GET"): ALL_SIGNED_IN,
+    ("auth.change_password", "POST"): ALL_SIGNED_IN,
+    ("officers.index", "GET"): row(hr=200, legal=200),
+    ("officers.create", "GET"): row(hr=200),
+    ("officers.create", "POST"): row(hr=200),
+    ("officers.detail", "GET"): row(hr=200, legal=200),
+    ("officers.edit", "GET"): row(hr=200),
+    ("officers.edit", "POST"): row(hr=200),
+    ("officers.photo", "GET"): row(hr=200, legal=200),
+    ("officers.upload_photo", "POST"): row(hr=302),
+    ("officers.account", "POST"): row(hr=200),
+    ("officers.me", "GET"): row(officer=200),
+    ("officers.my_photo", "GET"): row(officer=200),
+    ("orgs.index", "GET"): row(admin=200),
+    ("orgs.create", "GET"): row(admin=200),
+    ("orgs.create", "POST"): row(admin=200),
+    ("orgs.edit", "GET"): row(admin=200),
+    ("orgs.edit", "POST"): row(admin=200),
+    ("admin.users", "GET"): row(admin=200),
+    ("admin.create_user", "GET"): row(admin=200),
+    ("admin.create_user", "POST"): row(admin=200),
+    ("admin.edit_user", "GET"): row(admin=200),
+    ("admin.edit_user", "POST"): row(admin=200),
+    ("admin.reset_user", "POST"): row(admin=200),
+    ("admin.unlock_user", "POST"): row(admin=302),
+    ("admin.settings", "GET"): row(admin=200),
+    ("admin.settings", "POST"): row(admin=422),
+    ("admin.audit_log", "GET"): row(legal=200, admin=200),
+    ("admin.verify_audit", "POST"): row(admin=302),
+}
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_matrix_covers_every_route(app):
+    routes = {(rule.endpoint, method) for rule, method in _routes(app)}
+    assert routes - MATRIX.keys() == set(), "routes without an access row: add them to MATRIX"
+    assert MATRIX.keys() - routes == set(), "rows for routes that no longer exist"
+
+
+def test_every_view_declares_its_access(app):
+    for rule, _ in _routes(app):
+        view = app.view_functions[rule.endpoint]
+        assert getattr(view, "access", None), f"{rule.endpoint} has no require(...) or public marker"
+
+
+def _url(app, endpoint, world):
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    values = {"officer_id": world.officer.id, "agency_id": world.dept.id, "user_id": world.hr.id}
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("endpoint", "method"), sorted(MATRIX))
+def test_route_answers_role(app, client, auth, world, endpoint, method, role):
+    officer_services.set_photo(SYSTEM, world.officer, image_bytes("JPEG", (300, 400)), clock.now())
+    from portal.extensions import db
+
+    db.session.commit()
+    logins = {"officer": world.officer.id_number, "hr": "hr", "legal": "legal_city", "admin": "admin"}
+    if role != "anon":
+        assert auth.login(logins[role], PASSWORD).status_code == 302
+    response = client.open(_url(app, endpoint, world), method=method, data={})
+    expected = MATRIX[(endpoint, method)][role]
+    if expected == L:
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    else:
+        assert response.status_code == expected, response.get_data(as_text=True)[:500]
