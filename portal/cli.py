@@ -48,7 +48,7 @@ def create_user(username, role, scopes, display_name, password_stdin):
 
     refs = [part for value in scopes for part in value.replace("，", ",").split(",") if part.strip()]
     agencies = [find_agency(ref) for ref in refs]
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     try:
         user, one_time = services.create_staff_user(
             audit.Actor.system("cli"), username=username, display_name=display_name or username, role=role,

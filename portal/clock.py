@@ -29,7 +29,7 @@ def freeze(moment: dt.datetime | dt.date | None) -> None:
         return
     if not isinstance(moment, dt.datetime):
         moment = dt.datetime.combine(moment, dt.time())
-    _frozen = moment if moment.tzinfo else moment.replace(tzinfo=TZ)
+    _frozen = moment.astimezone(TZ) if moment.tzinfo else moment.replace(tzinfo=TZ)
 
 
 def local(moment: dt.datetime | None) -> dt.datetime | None:

@@ -25,12 +25,22 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int(env: dict, name: str, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
 def from_environment(env: dict | None = None, instance_path: str | None = None) -> dict:
     """Build the Flask config mapping from environment variables.
 
     :param env: the environment (``os.environ`` by default).
     :param instance_path: folder for the default SQLite database and the scheduler lock.
-    :raises ConfigError: in production without ``SECRET_KEY``.
+    :raises ConfigError: in production without ``SECRET_KEY``, or when a number is not a number.
     """
     env = dict(os.environ if env is None else env)
     instance = Path(instance_path or ROOT / "instance")
@@ -56,7 +66,7 @@ def from_environment(env: dict | None = None, instance_path: str | None = None) 
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "SIGNING_KEY_DIR": env.get("SIGNING_KEY_DIR", str(instance / "keys")),
         "MAIL_SERVER": env.get("MAIL_SERVER") or None,
-        "MAIL_PORT": int(env.get("MAIL_PORT", "25")),
+        "MAIL_PORT": _int(env, "MAIL_PORT", 25),
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),

@@ -6,6 +6,8 @@ the default (cached per application context, so reading a setting in a loop cost
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -46,6 +48,7 @@ class Definition:
 
 
 REGISTRY: dict[str, Definition] = {}
+_INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 
 
 def define(key: str, label: str, kind: str, default, section: str, **kwargs) -> Definition:
@@ -74,10 +77,12 @@ def parse(definition: Definition, raw: str):
     """Turn a form value into the setting's type, or raise :class:`DomainError` saying what is wrong."""
     raw = (raw or "").strip()
     if definition.kind == "int":
-        try:
-            value = int(raw)
-        except ValueError:
-            raise DomainError("invalid_setting", f"“{definition.label}”须为整数") from None
+        # full-width digits typed with a Chinese input method count; Python's other int() spellings
+        # ("1_0", " ٥") do not
+        digits = unicodedata.normalize("NFKC", raw)
+        if not _INTEGER.fullmatch(digits):
+            raise DomainError("invalid_setting", f"“{definition.label}”须为整数")
+        value = int(digits)
         if definition.minimum is not None and value < definition.minimum:
             raise DomainError("invalid_setting", f"“{definition.label}”不得小于 {definition.minimum}")
         if definition.maximum is not None and value > definition.maximum:

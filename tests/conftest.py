@@ -14,6 +14,7 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
 from flask.testing import FlaskClient
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
@@ -34,7 +35,7 @@ class IsolatedClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         response = contextvars.Context().run(super().open, *args, **kwargs)
-        if db.session.registry.has():
+        if has_app_context() and db.session.registry.has():
             db.session.expire_all()
         return response
 

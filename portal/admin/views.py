@@ -47,6 +47,17 @@ def _user_form(user: User | None) -> UserForm:
     return form
 
 
+def _field_for(form: UserForm, err: DomainError):
+    """The field a refusal is shown beside."""
+    if "username" in err.code:
+        return form.username
+    if err.code == "invalid_role":
+        return form.role
+    if err.code == "self_lockout":
+        return form.role if form.active.data else form.active
+    return form.scopes
+
+
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @require("admin")
 def create_user():
@@ -59,8 +70,7 @@ def create_user():
                 role=form.role.data, scope_ids=form.scopes.data or [], now=clock.now())
         except DomainError as err:
             db.session.rollback()
-            target = form.username if "username" in err.code else form.scopes
-            target.errors.append(err.message)
+            _field_for(form, err).errors.append(err.message)
         else:
             db.session.commit()
             return render_template("admin/one_time_password.html", user=user, one_time=one_time)
@@ -82,7 +92,7 @@ def edit_user(user_id: int):
                 scope_ids=form.scopes.data or [], active=form.active.data, now=clock.now())
         except DomainError as err:
             db.session.rollback()
-            form.scopes.errors.append(err.message)
+            _field_for(form, err).errors.append(err.message)
         else:
             db.session.commit()
             flash("账户已保存。" if changes else "没有修改任何内容。", "success")

@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit, clock, policy
 from portal.auth import passwords
@@ -28,6 +29,17 @@ policy.define("auth.staff_idle_minutes", "工作人员闲置多久后自动退�
 
 USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,39}$")
 GENERIC_FAILURE = "用户名（身份证号）或密码不正确"
+
+
+def _record(actor: audit.Actor, action: str, user: User, change: dict, **kwargs):
+    """Audit a change to an account, after writing it.
+
+    Flushing first takes the account row's lock before the audit chain's lock (PostgreSQL), the order a failed
+    sign-in takes them in (its counter is incremented in the database), so two requests on one account never
+    wait for each other in opposite orders.
+    """
+    db.session.flush()
+    return audit.record(actor, action, user, change, **kwargs)
 
 
 @dataclass
@@ -63,22 +75,29 @@ def authenticate(login: str, password: str, now: dt.datetime, client_addr: str |
     if user.locked_until is not None and now < user.locked_until:
         return SignIn(None, _locked_message(user.locked_until, now))
     if not passwords.matches(user.password_hash, password):
-        user.failed_logins += 1
-        change = {"failed_logins": user.failed_logins}
+        # counted in the database, not in memory: attempts arriving together must each count (on PostgreSQL
+        # the row stays locked until the caller commits)
+        failures = db.session.execute(
+            sa.update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+            .returning(User.failed_logins),
+            execution_options={"synchronize_session": False},
+        ).scalar_one()
+        set_committed_value(user, "failed_logins", failures)
+        change = {"failed_logins": failures}
         message = GENERIC_FAILURE
-        if user.failed_logins >= policy.get("auth.lockout_attempts"):
+        if failures >= policy.get("auth.lockout_attempts"):
             user.locked_until = now + dt.timedelta(minutes=policy.get("auth.lockout_minutes"))
             user.failed_logins = 0
             change = {"locked_until": user.locked_until}
             message = _locked_message(user.locked_until, now)
-        audit.record(actor, "auth.login_failed", user, change, now=now)
+        _record(actor, "auth.login_failed", user, change, now=now)
         return SignIn(None, message)
     if not user.active:
         return SignIn(None, "该账户已停用，请联系管理员")
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    audit.record(actor, "auth.login", user, {}, now=now)
+    _record(actor, "auth.login", user, {}, now=now)
     return SignIn(user)
 
 
@@ -111,7 +130,7 @@ def set_password(actor: audit.Actor, user: User, new_password: str, *, one_time:
     user.session_key = secrets.token_hex(16)
     user.failed_logins = 0
     user.locked_until = None
-    audit.record(actor, "auth.password_reset" if one_time else "auth.password_change", user,
+    _record(actor, "auth.password_reset" if one_time else "auth.password_change", user,
                  {"one_time": one_time}, now=now)
 
 
@@ -159,7 +178,7 @@ def create_staff_user(actor: audit.Actor, *, username: str, display_name: str, r
     user.scopes = scopes
     db.session.add(user)
     db.session.flush()
-    audit.record(actor, "user.create", user,
+    _record(actor, "user.create", user,
                  {"username": username, "role": role, "scopes": [a.short_name for a in scopes]}, now=now)
     if password is None:
         one_time = passwords.one_time_password()
@@ -190,15 +209,20 @@ def update_staff_user(actor: audit.Actor, user: User, *, display_name: str, role
     if changes:
         if "active" in changes or "role" in changes or "scopes" in changes:
             user.session_key = secrets.token_hex(16)
-        audit.record(actor, "user.update", user, changes, now=now)
+        _record(actor, "user.update", user, changes, now=now)
     return changes
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the account (rotates the key the session cookies carry)."""
+    user.session_key = secrets.token_hex(16)
 
 
 def unlock(actor: audit.Actor, user: User, now: dt.datetime) -> None:
     """Lift a lockout."""
     user.locked_until = None
     user.failed_logins = 0
-    audit.record(actor, "user.unlock", user, {}, now=now)
+    _record(actor, "user.unlock", user, {}, now=now)
 
 
 def reset_password(actor: audit.Actor, user: User, now: dt.datetime) -> str:
@@ -216,7 +240,7 @@ def officer_account(actor: audit.Actor, officer: Officer, now: dt.datetime) -> t
                     created_at=now)
         db.session.add(user)
         db.session.flush()
-        audit.record(actor, "user.create", user, {"role": "officer", "officer_id": officer.id},
+        _record(actor, "user.create", user, {"role": "officer", "officer_id": officer.id},
                      agency_id=officer.agency_id, now=now)
     user.officer = officer
     user.active = True

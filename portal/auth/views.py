@@ -63,7 +63,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @require("officer", "hr", "legal", "admin")
 def logout():
-    """End the session."""
+    """End the session — on the server too: the account's session key rotates, so a copy of the cookie taken
+    before cannot be replayed (this also signs the account out on its other devices)."""
+    services.end_sessions(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     session.clear()
     flash("您已安全退出。", "info")

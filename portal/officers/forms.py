@@ -11,12 +11,14 @@ from portal.officers.models import GENDERS, STATUSES
 class _SaysWhyNotAChoice:
     """Refuses a value that was not offered with a message of our own: WTForms' message for a multiple choice
     is not translated into Chinese, and ``invalid_choice_message`` exists only from WTForms 3.3 on. The field
-    keeps its base type's name, which the templates' ``field`` macro renders by."""
+    keeps its base type's name (``shown_as``), which the templates' ``field`` macro renders by."""
+
+    shown_as = ""
 
     def __init__(self, *args, not_a_choice: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.not_a_choice = not_a_choice
-        self.type = type(self).__mro__[2].__name__
+        self.type = self.shown_as
 
     def pre_validate(self, form):
         try:
@@ -26,11 +28,11 @@ class _SaysWhyNotAChoice:
 
 
 class ChoiceField(_SaysWhyNotAChoice, SelectField):
-    pass
+    shown_as = "SelectField"
 
 
 class CheckboxesField(_SaysWhyNotAChoice, MultiCheckboxField):
-    pass
+    shown_as = "MultiCheckboxField"
 
 
 def _strip(value):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from PIL import Image, ImageOps
 
-from portal import audit, policy
+from portal import audit, clock, policy
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.officers import idcard
@@ -26,7 +26,10 @@ policy.define(
 
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")  # ASCII digits only (\d matches every script's digits)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-NAME = re.compile(r"^[\u4e00-\u9fffA-Za-z·• ]{2,40}$")
+# Chinese names may use characters outside the basic CJK block (生僻字: Extensions A–G, compatibility
+# ideographs, 〇); minority names are joined by a middle dot, which IMEs offer in several forms.
+NAME = re.compile(
+    "^[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134fA-Za-z·•・ ]{2,40}$")
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
 PHOTO_BOX = (480, 640)
 
@@ -114,29 +117,34 @@ def problems(data: OfficerData, today: dt.date, officer: Officer | None = None,
     return errors
 
 
+#: fields whose values never enter the (unerasable) audit log: only that they changed
+_PERSONAL = ("id_number", "birth_date", "mobile", "email")
+
+
 def _audit_view(change: dict) -> dict:
-    """Personal data masked before it enters the (unerasable) audit log."""
-    masked = dict(change)
-    if "id_number" in masked:
-        masked["id_number"] = [idcard.mask(v) if v else v for v in masked["id_number"]] \
-            if isinstance(masked["id_number"], list) else idcard.mask(masked["id_number"])
-    if "mobile" in masked:
-        masked["mobile"] = "已修改" if isinstance(masked["mobile"], list) else "已登记"
-    return masked
+    """Personal data left out of the audit log: a change to it is recorded as such, without the values."""
+    return {field: ("已修改" if isinstance(value, list) else "已登记") if field in _PERSONAL else value
+            for field, value in change.items()}
 
 
-def _raise(errors):
+def raise_problems(errors):
+    """Refuse with the problems found by :func:`problems`."""
     raise DomainError("invalid_officer", "人员信息有误",
                       items=[{"field": f, "message": m} for f, m in errors])
 
 
+def conflict() -> DomainError:
+    """Someone else saved the record since the form was opened."""
+    return DomainError("conflict", "该人员信息已被他人修改，请刷新页面后重新编辑", status=409)
+
+
 def create_officer(actor: audit.Actor, data: OfficerData, now: dt.datetime) -> Officer:
     """Register an officer."""
-    errors = problems(data, now.date())
+    errors = problems(data, clock.local(now).date())
     if errors:
-        _raise(errors)
+        raise_problems(errors)
     officer = Officer(created_at=now, updated_at=now)
-    _assign(officer, data, now.date())
+    _assign(officer, data, clock.local(now).date())
     db.session.add(officer)
     db.session.flush()
     audit.record(actor, "officer.create", officer, _audit_view(
@@ -148,12 +156,12 @@ def update_officer(actor: audit.Actor, officer: Officer, data: OfficerData, now:
                    expected_version: int | None = None) -> dict:
     """Change an officer's record; refuses with 409 when someone else saved it since the form was opened."""
     if expected_version is not None and expected_version != officer.version:
-        raise DomainError("conflict", "该人员信息已被他人修改，请刷新页面后重新编辑", status=409)
-    errors = problems(data, now.date(), officer)
+        raise conflict()
+    errors = problems(data, clock.local(now).date(), officer)
     if errors:
-        _raise(errors)
+        raise_problems(errors)
     before = {k: (officer.categories if k == "categories" else getattr(officer, k)) for k in LABELS}
-    _assign(officer, data, now.date())
+    _assign(officer, data, clock.local(now).date())
     changes = {k: [before[k], getattr(data, k)] for k in LABELS if before[k] != getattr(data, k)}
     if changes:
         officer.updated_at = now

@@ -4,6 +4,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal import clock, policy
 from portal.auth import services as auth_services
@@ -19,6 +21,7 @@ from portal.officers.models import Officer, OfficerPhoto
 bp = Blueprint("officers", __name__, template_folder="templates")
 
 PER_PAGE = 20
+MAX_PAGE = 100_000
 
 
 @bp.route("/officers")
@@ -43,7 +46,9 @@ def index():
         query = query.where(Officer.has_photo.is_(False))
     elif missing == "account":
         query = query.where(~sa.exists().where(User.officer_id == Officer.id))
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
+    # a page number from the URL is clamped: a huge one would overflow the database's OFFSET (a 500)
+    number = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    page = db.paginate(query, page=number, per_page=PER_PAGE, error_out=False)
     accounts = set(db.session.scalars(sa.select(User.officer_id).where(
         User.officer_id.in_([o.id for o in page.items]))).all()) if page.items else set()
     return render_template("officers/index.html", form=form, page=page, accounts=accounts)
@@ -80,12 +85,20 @@ def create():
     items = []
     if _validated(form):
         try:
-            officer = services.create_officer(current_actor(), _form_data(form), clock.now())
+            try:
+                officer = services.create_officer(current_actor(), _form_data(form), clock.now())
+                db.session.commit()
+            except IntegrityError:
+                # someone registered the same ID number between our check and our insert
+                db.session.rollback()
+                errors = services.problems(_form_data(form), clock.local(clock.now()).date())
+                if not errors:
+                    raise
+                services.raise_problems(errors)
         except DomainError as err:
             db.session.rollback()
             items = apply_errors(form, err.items)
         else:
-            db.session.commit()
             flash(f"已登记执法人员 {officer.name}。", "success")
             return redirect(url_for("officers.detail", officer_id=officer.id))
     return render_template("officers/form.html", form=form, officer=None, items=items)
@@ -121,8 +134,20 @@ def edit(officer_id: int):
     if _validated(form, officer):
         try:
             version = int(form.version.data or 0)
-            changes = services.update_officer(current_actor(), officer, _form_data(form), clock.now(),
-                                              expected_version=version)
+            try:
+                changes = services.update_officer(current_actor(), officer, _form_data(form), clock.now(),
+                                                  expected_version=version)
+                db.session.commit()
+            except StaleDataError:
+                # another save of the same version committed between our check and our UPDATE: it won
+                db.session.rollback()
+                raise services.conflict() from None
+            except IntegrityError:
+                db.session.rollback()
+                errors = services.problems(_form_data(form), clock.local(clock.now()).date(), officer)
+                if not errors:
+                    raise
+                services.raise_problems(errors)
         except DomainError as err:
             db.session.rollback()
             items = apply_errors(form, err.items) if err.items else [{"message": err.message}]
@@ -130,7 +155,6 @@ def edit(officer_id: int):
         except ValueError:
             abort(400)
         else:
-            db.session.commit()
             flash("已保存。" if changes else "没有修改任何内容。", "success")
             return redirect(url_for("officers.detail", officer_id=officer.id))
     return render_template("officers/form.html", form=form, officer=officer, items=items,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from portal.extensions import db
 from portal.orgs import uscc
 from portal.orgs.models import BODY_KINDS, KINDS, QUALIFICATION, Agency
 
-REGION_CODE = re.compile(r"^\d{6}$")
+REGION_CODE = re.compile(r"^[0-9]{6}$")  # ASCII digits only: \d would match every script's digits
 
 
 def tree_order(agencies) -> list[Agency]:
@@ -60,11 +61,13 @@ FIELD_LABELS = {
 }
 
 
-def _validate(data: AgencyData, agency: Agency | None) -> None:
+def validate(data: AgencyData, agency: Agency | None) -> None:
+    """Refuse ``data`` with every problem found (normalises it in place)."""
     errors = []
     data.name = data.name.strip()
     data.short_name = data.short_name.strip()
     data.uscc = uscc.normalize(data.uscc) or None
+    data.region_code = unicodedata.normalize("NFKC", data.region_code or "").strip()  # 全角 digits from an IME
     if not data.name:
         errors.append(("name", "名称不能为空"))
     if not data.short_name:
@@ -123,7 +126,7 @@ def _apply(agency: Agency, data: AgencyData) -> dict:
 
 def create_agency(actor: audit.Actor, data: AgencyData, now: dt.datetime) -> Agency:
     """Add an agency to the tree."""
-    _validate(data, None)
+    validate(data, None)
     agency = Agency(created_at=now, updated_at=now, path="")
     _apply(agency, data)
     db.session.add(agency)
@@ -136,7 +139,7 @@ def create_agency(actor: audit.Actor, data: AgencyData, now: dt.datetime) -> Age
 
 def update_agency(actor: audit.Actor, agency: Agency, data: AgencyData, now: dt.datetime) -> dict:
     """Change an agency; moving it under another parent moves its whole subtree."""
-    _validate(data, agency)
+    validate(data, agency)
     old_path = agency.path
     changes = _apply(agency, data)
     if "parent_id" in changes:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy.exc import IntegrityError
 
 from portal import clock
 from portal.auth.access import current_actor, require
@@ -56,15 +57,22 @@ def _save(agency: Agency | None):
     items = []
     if form.validate_on_submit():
         try:
-            if agency is None:
-                agency = services.create_agency(current_actor(), _data(form), clock.now())
-            else:
-                services.update_agency(current_actor(), agency, _data(form), clock.now())
+            try:
+                if agency is None:
+                    agency = services.create_agency(current_actor(), _data(form), clock.now())
+                else:
+                    services.update_agency(current_actor(), agency, _data(form), clock.now())
+                db.session.commit()
+            except IntegrityError:
+                # another admin saved the same name or code between our check and our write: check again
+                db.session.rollback()
+                agency = db.session.get(Agency, agency.id) if agency is not None and agency.id else None
+                services.validate(_data(form), agency)
+                raise
         except DomainError as err:
             db.session.rollback()
             items = apply_errors(form, err.items)
         else:
-            db.session.commit()
             flash("单位信息已保存。", "success")
             return redirect(url_for("orgs.index"))
     return render_template("orgs/form.html", form=form, agency=agency, items=items)

@@ -2,6 +2,8 @@
 page that changes those numbers."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from portal.policy import PolicySetting
@@ -165,6 +167,8 @@ def test_lock_minutes_setting_is_used(client, auth, admin, frozen):
     ("21", "“连续登录失败多少次后锁定账户”不得大于 20"),
     ("", "“连续登录失败多少次后锁定账户”须为整数"),
     ("3.5", "“连续登录失败多少次后锁定账户”须为整数"),
+    ("1_0", "“连续登录失败多少次后锁定账户”须为整数"),
+    ("五", "“连续登录失败多少次后锁定账户”须为整数"),
 ])
 def test_invalid_setting_is_refused_beside_the_field_and_nothing_is_stored(client, auth, admin, frozen, raw,
                                                                           message):
@@ -201,3 +205,67 @@ def test_lock_past_midnight_names_the_date(client, auth, admin, frozen):
     _fail(auth, "hr", 5)
     response = auth.login("hr")
     assert "2026年11月27日 00:30" in text(response)
+
+
+def test_full_width_digits_are_read_as_numbers(client, auth, admin, frozen):
+    response = _settings(admin, **{"auth.lockout_attempts": "\uff13"})  # "３" as typed with a Chinese IME
+    assert path_of(response) == "/admin/settings"
+    assert form_values(admin.get("/admin/settings"))["auth.lockout_attempts"] == "3"
+    _fail(auth, "hr", 3)
+    assert "账户已锁定" in text(auth.login("hr"))
+
+
+def test_concurrent_failures_are_all_counted(app, runner, world, frozen):
+    """Attempts arriving at the same moment each count: none is lost to another's write."""
+    attempts = 4
+    barrier = threading.Barrier(attempts)
+    statuses = []
+
+    def attempt():
+        with app.app_context():
+            browser = app.test_client()
+            barrier.wait()
+            statuses.append(browser.post("/login", data={"login": "hr", "password": WRONG}).status_code)
+
+    threads = [threading.Thread(target=attempt) for _ in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert statuses == [401] * attempts
+    browser = app.test_client()
+    fifth = browser.post("/login", data={"login": "hr", "password": WRONG})
+    assert "账户已锁定" in text(fifth)
+    assert "账户已锁定" in text(browser.post("/login", data={"login": "hr", "password": PASSWORD}))
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+
+
+def test_right_and_wrong_passwords_at_the_same_moment_never_fail_the_server(app, runner, world):
+    """A failure and a success on one account arriving together both get their answer (no deadlock between
+    the account's row and the audit chain on PostgreSQL), and the audit chain stays whole.
+
+    (The real clock: with a frozen one two sign-ins write identical audit entries, and on SQLite
+    ``audit.record`` reads the last hash before taking the write lock when nothing else is written.)"""
+    answers = []
+
+    def attempt(barrier, password):
+        with app.app_context():
+            browser = app.test_client()
+            barrier.wait()
+            answers.append((password, browser.post("/login", data={"login": "hr", "password": password}
+                                                   ).status_code))
+
+    rounds = 20
+    for _ in range(rounds):
+        barrier = threading.Barrier(4)
+        threads = [threading.Thread(target=attempt, args=(barrier, password))
+                   for password in (WRONG, PASSWORD, WRONG, PASSWORD)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert len(answers) == 4 * rounds
+    assert {status for password, status in answers if password == WRONG} == {401}
+    assert {status for password, status in answers if password == PASSWORD} == {302}
+    verified = runner.invoke(args=["audit", "verify"])
+    assert verified.exit_code == 0, verified.output

@@ -175,3 +175,16 @@ def test_password_hashes_are_scrypt_and_never_hold_the_password(client, auth, wo
     one_time = one_time_password(created)
     assert one_time not in hashes["clerk"]
     assert one_time.replace("-", "") not in hashes["clerk"]
+
+
+def test_a_copied_session_cookie_is_dead_after_logout(app, client, auth, world):
+    """Signing out ends the session on the server too: a cookie captured before cannot be replayed."""
+    auth.login(world.officer.id_number)
+    cookie = client.get_cookie("portal_session")
+    assert cookie is not None
+    assert path_of(auth.logout()) == "/login"
+    replay = app.test_client()
+    replay.set_cookie("portal_session", cookie.value)
+    assert path_of(replay.get("/me")) == "/login"
+    # signing in again works
+    assert path_of(auth.login(world.officer.id_number)) == "/home"

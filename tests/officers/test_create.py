@@ -29,9 +29,12 @@ def test_the_form_offers_only_agencies_in_scope_and_the_configured_categories(cl
     form = client.get("/officers/new")
     assert form.status_code == 200
     doc = page.parse(form.get_data(as_text=True))
-    agencies = {o.attrs["value"] for o in doc.find("select", name="agency_id").find_all("option")}
+    select = doc.find("select", name="agency_id")
+    assert "form-select" in select.classes
+    agencies = {o.attrs["value"] for o in select.find_all("option")}
     assert agencies == {"0", str(hr.dept.id)}
     categories = [n.attrs["value"] for n in doc.find_all("input", name="categories")]
+    assert all(n.attrs.get("type") == "checkbox" for n in doc.find_all("input", name="categories"))
     assert categories == policy.get("officers.categories")
 
 
@@ -54,7 +57,8 @@ def test_valid_officer_is_stored_and_audited_without_personal_numbers(client, hr
     change = json.dumps(entry.change, ensure_ascii=False)
     assert NEW_ID not in change
     assert "13806311234" not in change
-    assert entry.change["id_number"] == NEW_ID[:4] + "*" * 10 + NEW_ID[-4:]
+    assert entry.change["id_number"] == "已登记"  # not even masked: with the birth date it would nearly give it away
+    assert "1988" not in change and "lixm@example.cn" not in change
     assert entry.change["name"] == "李晓梅"
     # nowhere else in the log either
     for other in audit_entries():
@@ -196,3 +200,53 @@ def test_a_man_born_on_29_february(client, hr):
     response = client.post("/officers/new", data=officer_form(
         hr.dept, id_number=number, gender="M", birth_date="1992-02-29", hired_on="2014-09-01"))
     assert response.status_code == 302, page.all_field_errors(response)
+
+
+def test_two_registrations_racing_on_one_id_number_the_second_is_told_why(client, hr, monkeypatch):
+    """Another HR clerk registers the same person after this request checked for duplicates but before it
+    wrote: the database's unique index catches it and the form says so, instead of an error page."""
+    from portal import clock
+    from portal.officers import services
+
+    checked = services.problems
+    raced = []
+
+    def problems_then_a_colleague_registers(*args, **kwargs):
+        result = checked(*args, **kwargs)
+        if not raced:
+            raced.append(True)
+            now = clock.now()
+            with db.engine.begin() as conn:
+                conn.execute(Officer.__table__.insert().values(
+                    name="李晓梅", gender="F", birth_date=dt.date(1988, 5, 12), id_number=NEW_ID,
+                    agency_id=hr.dept2.id, post="科员", region="环翠区", mobile="13900000000", status="on_duty",
+                    hired_on=dt.date(2010, 1, 1), has_photo=False, created_at=now, updated_at=now, version=1))
+        return result
+
+    monkeypatch.setattr(services, "problems", problems_then_a_colleague_registers)
+    response = client.post("/officers/new", data=officer_form(hr.dept))
+    assert raced
+    assert response.status_code in (200, 422)
+    assert any("已登记" in e for e in page.field_errors(response, "id_number"))
+    assert officer_by_id_number(NEW_ID).agency_id == hr.dept2.id  # the colleague's record, not a second one
+    assert [e for e in audit_entries("officer.create") if e.actor_id == hr.hr.id] == []
+
+
+@pytest.mark.parametrize("name", [
+    "王𠇔",            # CJK Extension B (生僻字 in names; GB 18030 requires them)
+    "张䶮",            # CJK Extension A
+    "林〇",            # 〇 is written in some names
+    "阿依古丽·买买提",  # 维吾尔族 names with a middle dot
+    "迪丽热巴・迪力木拉提",  # …typed with the katakana middle dot an IME offers
+])
+def test_names_with_rare_characters_are_accepted(client, hr, name):
+    response = client.post("/officers/new", data=officer_form(hr.dept, name=name))
+    assert response.status_code == 302, page.all_field_errors(response)
+    assert officer_by_id_number(NEW_ID).name == name
+
+
+@pytest.mark.parametrize("name", ["王", "王<b>", "王1", "   "])
+def test_implausible_names_are_refused(client, hr, name):
+    response = client.post("/officers/new", data=officer_form(hr.dept, name=name))
+    assert page.field_errors(response, "name")
+    assert officer_by_id_number(NEW_ID) is None

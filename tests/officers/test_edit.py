@@ -80,7 +80,7 @@ def test_a_form_without_its_version_is_a_conflict(client, hr):
     assert _reload(hr.officer).post == "执法队员"
 
 
-def test_leaving_the_post_records_today_and_returning_clears_it(client, hr, frozen):
+def test_leaving_the_post_records_today_and_returning_clears_it(client, auth, hr, frozen):
     values = _opened(client, hr.officer)
     values["status"] = ["left_post"]
     assert client.post(f"/officers/{hr.officer.id}/edit", data=values).status_code == 302
@@ -91,6 +91,8 @@ def test_leaving_the_post_records_today_and_returning_clears_it(client, hr, froz
     assert "调离执法岗位" in detail and "2026年11月26日" in detail
 
     frozen("2026-12-03 10:00")
+    auth.logout()  # a week later: the old session has timed out; sign in again
+    auth.login("hr")
     values = _opened(client, hr.officer)
     values["post"] = ["内勤"]  # another change leaves the status date alone
     assert client.post(f"/officers/{hr.officer.id}/edit", data=values).status_code == 302
@@ -104,8 +106,10 @@ def test_leaving_the_post_records_today_and_returning_clears_it(client, hr, froz
     assert officer.status_changed_on is None
 
 
-def test_retiring_records_today(client, hr, frozen):
+def test_retiring_records_today(client, auth, hr, frozen):
     frozen("2027-01-04 08:30")
+    auth.logout()
+    auth.login("hr")
     values = _opened(client, hr.officer)
     values["status"] = ["retired"]
     assert client.post(f"/officers/{hr.officer.id}/edit", data=values).status_code == 302
@@ -113,9 +117,11 @@ def test_retiring_records_today(client, hr, frozen):
     assert (officer.status, officer.status_changed_on) == ("retired", dt.date(2027, 1, 4))
 
 
-def test_status_date_uses_the_beijing_date(client, hr, frozen):
+def test_status_date_uses_the_beijing_date(client, auth, hr, frozen):
     # 17:30 UTC on 31 December is already 1 January in Beijing
     frozen(dt.datetime(2026, 12, 31, 17, 30, tzinfo=dt.UTC))
+    auth.logout()
+    auth.login("hr")
     values = _opened(client, hr.officer)
     values["status"] = ["left_post"]
     assert client.post(f"/officers/{hr.officer.id}/edit", data=values).status_code == 302
@@ -147,8 +153,9 @@ def test_moving_an_officer_out_of_scope_is_refused(client, hr):
 def test_an_unchanged_form_changes_nothing(client, hr):
     values = _opened(client, hr.officer)
     version = hr.officer.version
-    response = client.post(f"/officers/{hr.officer.id}/edit", data=values, follow_redirects=True)
-    assert "没有修改任何内容" in response.get_data(as_text=True)
+    response = client.post(f"/officers/{hr.officer.id}/edit", data=values)
+    assert response.status_code == 302
+    assert "没有修改任何内容" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert _reload(hr.officer).version == version
     assert audit_entries("officer.update") == []
 
@@ -159,3 +166,33 @@ def test_legal_and_admin_may_not_edit(client, auth, world, role):
     assert client.get(f"/officers/{world.officer.id}/edit").status_code == 403
     assert client.post(f"/officers/{world.officer.id}/edit", data={"post": "x"}).status_code == 403
     assert audit_entries("officer.id_number_viewed") == []
+
+
+def test_two_saves_racing_on_the_same_version_one_wins_the_other_gets_the_conflict(client, hr, monkeypatch):
+    """A colleague's save commits after this request checked the version but before it wrote."""
+    from portal.officers import services
+
+    checked = services.problems
+    raced = []
+
+    def problems_then_a_colleague_saves(*args, **kwargs):
+        result = checked(*args, **kwargs)
+        if not raced:
+            raced.append(True)
+            table = Officer.__table__
+            with db.engine.begin() as conn:
+                conn.execute(table.update().where(table.c.id == hr.officer.id).values(
+                    post="同事的修改", version=table.c.version + 1))
+        return result
+
+    values = _opened(client, hr.officer)
+    values["region"] = ["文登区全域"]
+    monkeypatch.setattr(services, "problems", problems_then_a_colleague_saves)
+    response = client.post(f"/officers/{hr.officer.id}/edit", data=values)
+
+    assert raced
+    assert response.status_code == 409
+    assert any("已被他人修改" in m for m in page.alerts(response))
+    officer = _reload(hr.officer)
+    assert (officer.post, officer.region) == ("同事的修改", "环翠区全域")
+    assert audit_entries("officer.update") == []

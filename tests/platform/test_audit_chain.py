@@ -89,7 +89,7 @@ def canonical_hash(entry: AuditEntry) -> str:
 
 # --- appending -------------------------------------------------------------------------------------------------
 
-def test_a_page_write_appends_a_chained_entry(client, auth, world, frozen):
+def test_a_page_write_appends_a_chained_entry(frozen, client, auth, world):
     frozen("2026-11-26 10:15:30.123456")
     before = entries()
     hr_edits_post(client, auth, world.officer)
@@ -228,8 +228,8 @@ def test_anonymous_users_are_sent_to_sign_in(client):
 
 # --- filters ---------------------------------------------------------------------------------------------------
 
-def test_filters_by_action_prefix_object_type_and_dates(client, auth, world, frozen):
-    # world was built on the frozen clock's first day; the edit happens days later
+def test_filters_by_action_prefix_object_type_and_dates(frozen, client, auth, world):
+    assert world.officer.created_at.date() == dt.date(2026, 11, 26), "world is built on the frozen clock's day"
     frozen("2026-11-30 11:00")
     hr_edits_post(client, auth, world.officer)
     frozen("2026-11-30 11:05")
@@ -242,6 +242,7 @@ def test_filters_by_action_prefix_object_type_and_dates(client, auth, world, fro
     assert ids(action="officer.") == {e.id for e in chain if e.action.startswith("officer.")}
     assert ids(action="officer.up") == {e.id for e in chain if e.action == "officer.update"}
     assert ids(action="user_") == set(), "the prefix is matched literally, '_' is no wildcard"
+    assert ids(actor="hr") == {e.id for e in chain if e.actor == "hr"} != set()
     assert ids(object_type="agency") == {e.id for e in chain if e.object_type == "agency"}
     assert ids(object_type="agency", action="agency.create") == {e.id for e in chain if e.action == "agency.create"}
 

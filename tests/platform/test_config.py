@@ -46,6 +46,19 @@ def test_database_urls_use_psycopg_3(given, expected):
     assert config["SQLALCHEMY_DATABASE_URI"] == expected
 
 
+@pytest.mark.parametrize(("given", "expected"), [(None, 25), ("", 25), ("587", 587)])
+def test_mail_port_defaults_to_25(given, expected):
+    env = {"APP_ENV": "development"} | ({} if given is None else {"MAIL_PORT": given})
+    assert from_environment(env)["MAIL_PORT"] == expected
+
+
+def test_a_malformed_number_is_a_one_line_config_error_not_a_traceback():
+    with pytest.raises(ConfigError) as caught:
+        from_environment({"APP_ENV": "development", "MAIL_PORT": "smtp"})
+    assert "MAIL_PORT" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
 def test_the_default_database_is_sqlite_in_the_instance_folder(tmp_path):
     config = from_environment({"APP_ENV": "development"}, instance_path=str(tmp_path))
     assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'portal.db'}"

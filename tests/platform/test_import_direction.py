@@ -1,9 +1,10 @@
 """The dependency direction of docs/architecture.md, checked on the source: a module imports only from its own
 layer or below. Layers, lowest first:
 
-* **core** — config, extensions, clock, columns, errors, audit, policy, forms, templating (later notify,
-  background): no knowledge of people or organisations.
-* **registries** — orgs, officers, training, assessment, complaints, and **auth**. Auth sits here rather than
+* **core** — config, extensions, clock, columns, errors, audit, policy, forms, templating, background: no
+  knowledge of people or organisations.
+* **registries** — orgs, officers, training, assessment, complaints, **notify** (it addresses accounts and the
+  HR of an agency) and **auth**. Auth sits here rather than
   in core (where docs/architecture.md draws it) because an account's scope is defined over the agency tree
   (``portal.orgs``) and officers sign in by their ID number (``portal.officers``), so auth needs the registries
   and they need its access helper: they share one layer.
@@ -24,10 +25,10 @@ TOP_PACKAGES = ("portal", "exams", "certificates")
 
 LAYERS = [
     ("core", ["portal.config", "portal.extensions", "portal.clock", "portal.columns", "portal.errors",
-              "portal.audit", "portal.policy", "portal.forms", "portal.templating", "portal.notify",
+              "portal.audit", "portal.policy", "portal.forms", "portal.templating",
               "portal.background"]),
     ("registries", ["portal.orgs", "portal.officers", "portal.auth", "portal.training", "portal.assessment",
-                    "portal.complaints"]),
+                    "portal.complaints", "portal.notify", "portal.imports"]),
     ("exams", ["exams"]),
     ("certificates", ["certificates"]),
     ("composition", ["portal.app", "portal.cli", "portal.demo", "portal.home", "portal.admin", "portal.api",
