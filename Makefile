@@ -20,10 +20,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# the web server and the scheduler process together; Ctrl-C (or either one ending) stops both
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@bash -c '$(FLASK) scheduler & sched=$$!; \
+	  trap "kill $$sched 2>/dev/null; wait $$sched 2>/dev/null" EXIT; \
+	  $(FLASK) run --host $(HOST) --port $(PORT)'
+
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -42,7 +42,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _import_models() -> None:
     """Import every model module so the metadata (and Alembic's autogenerate) sees all tables."""
-    from portal import audit, policy  # noqa: F401
+    from portal import audit, background, notify, policy  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.officers import models as _officers  # noqa: F401
     from portal.orgs import models as _orgs  # noqa: F401
@@ -50,13 +50,20 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
+    from portal.api import officers as _api_officers  # noqa: F401 - registers its endpoints
+    from portal.api.spec import bp as api_bp
     from portal.auth.views import bp as auth_bp
     from portal.auth.views import init_app as init_auth
     from portal.home.views import bp as home_bp
+    from portal.imports import jobs as _import_jobs  # noqa: F401 - registers the import job handler
+    from portal.imports.views import bp as imports_bp
+    from portal.inbox.views import bp as inbox_bp
+    from portal.jobs.views import bp as jobs_bp
+    from portal.officers import importer as _officer_import  # noqa: F401 - registers the officers import kind
     from portal.officers.views import bp as officers_bp
     from portal.orgs.views import bp as orgs_bp
 
-    for blueprint in (home_bp, auth_bp, officers_bp, orgs_bp, admin_bp):
+    for blueprint in (home_bp, auth_bp, officers_bp, orgs_bp, admin_bp, api_bp, imports_bp, jobs_bp, inbox_bp):
         app.register_blueprint(blueprint)
     init_auth(app)
 

@@ -15,6 +15,8 @@ from portal.extensions import db
 users_cli = AppGroup("users", help="工作人员账户")
 audit_cli = AppGroup("audit", help="审计日志")
 demo_cli = AppGroup("demo", help="演示数据")
+tokens_cli = AppGroup("tokens", help="接口令牌")
+import_cli = AppGroup("import", help="批量导入（与上传页面使用同一引擎）")
 
 
 def _fail(message: str) -> None:
@@ -88,7 +90,77 @@ def load_demo(if_empty):
     click.echo(summary)
 
 
+@tokens_cli.command("create")
+@click.option("--user", "username", required=True, help="工作人员用户名")
+@click.option("--name", default="命令行签发", help="用途说明")
+def create_token(username, name):
+    """Issue an API token for a staff account; the token is the last word printed."""
+    from portal.auth import services
+    from portal.auth.models import User
+
+    user = db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        _fail(f"找不到用户“{username}”")
+    try:
+        token, raw = services.create_token(audit.Actor.system("cli"), user, name, clock.now())
+    except DomainError as err:
+        _fail(err.message)
+    db.session.commit()
+    click.echo(f"已为 {user.username}（{user.role_label}）签发令牌 {token.prefix}…，只显示这一次：")
+    click.echo(raw)
+
+
+def _import_command(kind_name: str):
+    @import_cli.command(kind_name)
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--dry-run", is_flag=True, help="只校验，不保存")
+    def command(file, dry_run):
+        from pathlib import Path
+
+        from portal.imports import engine
+
+        kind = engine.KINDS[kind_name]
+        path = Path(file)
+        context = engine.Context(actor=audit.Actor.system("cli:import"), user=None, now=clock.now(),
+                                 filename=path.name)
+        try:
+            result = engine.run(kind, path.name, path.read_bytes(), context, dry_run=dry_run)
+        except DomainError as err:
+            db.session.rollback()
+            for item in err.items:
+                column = f"，{item['field']}列" if item.get("field") else ""
+                click.echo(f"第{item.get('row')}行{column}：{item['message']}", err=True)
+            raise click.ClickException(err.message) from None
+        if dry_run:
+            db.session.rollback()
+            click.echo(f"校验通过：{result['rows']} 行（未保存）")
+            return
+        db.session.commit()
+        click.echo(f"导入完成：{result['rows']} 行，新增 {result['created']}，更新 {result['updated']}，"
+                   f"未变 {result['unchanged']}")
+
+    command.__doc__ = f"Import {kind_name} from an XLSX or CSV file (all or nothing)."
+    return command
+
+
+@click.command("scheduler")
+@click.option("--run-for", type=float, default=None, help="运行指定秒数后退出（测试与运维检查用）")
+def scheduler_command(run_for):
+    """Run background and scheduled jobs (one scheduler at a time; a second one waits)."""
+    from flask import current_app
+
+    from portal import scheduler
+
+    scheduler.run(current_app._get_current_object(), run_for=run_for, say=lambda m: click.echo(m, err=True))
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
-    for group in (users_cli, audit_cli, demo_cli):
+    from portal.imports import engine
+
+    for name in engine.KINDS:
+        if name not in import_cli.commands:
+            _import_command(name)
+    for group in (users_cli, audit_cli, demo_cli, tokens_cli, import_cli):
         app.cli.add_command(group)
+    app.cli.add_command(scheduler_command)

@@ -12,10 +12,10 @@ WEEKDAYS = "一二三四五六日"
 
 NAV = {
     "officer": [("home.dashboard", "我的首页"), ("officers.me", "我的信息")],
-    "hr": [("home.dashboard", "工作台"), ("officers.index", "人员管理")],
+    "hr": [("home.dashboard", "工作台"), ("officers.index", "人员管理"), ("imports.upload", "批量导入", {"kind_name": "officers"})],
     "legal": [("home.dashboard", "工作台"), ("officers.index", "人员查询"), ("admin.audit_log", "审计日志")],
     "admin": [("home.dashboard", "工作台"), ("admin.users", "用户"), ("orgs.index", "单位"),
-              ("admin.settings", "政策设置"), ("admin.audit_log", "审计日志")],
+              ("admin.settings", "政策设置"), ("admin.tokens", "接口令牌"), ("admin.audit_log", "审计日志")],
 }
 
 CSP = (

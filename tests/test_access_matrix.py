@@ -5,7 +5,9 @@ decision (``require(...)`` or ``public``) fails ``test_every_view_declares_its_a
 """
 import pytest
 
-from portal import clock
+from portal import background, clock, notify
+from portal.audit import Actor
+from portal.auth import services as auth_services
 from portal.officers import services as officer_services
 from tests.conftest import PASSWORD
 from tests.factories import SYSTEM, image_bytes
@@ -57,6 +59,20 @@ MATRIX = {
     ("admin.settings", "POST"): row(admin=422),
     ("admin.audit_log", "GET"): row(legal=200, admin=200),
     ("admin.verify_audit", "POST"): row(admin=302),
+    ("admin.tokens", "GET"): row(admin=200),
+    ("admin.tokens", "POST"): row(admin=422),
+    ("admin.revoke_token", "POST"): row(admin=302),
+    ("imports.upload", "GET"): row(hr=200),
+    ("imports.upload", "POST"): row(hr=422),
+    ("imports.template", "GET"): row(hr=200),
+    ("inbox.index", "GET"): ALL_SIGNED_IN,
+    ("inbox.open_note", "GET"): ALL_SIGNED_IN,
+    ("inbox.mark_all_read", "POST"): row(officer=302, hr=302, legal=302, admin=302),
+    ("jobs.detail", "GET"): row(hr=200, legal=200, admin=200),
+    ("jobs.status", "GET"): row(hr=200, legal=200, admin=200),
+    # the API: a bearer token per staff role; an officer's session cookie is not accepted (no officer tokens)
+    ("api.list_officers", "GET"): row(anon=401, officer=401, hr=200, legal=200, admin=403),
+    ("api.openapi", "GET"): EVERYONE,
 }
 
 
@@ -80,9 +96,10 @@ def test_every_view_declares_its_access(app):
         assert getattr(view, "access", None), f"{rule.endpoint} has no require(...) or public marker"
 
 
-def _url(app, endpoint, world):
+def _url(app, endpoint, world, extra):
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    values = {"officer_id": world.officer.id, "agency_id": world.dept.id, "user_id": world.hr.id}
+    values = {"officer_id": world.officer.id, "agency_id": world.dept.id, "user_id": world.hr.id,
+              "kind_name": "officers", "fmt": "xlsx", **extra}
     with app.test_request_context():
         from flask import url_for
 
@@ -95,11 +112,19 @@ def test_route_answers_role(app, client, auth, world, endpoint, method, role):
     officer_services.set_photo(SYSTEM, world.officer, image_bytes("JPEG", (300, 400)), clock.now())
     from portal.extensions import db
 
+    accounts = {"officer": world.officer_user, "hr": world.hr, "legal": world.legal_city, "admin": world.admin}
+    me = accounts.get(role, world.hr)  # objects of the acting account (anonymous: HR's)
+    staff = me if me.role != "officer" else world.hr
+    token, raw = auth_services.create_token(SYSTEM, staff, "matrix", clock.now())
+    extra = {"note_id": notify.user(me, "测试消息", "内容", email=False).id,
+             "job_id": background.enqueue(Actor(staff.id, staff.login_name), "import", "测试作业").id,
+             "token_id": token.id}
+    headers = {"Authorization": f"Bearer {raw}"} if endpoint.startswith("api.") and role not in ("anon", "officer") else {}
     db.session.commit()
-    logins = {"officer": world.officer.id_number, "hr": "hr", "legal": "legal_city", "admin": "admin"}
     if role != "anon":
-        assert auth.login(logins[role], PASSWORD).status_code == 302
-    response = client.open(_url(app, endpoint, world), method=method, data={})
+        assert auth.login(accounts[role].login_name if role != "officer" else world.officer.id_number,
+                          PASSWORD).status_code == 302
+    response = client.open(_url(app, endpoint, world, extra), method=method, data={}, headers=headers)
     expected = MATRIX[(endpoint, method)][role]
     if expected == L:
         assert response.status_code == 302 and "/login" in response.headers["Location"]

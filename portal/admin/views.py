@@ -7,11 +7,11 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal import audit, clock, policy
+from portal import audit, background, clock, policy
 from portal.admin.forms import AuditFilterForm, UserForm
 from portal.auth import services as auth_services
 from portal.auth.access import agencies_in_scope, current_actor, require, scoped_agencies
-from portal.auth.models import ROLES, User
+from portal.auth.models import ROLES, ApiToken, User
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import ActionForm
@@ -201,3 +201,54 @@ def verify_audit():
     else:
         flash(f"审计链在第 {result.broken_id} 号记录处断开：{result.reason}", "error")
     return redirect(url_for("admin.audit_log"))
+
+
+@bp.app_context_processor
+def _scheduler_banner():
+    """Admins see a banner when the scheduler's heartbeat is missing or older than two hours."""
+    if not current_user.is_authenticated or current_user.role != "admin" or request.path.startswith("/static/"):
+        return {}
+    age = background.heartbeat_age(clock.now())
+    if age is None:
+        return {"scheduler_warning": "后台调度进程从未运行：定时任务、后台作业和通知邮件都不会执行。请启动 flask --app wsgi scheduler。"}
+    if age > background.HEARTBEAT_STALE:
+        hours = age.total_seconds() / 3600
+        return {"scheduler_warning": f"后台调度进程已 {hours:.1f} 小时没有心跳：定时任务、后台作业和通知邮件可能未执行，请检查调度进程。"}
+    return {}
+
+
+@bp.route("/admin/tokens", methods=["GET", "POST"])
+@require("admin")
+def tokens():
+    """API tokens: issue one for a staff account (shown once), see when each was last used, revoke."""
+    staff = db.session.scalars(sa.select(User).where(User.role.in_(("hr", "legal", "admin")), User.active.is_(True))
+                               .order_by(User.username)).all()
+    form = ActionForm()
+    error = None
+    if form.validate_on_submit():
+        user = db.session.get(User, request.form.get("user_id", type=int) or 0)
+        try:
+            if user is None:
+                raise DomainError("unknown_user", "请选择账户")
+            token, raw = auth_services.create_token(current_actor(), user, request.form.get("name", ""), clock.now())
+        except DomainError as err:
+            db.session.rollback()
+            error = err.message
+        else:
+            db.session.commit()
+            return render_template("admin/token_created.html", token=token, raw=raw)
+    rows = db.session.scalars(sa.select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())).all()
+    return render_template("admin/tokens.html", rows=rows, staff=staff, form=form, error=error), (422 if error else 200)
+
+
+@bp.route("/admin/tokens/<int:token_id>/revoke", methods=["POST"])
+@require("admin")
+def revoke_token(token_id: int):
+    """Revoke a token at once."""
+    token = db.get_or_404(ApiToken, token_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    auth_services.revoke_token(current_actor(), token, clock.now())
+    db.session.commit()
+    flash(f"令牌 {token.prefix}… 已吊销。", "success")
+    return redirect(url_for("admin.tokens"))

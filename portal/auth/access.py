@@ -14,6 +14,7 @@ from flask import abort, request
 from flask_login import current_user
 
 from portal.audit import Actor
+from portal.auth.models import user_scope
 from portal.extensions import db, login_manager
 from portal.orgs.models import Agency
 from portal.orgs.services import tree_order
@@ -63,6 +64,13 @@ def agencies_in_scope(user):
     if not paths:
         return query.where(sa.false())
     return query.where(sa.or_(*[Agency.path.startswith(path, autoescape=True) for path in paths]))
+
+
+def users_covering(agency_id: int):
+    """A SELECT of the ids of accounts whose scope includes ``agency_id`` (a scope node at or above it)."""
+    agency = db.session.get(Agency, agency_id)
+    ancestors = [int(part) for part in agency.path.strip("/").split("/")] if agency is not None else []
+    return sa.select(user_scope.c.user_id).where(user_scope.c.agency_id.in_(ancestors or [-1]))
 
 
 def scope_condition(user, agency_id_column):

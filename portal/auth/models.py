@@ -40,6 +40,7 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[dt.datetime | None] = mapped_column(LocalDateTime)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(LocalDateTime)
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    email: Mapped[str | None] = mapped_column(sa.String(120))
     created_at: Mapped[dt.datetime] = mapped_column(LocalDateTime)
 
     scopes = relationship("Agency", secondary=user_scope, lazy="selectin", order_by="Agency.path")
@@ -85,3 +86,24 @@ def _user_agency_id(self) -> int | None:
 
 
 User.agency_id = property(_user_agency_id)
+
+
+class ApiToken(db.Model):
+    """A bearer token for the API; only its SHA-256 is stored. The token's user's role and scope apply."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    prefix: Mapped[str] = mapped_column(sa.String(12))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(LocalDateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(LocalDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(LocalDateTime)
+
+    user = relationship("User", lazy="joined")
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

@@ -5,6 +5,7 @@ Services take the actor and the time as arguments, flush, and leave the commit t
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit, clock, policy
 from portal.auth import passwords
-from portal.auth.models import ROLES, User
+from portal.auth.models import ROLES, ApiToken, User
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.officers import idcard
@@ -245,3 +246,49 @@ def officer_account(actor: audit.Actor, officer: Officer, now: dt.datetime) -> t
     user.officer = officer
     user.active = True
     return user, reset_password(actor, user, now)
+
+
+TOKEN_PREFIX = "zf_"
+TOKEN_TOUCH = dt.timedelta(minutes=5)
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def create_token(actor: audit.Actor, user: User, name: str, now: dt.datetime) -> tuple[ApiToken, str]:
+    """Issue an API token for a staff account; returns the row and the token, which is shown once only."""
+    if user.role not in ("hr", "legal", "admin"):
+        raise DomainError("invalid_token_user", "只能为工作人员账户（人事、法制、管理员）签发接口令牌")
+    if not user.active:
+        raise DomainError("inactive_user", "该账户已停用，不能签发接口令牌")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=(name or "接口令牌").strip()[:80], prefix=raw[:10],
+                     token_hash=_token_hash(raw), created_at=now)
+    db.session.add(token)
+    db.session.flush()
+    audit.record(actor, "token.create", token, {"user": user.username, "name": token.name, "prefix": token.prefix},
+                 object_type="api_token", now=now)
+    return token, raw
+
+
+def revoke_token(actor: audit.Actor, token: ApiToken, now: dt.datetime) -> None:
+    """Revoke a token at once (idempotent)."""
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = now
+    audit.record(actor, "token.revoke", token, {"user": token.user.username, "prefix": token.prefix},
+                 object_type="api_token", now=now)
+
+
+def user_for_token(raw: str, now: dt.datetime) -> User | None:
+    """The active account behind a bearer token, or ``None``; notes the last use (at most every 5 minutes;
+    the caller commits)."""
+    if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
+        return None
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _token_hash(raw)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH:
+        token.last_used_at = now
+    return token.user

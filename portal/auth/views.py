@@ -121,8 +121,8 @@ def init_app(app) -> None:
 
     @app.before_request
     def _session_rules():
-        if not current_user.is_authenticated or request.endpoint == "static":
-            return None
+        if request.endpoint == "static" or request.path.startswith("/api/") or not current_user.is_authenticated:
+            return None  # the API authenticates by bearer token only, never by the session cookie
         now = clock.now().timestamp()
         if current_user.is_staff:
             seen = session.get("seen")

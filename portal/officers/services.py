@@ -58,6 +58,14 @@ class OfficerData:
     status: str = "on_duty"
 
 
+def sixteenth_birthday(born: dt.date) -> dt.date:
+    """The day someone born on ``born`` turns 16 (29 February → 28 February)."""
+    try:
+        return born.replace(year=born.year + 16)
+    except ValueError:
+        return born.replace(year=born.year + 16, day=28)
+
+
 def problems(data: OfficerData, today: dt.date, officer: Officer | None = None,
              check_unique: bool = True) -> list[tuple[str, str]]:
     """Every problem with ``data`` as ``(field, message in Chinese)``; normalises the data in place."""
@@ -68,7 +76,7 @@ def problems(data: OfficerData, today: dt.date, officer: Officer | None = None,
     data.region = (data.region or "").strip()
     data.mobile = unicodedata.normalize("NFKC", data.mobile or "").strip()  # 全角 digits typed with an IME
     data.email = (data.email or "").strip() or None
-    data.categories = list(dict.fromkeys(c.strip() for c in data.categories if c and c.strip()))
+    data.categories = sorted({c.strip() for c in data.categories if c and c.strip()})
     if not NAME.match(data.name):
         errors.append(("name", "姓名应为2–40个汉字或字母"))
     id_problem = idcard.problem(data.id_number, today)
@@ -110,7 +118,7 @@ def problems(data: OfficerData, today: dt.date, officer: Officer | None = None,
         errors.append(("hired_on", "请填写入职日期"))
     elif data.hired_on > today:
         errors.append(("hired_on", "入职日期不能晚于今天"))
-    elif data.birth_date and data.hired_on < data.birth_date.replace(year=data.birth_date.year + 16, day=min(data.birth_date.day, 28)):
+    elif data.birth_date and data.hired_on < sixteenth_birthday(data.birth_date):
         errors.append(("hired_on", "入职日期早于16周岁，请核对"))
     if data.status not in STATUSES:
         errors.append(("status", "在岗状态无效"))

@@ -32,7 +32,7 @@ LAYERS = [
     ("exams", ["exams"]),
     ("certificates", ["certificates"]),
     ("composition", ["portal.app", "portal.cli", "portal.demo", "portal.home", "portal.admin", "portal.api",
-                     "portal.reports", "portal.public", "portal.scheduler", "wsgi"]),
+                     "portal.reports", "portal.public", "portal.scheduler", "portal.inbox", "portal.jobs", "wsgi"]),
 ]
 RANK = {name: rank for rank, (name, _) in enumerate(LAYERS)}
 #: package roots, imported for their (empty) ``__init__``: they sit at the bottom of their own layer

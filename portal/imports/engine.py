@@ -1,0 +1,313 @@
+"""Reading an uploaded table and running an import kind over it.
+
+A *kind* (officers, training, questions…) declares its columns and two functions: ``check(rows, context)``
+returns a plan or row errors, ``apply(plan, context)`` stores the plan. The engine handles everything the kinds
+share: size and row limits, XLSX and CSV (UTF-8, UTF-8 with BOM, GBK), headers, blank rows, formula cells,
+errors numbered as the spreadsheet numbers rows (header = row 1), the template, all-or-nothing.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import openpyxl
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from portal import audit, policy
+from portal.errors import DomainError
+
+policy.define("imports.max_rows", "导入文件最多数据行数", "int", 20000, "导入", minimum=100, maximum=200000, unit="行")
+policy.define("imports.max_mb", "导入文件最大体积", "int", 10, "导入", minimum=1, maximum=100, unit="MB")
+
+MAX_ERRORS_SHOWN = 500
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of an import kind: its header as users see it, whether it must be filled, an example."""
+
+    header: str
+    required: bool = True
+    example: str = ""
+    help: str = ""
+    text: bool = False  # keep as text in the template (ID numbers, phone numbers)
+
+
+@dataclass
+class Row:
+    """One data row: its spreadsheet number and its values by header (text, date, number or ``None``)."""
+
+    number: int
+    values: dict
+
+
+@dataclass
+class Context:
+    """What a kind needs besides the rows: who imports (for scope; ``None`` = everything), when, progress."""
+
+    actor: audit.Actor
+    user: object | None
+    now: dt.datetime
+    filename: str
+    sha256: str = ""
+    progress: Callable[[int, int, str | None], None] = lambda done, total, message=None: None
+
+
+@dataclass(frozen=True)
+class Kind:
+    """An import kind, registered with :func:`register`."""
+
+    name: str
+    label: str
+    roles: tuple
+    columns: tuple[Column, ...]
+    check: Callable[[list[Row], Context], tuple[object, list[dict]]]
+    apply: Callable[[object, Context], dict]
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    """Make a kind available to the upload page, the CLI and the job runner."""
+    KINDS[kind.name] = kind
+    return kind
+
+
+def error(row: int, column: str | None, message: str) -> dict:
+    """A row error as the engine reports it."""
+    return {"row": row, "field": column, "message": message}
+
+
+def _fail(items: list[dict], message: str = "导入文件有误，未导入任何数据") -> DomainError:
+    shown = sorted(items, key=lambda e: (e.get("row") or 0))[:MAX_ERRORS_SHOWN]
+    if len(items) > len(shown):
+        message += f"（共 {len(items)} 处错误，仅列出前 {len(shown)} 处）"
+    return DomainError("import_invalid", message, status=422, items=shown)
+
+
+def _cell_value(value):
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time() else value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        value = value.replace("\u3000", " ").strip()
+        return value or None
+    return value
+
+
+def _read_xlsx(data: bytes) -> list[tuple[int, list]]:
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
+        raise DomainError("import_unreadable", f"无法读取该 Excel 文件（{type(err).__name__}），请确认是 .xlsx 格式",
+                          status=422) from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows, formulas = [], []
+        for number, cells in enumerate(sheet.iter_rows(), start=1):
+            values = []
+            for cell in cells:
+                if getattr(cell, "data_type", None) == "f":
+                    letter = getattr(cell, "column_letter", "")
+                    formulas.append(error(number, None, f"单元格 {letter}{number} 是公式，请复制后“粘贴为数值”再导入"))
+                    values.append(None)
+                else:
+                    values.append(_cell_value(cell.value))
+            rows.append((number, values))
+        if formulas:
+            raise _fail(formulas)
+        return rows
+    finally:
+        workbook.close()
+
+
+def decode_text(data: bytes) -> str:
+    """CSV bytes as text: UTF-8 (with or without BOM), else GBK (GB 18030, its superset)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise DomainError("import_encoding", "无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码的 CSV", status=422) from None
+
+
+def _read_csv(data: bytes) -> list[tuple[int, list]]:
+    text = decode_text(data)
+    if "\x00" in text:
+        raise DomainError("import_unreadable", "文件内容不是文本表格，请上传 .xlsx 或 CSV 文件", status=422)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    rows = []
+    for number, cells in enumerate(reader, start=1):
+        values = [_cell_value(c) for c in cells]
+        for index, value in enumerate(values):
+            if isinstance(value, str) and value.startswith("=") and len(value) > 1:
+                raise _fail([error(number, None, f"第 {index + 1} 列是公式（以“=”开头），请填写数值或文本")])
+        rows.append((number, values))
+    return rows
+
+
+def read_table(filename: str, data: bytes) -> tuple[list[str], list[Row]]:
+    """Read an uploaded file into headers and rows, enforcing the size and row limits."""
+    limit_mb = policy.get("imports.max_mb")
+    if len(data) > limit_mb * 1024 * 1024:
+        raise DomainError("import_too_large", f"文件超过 {limit_mb} MB（当前 {len(data) / 1024 / 1024:.1f} MB），请拆分后导入",
+                          status=422)
+    if not data.strip():
+        raise DomainError("import_empty", "文件是空的", status=422)
+    if data[:4] == b"\xd0\xcf\x11\xe0":
+        raise DomainError("import_format", "不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx 或 CSV", status=422)
+    raw = _read_xlsx(data) if data[:4] == b"PK\x03\x04" else _read_csv(data)
+    while raw and not any(v is not None for v in raw[-1][1]):
+        raw.pop()
+    if not raw:
+        raise DomainError("import_empty", "文件是空的", status=422)
+    header_number, header_cells = raw[0]
+    headers = [str(h).strip() if h is not None else "" for h in header_cells]
+    while headers and headers[-1] == "":
+        headers.pop()
+    rows = [Row(number, dict(zip(headers, values, strict=False))) for number, values in raw[1:]
+            if any(v is not None for v in values)]
+    if not rows:
+        raise DomainError("import_empty", "文件中只有表头，没有数据行", status=422)
+    max_rows = policy.get("imports.max_rows")
+    if len(rows) > max_rows:
+        raise DomainError("import_too_many_rows", f"文件有 {len(rows)} 行数据，超过上限 {max_rows} 行，请拆分后导入",
+                          status=422)
+    return headers, rows
+
+
+def check_headers(kind: Kind, headers: list[str]) -> None:
+    """Refuse a file whose header row does not match the kind's columns (naming what is missing or unknown)."""
+    problems = []
+    seen = set()
+    for header in headers:
+        if header in seen and header:
+            problems.append(error(1, header, f"表头“{header}”重复"))
+        seen.add(header)
+    missing = [c.header for c in kind.columns if c.required and c.header not in seen]
+    if missing:
+        problems.append(error(1, None, f"缺少列：{'、'.join(missing)}（请使用下载的模板）"))
+    unknown = [h for h in headers if h and h not in kind.headers]
+    if unknown:
+        problems.append(error(1, None, f"无法识别的列：{'、'.join(unknown)}；应为：{'、'.join(kind.headers)}"))
+    if "" in headers:
+        problems.append(error(1, None, "表头中有空白列名"))
+    if problems:
+        raise _fail(problems, "表头与模板不一致，未导入任何数据")
+
+
+def run(kind: Kind, filename: str, data: bytes, context: Context, *, dry_run: bool = False) -> dict:
+    """Read, check every row, and (unless ``dry_run``) store everything — or raise with every row error.
+
+    Flushes only; the caller commits. Idempotence is the kind's job: rows already stored as they are change
+    nothing. Returns the kind's counts plus ``rows``.
+    """
+    context.sha256 = hashlib.sha256(data).hexdigest()
+    headers, rows = read_table(filename, data)
+    check_headers(kind, headers)
+    context.progress(0, len(rows), f"正在校验 {len(rows)} 行……")
+    plan, errors = kind.check(rows, context)
+    if errors:
+        raise _fail(errors)
+    if dry_run:
+        return {"rows": len(rows), "dry_run": True}
+    context.progress(len(rows), len(rows), "校验通过，正在保存……")
+    result = kind.apply(plan, context)
+    result["rows"] = len(rows)
+    return result
+
+
+# --- values -------------------------------------------------------------------------------------------------
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+
+
+def as_text(value) -> str:
+    """A cell as text ('' for empty); whole numbers without '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def as_date(value) -> dt.date | None:
+    """A cell as a date: a spreadsheet date, or text such as 2015-08-01, 2015/8/1, 2015年8月1日, 20150801."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = as_text(value)
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            try:
+                return dt.date(*map(int, match.groups()))
+            except ValueError:
+                return None
+    return None
+
+
+def template_xlsx(kind: Kind) -> bytes:
+    """The downloadable XLSX template: the header row (text columns formatted as text) and a sheet of notes."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = kind.label[:31]
+    sheet.append(kind.headers)
+    for index, column in enumerate(kind.columns, start=1):
+        cell = sheet.cell(row=1, column=index)
+        cell.font = Font(bold=True, color="FFFFFF" if column.required else "1F3A5F")
+        cell.fill = PatternFill("solid", fgColor="1F3A5F" if column.required else "DDE3EC")
+        cell.alignment = Alignment(horizontal="center")
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = max(12, len(column.header) * 2 + 4, len(column.example) + 4)
+        if column.text:
+            for row in range(2, 2002):
+                sheet.cell(row=row, column=index).number_format = "@"
+    sheet.freeze_panes = "A2"
+    notes = workbook.create_sheet("填写说明")
+    notes.append(["列", "必填", "说明", "示例"])
+    for column in kind.columns:
+        notes.append([column.header, "是" if column.required else "否", column.help, column.example])
+    notes.append([])
+    for line in (*kind.notes, "只导入第一个工作表；表头须与模板一致（第1行）。",
+                 "先校验全部行：任何一行有错都不会导入，错误按行号（表头为第1行）列出。", "同一文件重复导入不会重复添加。"):
+        notes.append([line])
+    notes.column_dimensions["C"].width = 60
+    notes.column_dimensions["D"].width = 24
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def template_csv(kind: Kind) -> bytes:
+    """The CSV template: the header row, UTF-8 with BOM so Excel opens it correctly."""
+    out = io.StringIO()
+    csv.writer(out).writerow(kind.headers)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -1,0 +1,79 @@
+"""The upload page for every import kind, and its templates."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal import background, clock, policy
+from portal.auth.access import current_actor, require
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.forms import Form
+from portal.imports import engine
+
+bp = Blueprint("imports", __name__, template_folder="templates")
+
+#: files up to this size are imported during the request; larger ones become a background job with progress
+SYNC_MAX_BYTES = 64 * 1024
+
+
+def _kind(name: str) -> engine.Kind:
+    kind = engine.KINDS.get(name)
+    if kind is None:
+        abort(404)
+    if current_user.role not in kind.roles:
+        abort(403)
+    return kind
+
+
+@bp.route("/imports/<kind_name>", methods=["GET", "POST"])
+@require("hr", "legal", "admin")
+def upload(kind_name: str):
+    """Upload a spreadsheet: small files are imported at once, large ones by a background job with progress."""
+    kind = _kind(kind_name)
+    form = Form()
+    result, failure, status = None, None, 200
+    if form.validate_on_submit():
+        upload_file = request.files.get("file")
+        data = upload_file.read() if upload_file else b""
+        filename = (upload_file.filename if upload_file else "") or "未命名文件"
+        if not data:
+            failure, status = DomainError("import_empty", "请选择要导入的文件", status=422), 422
+        elif len(data) > SYNC_MAX_BYTES:
+            job = background.enqueue(current_actor(), "import", f"导入{kind.label}：{filename}",
+                                     {"kind": kind.name, "filename": filename}, payload=data, now=clock.now())
+            db.session.commit()
+            return redirect(url_for("jobs.detail", job_id=job.id))
+        else:
+            context = engine.Context(actor=current_actor(), user=current_user._get_current_object(), now=clock.now(),
+                                     filename=filename)
+            try:
+                result = engine.run(kind, filename, data, context)
+            except DomainError as err:
+                db.session.rollback()
+                failure, status = err, err.status
+            else:
+                db.session.commit()
+    return render_template("imports/upload.html", kind=kind, form=form, result=result, failure=failure,
+                           max_mb=policy.get("imports.max_mb")), status
+
+
+@bp.route("/imports/<kind_name>/template.<fmt>")
+@require("hr", "legal", "admin")
+def template(kind_name: str, fmt: str):
+    """The template of a kind, as XLSX or CSV."""
+    kind = _kind(kind_name)
+    if fmt == "xlsx":
+        body, mime = engine.template_xlsx(kind), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif fmt == "csv":
+        body, mime = engine.template_csv(kind), "text/csv; charset=utf-8"
+    else:
+        abort(404)
+    response = make_response(body)
+    response.headers["Content-Type"] = mime
+    filename = f"{kind.label}导入模板.{fmt}"
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{kind.name}-template.{fmt}\"; filename*=UTF-8''{quote(filename)}")
+    return response

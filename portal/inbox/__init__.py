@@ -1,0 +1,1 @@
+"""The in-app inbox of notifications, with the unread count in the header."""

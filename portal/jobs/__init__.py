@@ -1,0 +1,1 @@
+"""Pages that show a background job's progress and outcome."""
