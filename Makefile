@@ -20,13 +20,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# the web server and the scheduler process together; Ctrl-C (or either one ending) stops both
+# the web server and the scheduler process together; Ctrl-C (or either one ending) stops both.
+# Both run in the background of a non-interactive bash, which makes them ignore Ctrl-C: bash catches it, and on
+# the way out — after Ctrl-C, or when `wait -n` sees either one end — its EXIT trap stops the other.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
-	@bash -c '$(FLASK) scheduler & sched=$$!; \
-	  trap "kill $$sched 2>/dev/null; wait $$sched 2>/dev/null" EXIT; \
-	  $(FLASK) run --host $(HOST) --port $(PORT)'
+	@bash -c 'trap "exit 130" INT; trap "exit 143" TERM; \
+	  trap "kill \$$sched \$$web 2>/dev/null; wait" EXIT; \
+	  $(FLASK) scheduler & sched=$$!; \
+	  $(FLASK) run --host $(HOST) --port $(PORT) & web=$$!; \
+	  wait -n'
 
 
 test: install

@@ -87,10 +87,15 @@ class Progress:
             values["message"] = message[:200]
         try:
             with db.engine.connect() as conn:
-                if conn.dialect.name == "sqlite":
+                sqlite = conn.dialect.name == "sqlite"
+                if sqlite:
                     conn.exec_driver_sql("PRAGMA busy_timeout=200")
-                conn.execute(sa.update(Job).where(Job.id == self.job_id).values(**values))
-                conn.commit()
+                try:
+                    conn.execute(sa.update(Job).where(Job.id == self.job_id).values(**values))
+                    conn.commit()
+                finally:
+                    if sqlite:  # the connection goes back to the pool: restore the app's patience
+                        conn.exec_driver_sql("PRAGMA busy_timeout=10000")
         except sa.exc.OperationalError:
             # SQLite while the job's own transaction writes: progress is best effort, the work is not
             log.debug("progress update for job %s skipped (database busy)", self.job_id)
@@ -134,23 +139,25 @@ def run_one(job: Job) -> Job:
     job_id = job.id
     job.status, job.started_at, job.progress = "running", clock.now(), 0
     db.session.commit()
+    kind = job.kind
     try:
-        result = HANDLERS[job.kind](job, Progress(job_id))
+        result = HANDLERS[kind](job, Progress(job_id))
+        job = db.session.get(Job, job_id)
+        job.status, job.progress, job.result, job.finished_at = "succeeded", 100, result or {}, clock.now()
+        job.payload = None  # an uploaded file holds personal data: kept only as long as the work needs it
+        db.session.commit()  # the handler's work and the final status, together
     except Exception as err:  # noqa: BLE001 - a failing job is recorded, never lost
         db.session.rollback()
         if isinstance(err, DomainError):
             message = err.message
         else:
-            log.exception("background job %s (%s) failed", job_id, job.kind)
-            message = f"作业执行出错（{type(err).__name__}），已记录日志，请联系系统管理员。"
+            log.exception("background job %s (%s) failed", job_id, kind)
+            message = "作业执行出错，已记录日志，请联系系统管理员。"
         job = db.session.get(Job, job_id)
         job.status, job.error, job.finished_at = "failed", message, clock.now()
         job.result = {"items": err.items} if isinstance(err, DomainError) and err.items else None
+        job.payload = None
         db.session.commit()
-        return job
-    job = db.session.get(Job, job_id)
-    job.status, job.progress, job.result, job.finished_at = "succeeded", 100, result or {}, clock.now()
-    db.session.commit()
     return job
 
 

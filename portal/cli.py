@@ -96,9 +96,8 @@ def load_demo(if_empty):
 def create_token(username, name):
     """Issue an API token for a staff account; the token is the last word printed."""
     from portal.auth import services
-    from portal.auth.models import User
 
-    user = db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+    user = services.find_account(username)
     if user is None:
         _fail(f"找不到用户“{username}”")
     try:

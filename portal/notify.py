@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import smtplib
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -102,22 +103,38 @@ def mark_read(user_id: int, note_ids: list[int] | None, now: dt.datetime) -> int
     return db.session.execute(query.values(read_at=now)).rowcount
 
 
-def _send(note: Notification) -> None:
+def _message(note: Notification) -> EmailMessage:
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_SENDER"]
     message["To"] = note.email_to
-    message["Subject"] = note.title
+    message["Subject"] = re.sub(r"\s*[\r\n]+\s*", " ", note.title).strip()  # a header is one line
     message["Date"] = format_datetime(clock.now())
     message["Message-ID"] = note.message_id
     link = f"\n\n{config['PUBLIC_BASE_URL']}{note.link}" if note.link else ""
-    message.set_content(f"{note.body}{link}\n\n——执法人员资格管理与培训平台（系统邮件，请勿直接回复）")
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
+    message.set_content(f"{note.body}{link}\n\n——执法人员资格管理与培训平台（系统邮件，请勿直接回复）",
+                        cte="base64")  # 7-bit clean whatever the body: no relay has to accept raw 8-bit data
+    return message
+
+
+def _send(message: EmailMessage) -> None:
+    config = current_app.config
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20)
+    try:
         if config["MAIL_USE_TLS"]:
             smtp.starttls()
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
         smtp.send_message(message)
+    except BaseException:
+        smtp.close()
+        raise
+    # the server has accepted the message: from here on nothing may make it count as failed (and be sent again)
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError) as err:
+        log.info("e-mail %s delivered; closing the SMTP connection failed: %s", message["Message-ID"], err)
+        smtp.close()
 
 
 def deliver(now: dt.datetime, batch: int = 50) -> dict:
@@ -140,11 +157,19 @@ def deliver(now: dt.datetime, batch: int = 50) -> dict:
         note.message_id = note.message_id or make_msgid(idstring=f"n{note.id}", domain="portal.local")
         db.session.commit()  # claimed: no other delivery run will pick it up again
         try:
-            _send(note)
+            message = _message(note)
+        except Exception as err:  # noqa: BLE001 - a message that cannot be written would fail every time
+            log.exception("e-mail %s to %r cannot be built", note.id, note.email_to)
+            note.email_status, note.email_error = "failed", f"{type(err).__name__}: {err}"[:500]
+            counts["failed"] += 1
+            db.session.commit()
+            continue
+        try:
+            _send(message)
         except (smtplib.SMTPException, OSError) as err:
             log.warning("e-mail %s to %s failed (attempt %s): %s", note.id, note.email_to, note.email_attempts, err)
             note.email_error = f"{type(err).__name__}: {err}"[:500]
-            if note.email_attempts > len(BACKOFF_MINUTES):
+            if _permanent(err) or note.email_attempts > len(BACKOFF_MINUTES):
                 note.email_status = "failed"
                 counts["failed"] += 1
             else:
@@ -155,6 +180,13 @@ def deliver(now: dt.datetime, batch: int = 50) -> dict:
             note.email_status, note.email_sent_at, note.email_error = "sent", clock.now(), None
             counts["sent"] += 1
         db.session.commit()
+
+
+def _permanent(err: Exception) -> bool:
+    """A 5xx refusal (unknown mailbox, rejected sender…) will not succeed on retry."""
+    if isinstance(err, smtplib.SMTPRecipientsRefused):
+        return all(500 <= code < 600 for code, _ in err.recipients.values())
+    return isinstance(err, smtplib.SMTPResponseException) and 500 <= err.smtp_code < 600
 
 
 @background.scheduled("mail", "发送通知邮件", minute="*")

@@ -2,7 +2,9 @@
 
 Never started inside web workers. A second scheduler started beside the first waits for the lock: a PostgreSQL
 advisory lock held on a dedicated connection, or on SQLite an exclusive ``flock`` on ``instance/scheduler.lock``
-(never a database lock). After downtime each scheduled job whose fire time passed while no scheduler ran runs
+(never a database lock). The holder checks every few seconds that it still holds the lock — a database session
+that was cut, or a lock file that was deleted, lets another scheduler in — and exits at once when it does not.
+After downtime each scheduled job whose fire time passed while no scheduler ran runs
 once (not once per missed time). A heartbeat row is written every minute; admins see a banner when it is older
 than two hours.
 """
@@ -13,10 +15,11 @@ import fcntl
 import logging
 import os
 import socket
+import time
 from contextlib import contextmanager
 
 import sqlalchemy as sa
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
@@ -26,37 +29,83 @@ from portal.extensions import db
 log = logging.getLogger(__name__)
 LOCK_KEY = 7_301_017
 JOB_POLL_SECONDS = 2
+LOCK_POLL_SECONDS = 1
+LOCK_CHECK_SECONDS = 2
+
+
+WAITING = "另一个调度进程正在运行，等待其退出……"
+
+
+class Held:
+    """The lock while it is held: :meth:`held` says whether it still is (a lost database session or a deleted
+    lock file means another scheduler may take it)."""
+
+    def __init__(self, check):
+        self._check = check
+
+    def held(self) -> bool:
+        try:
+            return bool(self._check())
+        except Exception:  # noqa: BLE001 - a connection that fails the check has lost the lock
+            log.warning("scheduler lock check failed", exc_info=True)
+            return False
 
 
 @contextmanager
 def exclusive_lock(app: Flask, say=print):
-    """Hold the one-scheduler lock for the duration of the block, waiting for it if another holds it."""
+    """Hold the one-scheduler lock for the duration of the block (yields a :class:`Held`), waiting for it if
+    another holds it."""
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if url.startswith("postgresql"):
         with app.app_context():
             engine = db.engine
-        conn = engine.connect()
+        # autocommit, and polling rather than a blocking pg_advisory_lock(): a waiting scheduler holds no
+        # snapshot, which would keep VACUUM from cleaning up for as long as it waits
+        conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         try:
-            if not conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar():
-                say("另一个调度进程正在运行，等待其退出……")
-                conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": LOCK_KEY})
-            conn.commit()
-            yield
+            waiting = False
+            while not conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar():
+                if not waiting:
+                    say(WAITING)
+                    waiting = True
+                time.sleep(LOCK_POLL_SECONDS)
+            yield Held(lambda: conn.execute(sa.text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = :k "
+                "AND objsubid = 1 AND pid = pg_backend_pid() AND granted"), {"k": LOCK_KEY}).scalar())
         finally:
-            conn.close()  # ends the session, which releases the advisory lock
+            # the lock belongs to the database session: end the session itself (returning the connection to
+            # the pool would keep both open)
+            conn.invalidate()
+            conn.close()
         return
     os.makedirs(app.instance_path, exist_ok=True)
     path = os.path.join(app.instance_path, "scheduler.lock")
-    with open(path, "a+") as handle:
+
+    def same_file(handle) -> bool:
+        mine, there = os.fstat(handle.fileno()), os.stat(path)
+        return (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino)
+
+    waiting = False
+    while True:
+        handle = open(path, "a+")  # noqa: SIM115 - kept open for as long as the lock is held
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            say("另一个调度进程正在运行，等待其退出……")
+            if not waiting:
+                say(WAITING)
+                waiting = True
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            if same_file(handle):
+                break
+        except FileNotFoundError:
+            pass
+        handle.close()  # the file was deleted or replaced while we waited: lock the one that is there now
+    try:
+        yield Held(lambda: same_file(handle))
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
 
 
 def _state(name: str) -> background.SchedulerState:
@@ -95,11 +144,15 @@ def run_scheduled(name: str, now: dt.datetime) -> None:
     db.session.commit()
 
 
-def missed(name: str, now: dt.datetime) -> bool:
-    """True when a fire time of the job fell between its last run and ``now`` (so it should catch up once)."""
+def missed(name: str, now: dt.datetime, since: dt.datetime | None = None) -> bool:
+    """True when a fire time of the job fell between its last run and ``now`` (so it should catch up once).
+
+    :param since: for a job that never ran, when a scheduler was last seen alive (its previous heartbeat): a
+        fire time between then and ``now`` was missed too. Without either there is nothing to catch up.
+    """
     job = background.SCHEDULED[name]
     last = db.session.scalar(sa.select(background.SchedulerState.last_run_at).where(
-        background.SchedulerState.name == name))
+        background.SchedulerState.name == name)) or since
     if last is None:
         return False
     trigger = CronTrigger(timezone=clock.TZ, **job.cron)
@@ -107,27 +160,37 @@ def missed(name: str, now: dt.datetime) -> bool:
     return next_fire is not None and next_fire <= now
 
 
-def catch_up(now: dt.datetime) -> list[str]:
-    """Run once every scheduled job that missed a fire time while no scheduler ran; returns their names."""
-    names = [name for name in background.SCHEDULED if missed(name, now)]
+def catch_up(now: dt.datetime, since: dt.datetime | None = None) -> list[str]:
+    """Run once every scheduled job that missed a fire time while no scheduler ran; returns their names.
+
+    :param since: the previous heartbeat, for jobs that never ran (see :func:`missed`).
+    """
+    names = [name for name in background.SCHEDULED if missed(name, now, since)]
     for name in names:
         run_scheduled(name, now)
     return names
 
 
+def last_beat() -> dt.datetime | None:
+    """When a scheduler last wrote the heartbeat (``None`` if none ever ran)."""
+    return db.session.scalar(sa.select(background.SchedulerState.last_run_at).where(
+        background.SchedulerState.name == background.HEARTBEAT))
+
+
 def run(app: Flask, run_for: float | None = None, say=print) -> None:
     """Take the lock, then run background and scheduled jobs until stopped (or for ``run_for`` seconds)."""
-    with exclusive_lock(app, say):
+    with exclusive_lock(app, say) as lock:
         say(f"调度进程已启动（pid {os.getpid()}），持有调度锁。")
         with app.app_context():
             failed = background.fail_interrupted(clock.now())
             if failed:
                 say(f"{failed} 个中断的后台作业已标记为失败。")
+            last_seen = last_beat()
             beat(clock.now())
-            caught = catch_up(clock.now())
+            caught = catch_up(clock.now(), since=last_seen)
             if caught:
                 say("补跑停机期间错过的定时任务：" + "、".join(caught))
-        scheduler = BlockingScheduler(timezone=clock.TZ)
+        scheduler = BackgroundScheduler(timezone=clock.TZ)
 
         def in_app(fn, *args):
             def call():
@@ -146,12 +209,20 @@ def run(app: Flask, run_for: float | None = None, say=print) -> None:
             scheduler.add_job(in_app(lambda n=name: run_scheduled(n, clock.now())),
                               CronTrigger(timezone=clock.TZ, **job.cron), id=name, max_instances=1,
                               coalesce=True, misfire_grace_time=3600)
-        if run_for is not None:
-            scheduler.add_job(scheduler.shutdown, "date",
-                              run_date=dt.datetime.now(clock.TZ) + dt.timedelta(seconds=run_for),
-                              kwargs={"wait": False}, id="stop")
+        scheduler.start()
+        deadline = None if run_for is None else time.monotonic() + run_for
         try:
-            scheduler.start()
+            while deadline is None or time.monotonic() < deadline:
+                left = LOCK_CHECK_SECONDS if deadline is None else deadline - time.monotonic()
+                time.sleep(max(min(left, LOCK_CHECK_SECONDS), 0))  # until Ctrl-C, or for run_for seconds
+                if not lock.held():
+                    say("调度锁已丢失（数据库连接中断或锁文件被删除），立即退出，以免两个调度进程同时执行作业。")
+                    # no waiting for a running job: its work is not committed and the next scheduler marks it
+                    # failed; the exit status lets a supervisor start this one again, to wait for the lock
+                    os._exit(3)
         except (KeyboardInterrupt, SystemExit):
             pass
+        finally:
+            # a job that is running finishes before the lock is let go: never two runners at once
+            scheduler.shutdown(wait=True)
         say("调度进程已停止。")

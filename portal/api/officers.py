@@ -13,6 +13,8 @@ from portal.officers import services
 from portal.officers.models import STATUSES, Officer
 from portal.orgs.models import Agency
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers (PostgreSQL ``integer``): a larger number never reaches the database
+
 AGENCY = Obj("AgencyRef", (
     Field("id", "integer", required=True),
     Field("name", "string", "全称", required=True),
@@ -52,8 +54,9 @@ def paginated(query, args: dict, to_json) -> dict:
 
 
 @endpoint("GET", "/officers", summary="执法人员列表", roles=("hr", "legal"), paginated=True, response=page_of(OFFICER),
-          query=(
-              Field("agency", "integer", "单位编号", description="includes every agency below it; 404 outside scope"),
+          errors=(404,), query=(
+              Field("agency", "integer", "单位编号", minimum=1, maximum=MAX_ID,
+                    description="includes every agency below it; 404 outside scope"),
               Field("status", "string", "在岗状态", enum=tuple(STATUSES)),
               Field("category", "string", "执法类别", max_length=30),
               Field("q", "string", "姓名、完整身份证号或手机号", max_length=40),

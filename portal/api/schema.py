@@ -6,10 +6,12 @@ turns a raw value into a clean one or collects ``{"field", "message"}`` errors i
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 
-_INT = re.compile(r"^[+-]?\d+$")
+_INT = re.compile(r"^[+-]?[0-9]+$")  # ASCII digits only: int() would also take "１０" or "٣"
+_NUMBER = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$")  # float() would also take "nan", "inf", "1e999"
 
 
 @dataclass(frozen=True)
@@ -127,12 +129,10 @@ def parse(f: Field, raw, path: str, errors: list, *, from_text: bool = False):
             return fail(f"“{_label(f)}”应为整数")
         value = raw
     elif f.type == "number":
-        if from_text and isinstance(raw, str):
-            try:
-                raw = float(raw)
-            except ValueError:
-                pass
-        if isinstance(raw, bool) or not isinstance(raw, int | float):
+        if from_text and isinstance(raw, str) and _NUMBER.match(raw.strip()):
+            raw = float(raw)
+        # JSON bodies may carry NaN or Infinity (Python's parser accepts them): no constraint would catch those
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
             return fail(f"“{_label(f)}”应为数字")
         value = raw
         if f.multiple_of is not None and abs(value / f.multiple_of - round(value / f.multiple_of)) > 1e-9:

@@ -7,10 +7,11 @@ cannot drift from what the code accepts.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from dataclasses import dataclass
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, current_app, g, make_response, request
 
 from portal import clock
 from portal.api.schema import Field, Obj, parse, parse_object
@@ -22,7 +23,8 @@ from portal.extensions import csrf, db, limiter
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # the API accepts bearer tokens only, never the session cookie, so CSRF does not apply
 
-PAGE = Field("page", "integer", "页码", minimum=1, default=1)
+# a page number is bounded like the HTML lists' (MAX_PAGE): a huge one would overflow the database's OFFSET
+PAGE = Field("page", "integer", "页码", minimum=1, maximum=100_000, default=1)
 PER_PAGE = Field("per_page", "integer", "每页条数", minimum=1, maximum=100, default=20)
 ERROR = Obj("Error", (Field("error", "object", required=True, obj=Obj("ErrorBody", (
     Field("code", "string", required=True, description="machine-readable reason"),
@@ -36,6 +38,8 @@ ERROR = Obj("Error", (Field("error", "object", required=True, obj=Obj("ErrorBody
 ))),))
 ERROR_STATUSES = {400: "请求格式错误", 401: "缺少或无效的访问令牌", 403: "角色无权使用该接口", 404: "对象不存在或不在范围内",
                   409: "状态冲突", 422: "参数或内容有误", 429: "请求过于频繁"}
+ERROR_HEADERS = {401: ("WWW-Authenticate", 'Bearer realm="api"，令牌无效时另有 error="invalid_token"'),
+                 429: ("Retry-After", "多少秒后可再请求")}
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,18 @@ class Endpoint:
     paginated: bool
     description: str
     path_params: tuple
+    errors: tuple = ()  # error statuses of its own, besides those every endpoint of its kind may answer
+
+    def error_statuses(self) -> list[int]:
+        """Every error status the operation may answer, as documented."""
+        found = {422, 429, *self.errors}
+        if self.roles is not None:
+            found |= {401, 403}
+        if self.path_params:
+            found.add(404)
+        if self.body is not None:
+            found.add(400)
+        return sorted(found)
 
 
 ENDPOINTS: list[Endpoint] = []
@@ -69,21 +85,31 @@ def page_of(item: Obj) -> Obj:
     ))
 
 
+def _bearer() -> str | None:
+    """The token of the request's ``Authorization: Bearer …`` header (the scheme in any case), if any."""
+    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
+    raw = raw.strip()
+    return raw if scheme.lower() == "bearer" and raw else None
+
+
 def _token_user():
+    """The active account behind the request's bearer token, or ``None``; looked up once per request."""
     from portal.auth import services
 
-    header = request.headers.get("Authorization", "")
-    scheme, _, raw = header.partition(" ")
-    if scheme.lower() != "bearer" or not raw.strip():
-        return None
-    user = services.user_for_token(raw.strip(), clock.now())
-    db.session.commit()  # the token's last use, noted at most every few minutes
-    return user
+    if "api_token_user" not in g:
+        raw = _bearer()
+        g.api_token_user = services.user_for_token(raw, clock.now()) if raw else None
+        db.session.commit()  # the token's last use, noted at most every few minutes
+    return g.api_token_user
 
 
 def _rate_key() -> str:
-    header = request.headers.get("Authorization", "")
-    return header[-16:] if header.lower().startswith("bearer ") else (request.remote_addr or "")
+    """Calls with a valid token count against that token; all others (none, unknown, revoked) against the client
+    address, so that guessing tokens is throttled like any anonymous caller. The key holds a digest, never the
+    token itself (the limiter's storage may be a shared Redis)."""
+    if _token_user() is not None:
+        return "token:" + hashlib.sha256(_bearer().encode("utf-8")).hexdigest()[:32]
+    return "addr:" + (request.remote_addr or "")
 
 
 def _parse_body(body: Obj, errors: list) -> dict:
@@ -108,12 +134,13 @@ def _parse_body(body: Obj, errors: list) -> dict:
 
 def endpoint(method: str, rule: str, *, summary: str, roles: tuple | None, query: tuple = (),
              body: Obj | None = None, response: Obj | None = None, status: int = 200, paginated: bool = False,
-             description: str = ""):
+             description: str = "", errors: tuple = ()):
     """Register an API view with its definition.
 
     The view is called as ``fn(user, args, body, **path_values)``: ``user`` the token's account (``None`` for
     public endpoints), ``args`` the validated query (with ``page``/``per_page`` when paginated), ``body`` the
-    validated JSON body.
+    validated JSON body. ``errors``: statuses the view itself may answer besides the usual ones (e.g. 404 for a
+    filter naming an object outside the scope), so the document lists them.
     """
     query = tuple(query) + ((PAGE, PER_PAGE) if paginated else ())
     path_params = tuple(re.findall(r"<(?:(\w+):)?(\w+)>", rule))
@@ -126,7 +153,9 @@ def endpoint(method: str, rule: str, *, summary: str, roles: tuple | None, query
                 user = _token_user()
                 if user is None:
                     response = error_response(401, "unauthorized", "缺少或无效的访问令牌（Authorization: Bearer …）")
-                    response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+                    # RFC 6750 §3: a token was sent but is unknown, revoked or its account inactive
+                    response.headers["WWW-Authenticate"] = 'Bearer realm="api"' + (
+                        ', error="invalid_token"' if _bearer() else "")
                     return response
                 if user.role not in roles:
                     raise DomainError("forbidden", f"{ROLES.get(user.role, user.role)}角色无权使用该接口", status=403)
@@ -136,13 +165,17 @@ def endpoint(method: str, rule: str, *, summary: str, roles: tuple | None, query
             clean_body = _parse_body(body, errors) if body is not None else None
             if errors:
                 raise DomainError("invalid", "请求参数或内容有误", status=422, items=errors)
-            return fn(user=user, args=args, body=clean_body, **path_values)
+            response = make_response(fn(user=user, args=args, body=clean_body, **path_values))
+            if roles is not None:
+                response.headers["Cache-Control"] = "no-store"  # an account's data: never kept by a cache
+            return response
 
         view.access = roles if roles is not None else PUBLIC
         limited = limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_rate_key)(view)
         bp.add_url_rule(rule, endpoint=fn.__name__, view_func=limited, methods=[method])
         ENDPOINTS.append(Endpoint(fn.__name__, method, rule, summary, roles, query, body, response, status,
-                                  paginated, description or (fn.__doc__ or "").strip(), path_params))
+                                  paginated, description or (fn.__doc__ or "").strip(), path_params,
+                                  tuple(errors)))
         return limited
 
     return decorate
@@ -182,12 +215,13 @@ def openapi_document() -> dict:
             "description": "成功",
             **({"content": {"application/json": {"schema": ep.response.ref()}}} if ep.response else {}),
         }
-        errors = [422, 429] + ([401, 403] if ep.roles is not None else []) + ([404] if ep.path_params else [])
-        errors += [400] if ep.body is not None else []
-        for code in sorted(errors):
+        for code in ep.error_statuses():
             operation["responses"][str(code)] = {
                 "description": ERROR_STATUSES[code],
                 "content": {"application/json": {"schema": ERROR.ref()}},
+                **({"headers": {ERROR_HEADERS[code][0]: {"description": ERROR_HEADERS[code][1],
+                                                          "schema": {"type": "string"}}}}
+                   if code in ERROR_HEADERS else {}),
             }
         paths.setdefault(path, {})[ep.method.lower()] = operation
     return {

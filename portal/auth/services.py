@@ -263,7 +263,7 @@ def create_token(actor: audit.Actor, user: User, name: str, now: dt.datetime) ->
     if not user.active:
         raise DomainError("inactive_user", "该账户已停用，不能签发接口令牌")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=(name or "接口令牌").strip()[:80], prefix=raw[:10],
+    token = ApiToken(user_id=user.id, name=(name or "").strip()[:80] or "接口令牌", prefix=raw[:10],
                      token_hash=_token_hash(raw), created_at=now)
     db.session.add(token)
     db.session.flush()

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 
-from portal import audit, clock
+from portal import audit, background, clock, notify
 from portal.auth.access import public, require, scope_condition, scoped_agencies
 from portal.auth.models import ROLES, User
 from portal.extensions import db
@@ -117,5 +117,14 @@ def _admin_home():
     ).all()
     recent = db.session.scalars(sa.select(audit.AuditEntry).order_by(audit.AuditEntry.id.desc()).limit(10)).all()
     agencies = db.session.scalar(sa.select(sa.func.count()).select_from(Agency))
+    now = clock.now()
+    states = {s.name: s for s in db.session.scalars(sa.select(background.SchedulerState)).all()}
+    scheduled = [(job, states.get(name)) for name, job in sorted(background.SCHEDULED.items())]
+    jobs = db.session.scalars(sa.select(background.Job).order_by(background.Job.id.desc()).limit(8)).all()
+    outbox = dict(db.session.execute(
+        sa.select(notify.Notification.email_status, sa.func.count())
+        .where(notify.Notification.email_status.in_(("pending", "sending", "failed")))
+        .group_by(notify.Notification.email_status)).all())
     return render_template("home/admin.html", by_role=by_role, roles=ROLES, locked=locked, recent=recent,
-                           agencies=agencies)
+                           agencies=agencies, heartbeat=states.get(background.HEARTBEAT), scheduled=scheduled,
+                           jobs=jobs, outbox=outbox, stale=background.HEARTBEAT_STALE, now=now)

@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import io
 import re
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -24,7 +23,10 @@ from portal import audit, policy
 from portal.errors import DomainError
 
 policy.define("imports.max_rows", "导入文件最多数据行数", "int", 20000, "导入", minimum=100, maximum=200000, unit="行")
-policy.define("imports.max_mb", "导入文件最大体积", "int", 10, "导入", minimum=1, maximum=100, unit="MB")
+#: the web server accepts uploads up to ``MAX_CONTENT_LENGTH`` (12 MB): a larger setting would promise what the
+#: upload page cannot take, so the setting stops below it
+policy.define("imports.max_mb", "导入文件最大体积", "int", 10, "导入", minimum=1, maximum=11, unit="MB",
+              help="上传页面受服务器上传上限（12 MB）约束，最大可设为 11 MB")
 
 MAX_ERRORS_SHOWN = 500
 
@@ -109,30 +111,54 @@ def _cell_value(value):
     return value
 
 
+def _unreadable_xlsx() -> DomainError:
+    return DomainError("import_unreadable", "无法读取该 Excel 文件，文件可能已损坏或不是 .xlsx 格式，"
+                                            "请在 Excel 中打开后另存为 .xlsx 再导入", status=422)
+
+
+def _header_name(headers: list, index: int) -> str:
+    """The header of the 0-based column ``index`` as the file has it, else the column's letter."""
+    if index < len(headers) and headers[index] not in (None, ""):
+        return str(headers[index]).strip()
+    return f"{get_column_letter(index + 1)}列"
+
+
 def _read_xlsx(data: bytes) -> list[tuple[int, list]]:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
-        raise DomainError("import_unreadable", f"无法读取该 Excel 文件（{type(err).__name__}），请确认是 .xlsx 格式",
-                          status=422) from None
+    except DomainError:
+        raise
+    except Exception:  # noqa: BLE001 - zip, XML and openpyxl errors alike: the file is not a readable workbook
+        raise _unreadable_xlsx() from None
     try:
+        if not workbook.worksheets:
+            raise DomainError("import_empty", "文件是空的", status=422)
         sheet = workbook.worksheets[0]
-        rows, formulas = [], []
+        # the <dimension> a program wrote may be wrong; trusting it would silently drop rows or columns
+        sheet.reset_dimensions()
+        rows, formulas, headers = [], [], []
         for number, cells in enumerate(sheet.iter_rows(), start=1):
             values = []
-            for cell in cells:
+            for index, cell in enumerate(cells):
                 if getattr(cell, "data_type", None) == "f":
-                    letter = getattr(cell, "column_letter", "")
-                    formulas.append(error(number, None, f"单元格 {letter}{number} 是公式，请复制后“粘贴为数值”再导入"))
+                    letter = get_column_letter(index + 1)
+                    formulas.append(error(number, _header_name(headers, index) if number > 1 else None,
+                                          f"单元格 {letter}{number} 是公式，请复制后“粘贴为数值”再导入"))
                     values.append(None)
                 else:
                     values.append(_cell_value(cell.value))
+            if number == 1:
+                headers = values
             rows.append((number, values))
-        if formulas:
-            raise _fail(formulas)
-        return rows
+    except DomainError:
+        raise
+    except Exception:  # noqa: BLE001 - a damaged sheet inside a readable archive
+        raise _unreadable_xlsx() from None
     finally:
         workbook.close()
+    if formulas:
+        raise _fail(formulas)
+    return rows
 
 
 def decode_text(data: bytes) -> str:
@@ -156,18 +182,28 @@ def _read_csv(data: bytes) -> list[tuple[int, list]]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    rows = []
-    for number, cells in enumerate(reader, start=1):
-        values = [_cell_value(c) for c in cells]
-        for index, value in enumerate(values):
-            if isinstance(value, str) and value.startswith("=") and len(value) > 1:
-                raise _fail([error(number, None, f"第 {index + 1} 列是公式（以“=”开头），请填写数值或文本")])
-        rows.append((number, values))
+    rows, formulas, headers = [], [], []
+    try:
+        for number, cells in enumerate(reader, start=1):
+            values = [_cell_value(c) for c in cells]
+            if number == 1:
+                headers = values
+            for index, value in enumerate(values):
+                if number > 1 and isinstance(value, str) and value.startswith("=") and len(value) > 1:
+                    formulas.append(error(number, _header_name(headers, index),
+                                          f"第 {index + 1} 列是公式（以“=”开头），请填写数值或文本"))
+            rows.append((number, values))
+    except csv.Error:
+        raise DomainError("import_unreadable", "CSV 文件格式有误（引号不配对等），请在 Excel 中另存为 CSV 后再导入",
+                          status=422) from None
+    if formulas:
+        raise _fail(formulas)
     return rows
 
 
-def read_table(filename: str, data: bytes) -> tuple[list[str], list[Row]]:
-    """Read an uploaded file into headers and rows, enforcing the size and row limits."""
+def precheck(data: bytes) -> None:
+    """The checks that need no parsing — size, emptiness, the old .xls format — so the upload page can refuse such a
+    file at once instead of queueing it."""
     limit_mb = policy.get("imports.max_mb")
     if len(data) > limit_mb * 1024 * 1024:
         raise DomainError("import_too_large", f"文件超过 {limit_mb} MB（当前 {len(data) / 1024 / 1024:.1f} MB），请拆分后导入",
@@ -176,6 +212,11 @@ def read_table(filename: str, data: bytes) -> tuple[list[str], list[Row]]:
         raise DomainError("import_empty", "文件是空的", status=422)
     if data[:4] == b"\xd0\xcf\x11\xe0":
         raise DomainError("import_format", "不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx 或 CSV", status=422)
+
+
+def read_table(filename: str, data: bytes) -> tuple[list[str], list[Row]]:
+    """Read an uploaded file into headers and rows, enforcing the size and row limits."""
+    precheck(data)
     raw = _read_xlsx(data) if data[:4] == b"PK\x03\x04" else _read_csv(data)
     while raw and not any(v is not None for v in raw[-1][1]):
         raw.pop()
@@ -204,35 +245,53 @@ def check_headers(kind: Kind, headers: list[str]) -> None:
         if header in seen and header:
             problems.append(error(1, header, f"表头“{header}”重复"))
         seen.add(header)
-    missing = [c.header for c in kind.columns if c.required and c.header not in seen]
-    if missing:
-        problems.append(error(1, None, f"缺少列：{'、'.join(missing)}（请使用下载的模板）"))
-    unknown = [h for h in headers if h and h not in kind.headers]
-    if unknown:
-        problems.append(error(1, None, f"无法识别的列：{'、'.join(unknown)}；应为：{'、'.join(kind.headers)}"))
-    if "" in headers:
-        problems.append(error(1, None, "表头中有空白列名"))
+    for column in kind.columns:
+        if column.required and column.header not in seen:
+            problems.append(error(1, column.header, f"缺少列“{column.header}”（请使用下载的模板）"))
+    for header in dict.fromkeys(h for h in headers if h and h not in kind.headers):
+        problems.append(error(1, header, f"无法识别的列“{header}”；应为：{'、'.join(kind.headers)}"))
+    for index, header in enumerate(headers):
+        if header == "":
+            problems.append(error(1, f"{get_column_letter(index + 1)}列", "表头中有空白列名，请填写列名或删除该列"))
     if problems:
         raise _fail(problems, "表头与模板不一致，未导入任何数据")
+
+
+def _phase(report: Callable, start: int, end: int) -> Callable[[int, int, str | None], None]:
+    """Progress within one phase of an import, mapped onto ``start``–``end`` per cent of the whole job — so the bar
+    only moves forward as reading, checking and saving follow each other."""
+
+    def progress(done: int, total: int, message: str | None = None) -> None:
+        fraction = min(1.0, done / total) if total > 0 else 1.0
+        report(round((start + (end - start) * fraction) * 100), 100 * 100, message)
+
+    return progress
 
 
 def run(kind: Kind, filename: str, data: bytes, context: Context, *, dry_run: bool = False) -> dict:
     """Read, check every row, and (unless ``dry_run``) store everything — or raise with every row error.
 
     Flushes only; the caller commits. Idempotence is the kind's job: rows already stored as they are change
-    nothing. Returns the kind's counts plus ``rows``.
+    nothing. Returns the kind's counts plus ``rows``. Progress: reading 0–5 %, checking 5–40 %, saving 40–99 %.
     """
+    report = context.progress
     context.sha256 = hashlib.sha256(data).hexdigest()
+    report(0, 100, "正在读取文件……")
     headers, rows = read_table(filename, data)
     check_headers(kind, headers)
-    context.progress(0, len(rows), f"正在校验 {len(rows)} 行……")
-    plan, errors = kind.check(rows, context)
-    if errors:
-        raise _fail(errors)
-    if dry_run:
-        return {"rows": len(rows), "dry_run": True}
-    context.progress(len(rows), len(rows), "校验通过，正在保存……")
-    result = kind.apply(plan, context)
+    try:
+        context.progress = _phase(report, 5, 40)
+        context.progress(0, len(rows), f"正在校验 {len(rows)} 行……")
+        plan, errors = kind.check(rows, context)
+        if errors:
+            raise _fail(errors)
+        if dry_run:
+            return {"rows": len(rows), "dry_run": True}
+        context.progress = _phase(report, 40, 99)
+        context.progress(0, len(rows), "校验通过，正在保存……")
+        result = kind.apply(plan, context)
+    finally:
+        context.progress = report
     result["rows"] = len(rows)
     return result
 

@@ -39,23 +39,23 @@ def upload(kind_name: str):
         upload_file = request.files.get("file")
         data = upload_file.read() if upload_file else b""
         filename = (upload_file.filename if upload_file else "") or "未命名文件"
-        if not data:
-            failure, status = DomainError("import_empty", "请选择要导入的文件", status=422), 422
-        elif len(data) > SYNC_MAX_BYTES:
-            job = background.enqueue(current_actor(), "import", f"导入{kind.label}：{filename}",
-                                     {"kind": kind.name, "filename": filename}, payload=data, now=clock.now())
-            db.session.commit()
-            return redirect(url_for("jobs.detail", job_id=job.id))
-        else:
+        try:
+            if upload_file is None or not upload_file.filename:
+                raise DomainError("import_no_file", "请选择要导入的文件", status=422)
+            engine.precheck(data)  # too large, empty or .xls: refused now rather than by a queued job
+            if len(data) > SYNC_MAX_BYTES:
+                job = background.enqueue(current_actor(), "import", f"导入{kind.label}：{filename}",
+                                         {"kind": kind.name, "filename": filename}, payload=data, now=clock.now())
+                db.session.commit()
+                return redirect(url_for("jobs.detail", job_id=job.id))
             context = engine.Context(actor=current_actor(), user=current_user._get_current_object(), now=clock.now(),
                                      filename=filename)
-            try:
-                result = engine.run(kind, filename, data, context)
-            except DomainError as err:
-                db.session.rollback()
-                failure, status = err, err.status
-            else:
-                db.session.commit()
+            result = engine.run(kind, filename, data, context)
+        except DomainError as err:
+            db.session.rollback()
+            failure, status = err, err.status
+        else:
+            db.session.commit()
     return render_template("imports/upload.html", kind=kind, form=form, result=result, failure=failure,
                            max_mb=policy.get("imports.max_mb")), status
 

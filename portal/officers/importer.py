@@ -31,6 +31,8 @@ FIELD_COLUMN = {"name": "姓名", "id_number": "身份证号", "gender": "身份
                 "agency_id": "单位", "post": "岗位", "categories": "执法类别", "region": "执法区域", "mobile": "手机",
                 "email": "邮箱", "hired_on": "入职日期", "status": None}
 COMPARED = ("name", "agency_id", "post", "region", "mobile", "email", "hired_on", "categories")
+#: the stored columns' sizes (the form's Length validators; the shared checks leave them to it)
+MAX_LENGTH = {"post": 60, "region": 100, "email": 120}
 CHUNK = 2000
 
 
@@ -87,7 +89,8 @@ def check(rows: list[Row], context: Context) -> tuple[Plan, list[dict]]:
             row_errors.append(error(row.number, "单位", "请填写单位全称或统一社会信用代码"))
         elif agency is None or agency.id not in allowed:
             row_errors.append(error(row.number, "单位", f"找不到单位“{unit}”，或它不在您的管辖范围内"))
-        born = idcard.birth_date(id_number) if idcard.looks_like(id_number) else None
+        # gender and birth date only from a valid number: a wrong one would bring follow-on errors of its own
+        born = idcard.birth_date(id_number) if idcard.problem(id_number, today) is None else None
         data = OfficerData(
             name=as_text(values.get("姓名")), gender=idcard.gender(id_number) if born else "",
             birth_date=born, id_number=id_number, agency_id=agency.id if agency is not None else None,
@@ -104,7 +107,12 @@ def check(rows: list[Row], context: Context) -> tuple[Plan, list[dict]]:
             if officer.agency_id not in allowed:
                 row_errors.append(error(row.number, "身份证号", "该身份证号已登记在不属于您管辖范围的单位，请联系该单位或法制机构"))
         reported = {e["field"] for e in row_errors}
-        for field_name, message in problems(data, today, officer, check_unique=False):
+        found = problems(data, today, officer, check_unique=False)
+        for field_name, limit in MAX_LENGTH.items():
+            value = getattr(data, field_name) or ""
+            if len(value) > limit:
+                found.append((field_name, f"{FIELD_COLUMN[field_name]}最多{limit}个字，当前{len(value)}个字"))
+        for field_name, message in found:
             column = FIELD_COLUMN.get(field_name)
             if column not in reported and not (field_name == "agency_id" and "单位" in reported):
                 row_errors.append(error(row.number, column, message))
@@ -116,7 +124,7 @@ def check(rows: list[Row], context: Context) -> tuple[Plan, list[dict]]:
             errors.extend(row_errors)
         elif officer is None:
             plan.new.append(data)
-        elif any((officer.categories if f == "categories" else getattr(officer, f)) != getattr(data, f)
+        elif any((sorted(officer.categories) if f == "categories" else getattr(officer, f)) != getattr(data, f)
                  for f in COMPARED):
             plan.changed.append((officer, data))
         else:
@@ -141,7 +149,7 @@ def apply(plan: Plan, context: Context) -> dict:
     for officer, data in plan.changed:
         for name in ("name", "agency_id", "post", "region", "mobile", "email", "hired_on"):
             setattr(officer, name, getattr(data, name))
-        if officer.categories != data.categories:
+        if sorted(officer.categories) != data.categories:
             officer.category_rows = [OfficerCategory(name=c) for c in data.categories]
         officer.updated_at = now
     db.session.flush()

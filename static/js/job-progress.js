@@ -10,8 +10,16 @@
   var message = box.querySelector(".job-message");
   function poll() {
     fetch(box.dataset.jobUrl, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
+      .then(function (response) {
+        // signed out (redirected to the sign-in page) or no longer allowed: let the server render why
+        if (response.redirected || (response.status >= 400 && response.status < 500)) {
+          window.location.reload();
+          return null;
+        }
+        return response.ok ? response.json() : Promise.reject(response.status);
+      })
       .then(function (job) {
+        if (job === null) { return; }
         bar.value = job.progress;
         bar.textContent = job.progress + "%";
         percent.textContent = job.progress;

@@ -1,0 +1,84 @@
+"""The downloadable templates: what they contain, and that an unchanged template imports nothing while a filled one
+imports its rows."""
+import csv
+import io
+
+import openpyxl
+
+from tests.imports.helpers import (
+    HEADERS,
+    alert_text,
+    error_table,
+    id_of,
+    officer,
+    officer_count,
+    rows_of,
+    snapshot,
+    upload,
+)
+
+
+def test_the_xlsx_template_has_the_officer_headers_and_text_id_numbers(client, hr):
+    response = client.get("/imports/officers/template.xlsx")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert ".xlsx" in response.headers["Content-Disposition"]
+    workbook = openpyxl.load_workbook(io.BytesIO(response.data))
+    sheet = workbook.worksheets[0]
+    assert [c.value for c in sheet[1]] == HEADERS
+    id_column = HEADERS.index("身份证号") + 1
+    phone_column = HEADERS.index("手机") + 1
+    for row in (2, 3, 500, 1000):
+        assert sheet.cell(row=row, column=id_column).number_format == "@"
+        assert sheet.cell(row=row, column=phone_column).number_format == "@"
+    assert sheet.cell(row=2, column=1).number_format != "@"  # only the number-like text columns
+    notes = [" ".join(str(v) for v in row if v) for row in workbook.worksheets[1].iter_rows(values_only=True)]
+    assert any("身份证号" in line for line in notes)
+
+
+def test_the_csv_template_is_utf8_with_a_bom(client, hr):
+    response = client.get("/imports/officers/template.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    [header] = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert header == HEADERS
+
+
+def test_an_unchanged_template_has_no_data_rows(client, hr):
+    before = snapshot()
+    for fmt in ("xlsx", "csv"):
+        template = client.get(f"/imports/officers/template.{fmt}").data
+        response = upload(client, template, f"模板.{fmt}")
+        assert response.status_code == 422, fmt
+        assert "没有数据行" in alert_text(response), fmt
+    assert snapshot() == before
+
+
+def test_a_filled_xlsx_template_imports_its_rows(client, hr):
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get("/imports/officers/template.xlsx").data))
+    sheet = workbook.worksheets[0]
+    rows = rows_of(3, hr.dept.name)
+    for number, row in enumerate(rows, start=2):
+        for column, header in enumerate(HEADERS, start=1):
+            sheet.cell(row=number, column=column, value=row[header])
+    out = io.BytesIO()
+    workbook.save(out)
+    before = officer_count()
+    response = upload(client, out.getvalue(), "模板.xlsx")
+    assert response.status_code == 200, error_table(response)
+    assert "共 3 行，新增 3 条" in alert_text(response)
+    assert officer_count() == before + 3
+    assert officer(id_of(2)).agency_id == hr.dept.id
+
+
+def test_a_filled_csv_template_imports_its_rows(client, hr):
+    text = client.get("/imports/officers/template.csv").data.decode("utf-8")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows_of(2, hr.dept.name):
+        writer.writerow(["" if row[h] is None else row[h] for h in HEADERS])
+    response = upload(client, (text + out.getvalue()).encode("utf-8"), "模板.csv")
+    assert response.status_code == 200, error_table(response)
+    assert "共 2 行，新增 2 条" in alert_text(response)
