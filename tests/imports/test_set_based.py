@@ -1,34 +1,17 @@
 """Validation is set-based: a file of 500 rows costs the same number of SELECT statements as one of 50."""
-import contextlib
-
-import sqlalchemy as sa
-
-from portal.extensions import db
 from tests.imports.helpers import alert_text, rows_of, upload, xlsx_bytes
+from tests.sql import statements
 
 
-@contextlib.contextmanager
 def selects(app):
-    statements = []
-
-    def on_execute(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
-            statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", on_execute)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", on_execute)
+    return statements(app, selects_only=True)
 
 
 def _upload_counting(app, client, rows) -> tuple[int, str]:
-    with selects(app) as statements:
+    with selects(app) as seen:
         response = upload(client, xlsx_bytes(rows))
     assert response.status_code == 200, alert_text(response)
-    return len(statements), alert_text(response)
+    return len(seen), alert_text(response)
 
 
 def test_new_rows_cost_no_query_each(app, client, hr):
