@@ -4,6 +4,15 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+
+class DatabaseInt(IntegerConverter):
+    """``<int:…>`` in URLs: only ids an INTEGER column can hold; a larger number is a 404, not a database error."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 from portal import config as config_module
 from portal import errors, templating
@@ -24,6 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(config_module.from_environment(None, instance_path))
     app.config.update(overrides or {})
+    app.url_map.converters["int"] = DatabaseInt
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
 

@@ -30,7 +30,7 @@ def find_agency(ref: str):
 
     ref = ref.strip()
     conditions = [Agency.name == ref, Agency.short_name == ref, Agency.uscc == ref.upper()]
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit() and len(ref) <= 9:  # an id; 18 digits are a 统一社会信用代码
         conditions.append(Agency.id == int(ref))
     found = db.session.scalars(sa.select(Agency).where(sa.or_(*conditions))).all()
     if len(found) != 1:

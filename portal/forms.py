@@ -33,3 +33,17 @@ def apply_errors(form: FlaskForm, items: list[dict]) -> list[dict]:
         else:
             rest.append(item)
     return rest
+
+
+MAX_PAGE = 100_000
+MAX_ID = 2**31 - 1
+
+
+def page_number(args) -> int:
+    """The ``page`` query argument, clamped to 1…100 000 (a huge number must not reach the database)."""
+    return min(max(args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+
+
+def id_value(value) -> int | None:
+    """A posted id that an INTEGER column can hold, else ``None``."""
+    return value if isinstance(value, int) and 0 < value <= MAX_ID else None

@@ -14,7 +14,7 @@ from portal.auth.access import agencies_in_scope, current_actor, require, scoped
 from portal.auth.models import ROLES, ApiToken, User
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import ActionForm
+from portal.forms import ActionForm, id_value, page_number
 from portal.orgs.models import Agency
 from portal.orgs.services import tree_order
 
@@ -33,7 +33,7 @@ def users():
                                    User.display_name.contains(q, autoescape=True)))
     if role in ROLES:
         query = query.where(User.role == role)
-    page = db.paginate(query.order_by(User.role, User.username), page=request.args.get("page", 1, type=int),
+    page = db.paginate(query.order_by(User.role, User.username), page=page_number(request.args),
                        per_page=30, error_out=False)
     return render_template("admin/users.html", page=page, roles=ROLES, now=clock.now(), action_form=ActionForm())
 
@@ -184,7 +184,7 @@ def audit_log():
     if chosen is not None:
         query = query.where(audit.AuditEntry.agency_id.in_(
             sa.select(Agency.id).where(Agency.path.startswith(chosen.path, autoescape=True))))
-    page = db.paginate(query.order_by(audit.AuditEntry.id.desc()), page=request.args.get("page", 1, type=int),
+    page = db.paginate(query.order_by(audit.AuditEntry.id.desc()), page=page_number(request.args),
                        per_page=50, error_out=False)
     return render_template("admin/audit.html", form=form, page=page)
 
@@ -226,7 +226,7 @@ def tokens():
     form = ActionForm()
     error = None
     if form.validate_on_submit():
-        user = db.session.get(User, request.form.get("user_id", type=int) or 0)
+        user = db.session.get(User, id_value(request.form.get("user_id", type=int)) or 0)
         try:
             if user is None:
                 raise DomainError("unknown_user", "请选择账户")

@@ -8,7 +8,7 @@ from flask_login import current_user
 from portal import clock, notify
 from portal.auth.access import require
 from portal.extensions import db
-from portal.forms import ActionForm
+from portal.forms import ActionForm, page_number
 
 bp = Blueprint("inbox", __name__, template_folder="templates")
 ROLES = ("officer", "hr", "legal", "admin")
@@ -28,7 +28,7 @@ def index():
     query = sa.select(notify.Notification).where(notify.Notification.user_id == current_user.id)
     if request.args.get("unread") == "1":
         query = query.where(notify.Notification.read_at.is_(None))
-    page = db.paginate(query.order_by(notify.Notification.id.desc()), page=request.args.get("page", 1, type=int),
+    page = db.paginate(query.order_by(notify.Notification.id.desc()), page=page_number(request.args),
                        per_page=20, error_out=False, max_per_page=20)
     return render_template("inbox/index.html", page=page, form=ActionForm())
 

@@ -13,7 +13,7 @@ from portal.auth.access import current_actor, get_in_scope_or_404, require, scop
 from portal.auth.models import User
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import ActionForm, apply_errors
+from portal.forms import ActionForm, apply_errors, page_number
 from portal.officers import services
 from portal.officers.forms import FilterForm, OfficerForm, PhotoForm
 from portal.officers.models import Officer, OfficerPhoto
@@ -21,7 +21,6 @@ from portal.officers.models import Officer, OfficerPhoto
 bp = Blueprint("officers", __name__, template_folder="templates")
 
 PER_PAGE = 20
-MAX_PAGE = 100_000
 
 
 @bp.route("/officers")
@@ -46,9 +45,7 @@ def index():
         query = query.where(Officer.has_photo.is_(False))
     elif missing == "account":
         query = query.where(~sa.exists().where(User.officer_id == Officer.id))
-    # a page number from the URL is clamped: a huge one would overflow the database's OFFSET (a 500)
-    number = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
-    page = db.paginate(query, page=number, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=page_number(request.args), per_page=PER_PAGE, error_out=False)
     accounts = set(db.session.scalars(sa.select(User.officer_id).where(
         User.officer_id.in_([o.id for o in page.items]))).all()) if page.items else set()
     return render_template("officers/index.html", form=form, page=page, accounts=accounts)

@@ -98,3 +98,17 @@ def test_unknown_role_is_refused(runner, world):
     result = runner.invoke(args=["users", "create", "--username", "x1", "--role", "officer"])
     assert result.exit_code != 0
     assert _user("x1") is None
+
+
+def test_an_all_digit_credit_code_is_not_taken_for_an_id(runner, world):
+    from portal.orgs import uscc as uscc_module
+
+    first17 = "11371002000000001"
+    while not uscc_module.check_character(first17).isdigit():
+        first17 = str(int(first17) + 1)
+    code = first17 + uscc_module.check_character(first17)
+    world.dept.uscc = code
+    db.session.commit()
+    result = runner.invoke(args=["users", "create", "--username", "digits", "--role", "hr", "--scope", code])
+    assert result.exit_code == 0, result.output
+    assert [a.id for a in _user("digits").scopes] == [world.dept.id]
