@@ -6,6 +6,10 @@ import os
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
+from portal import config as config_module
+from portal import errors, templating
+from portal.extensions import csrf, db, limiter, login_manager, migrate
+
 
 class DatabaseInt(IntegerConverter):
     """``<int:…>`` in URLs: only ids an INTEGER column can hold; a larger number is a 404, not a database error."""
@@ -13,10 +17,6 @@ class DatabaseInt(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
-
-from portal import config as config_module
-from portal import errors, templating
-from portal.extensions import csrf, db, limiter, login_manager, migrate
 
 
 def create_app(overrides: dict | None = None) -> Flask:
