@@ -69,8 +69,8 @@ def main() -> int:
 
         upgrade()
         demo.load(clock.now())
-        from portal.auth import services
         from portal.audit import Actor
+        from portal.auth import services
 
         tokens = {name: services.create_token(Actor.system("bench"), services.find_account(name), "bench",
                                               clock.now())[1] for name in ("hr", "legal")}
