@@ -53,15 +53,19 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _import_models() -> None:
     """Import every model module so the metadata (and Alembic's autogenerate) sees all tables."""
     from portal import audit, background, notify, policy  # noqa: F401
+    from portal.assessment import models as _assessment  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.officers import models as _officers  # noqa: F401
     from portal.orgs import models as _orgs  # noqa: F401
+    from portal.training import models as _training  # noqa: F401
+    from portal.training import requirements as _requirements  # noqa: F401 - declares its policy settings
 
 
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.api import officers as _api_officers  # noqa: F401 - registers its endpoints
     from portal.api.spec import bp as api_bp
+    from portal.assessment.views import bp as assessment_bp
     from portal.auth.views import bp as auth_bp
     from portal.auth.views import init_app as init_auth
     from portal.home.views import bp as home_bp
@@ -72,8 +76,10 @@ def _register_blueprints(app: Flask) -> None:
     from portal.officers import importer as _officer_import  # noqa: F401 - registers the officers import kind
     from portal.officers.views import bp as officers_bp
     from portal.orgs.views import bp as orgs_bp
+    from portal.training.views import bp as training_bp
 
-    for blueprint in (home_bp, auth_bp, officers_bp, orgs_bp, admin_bp, api_bp, imports_bp, jobs_bp, inbox_bp):
+    for blueprint in (home_bp, auth_bp, officers_bp, orgs_bp, admin_bp, api_bp, imports_bp, jobs_bp, inbox_bp,
+                      training_bp, assessment_bp):
         app.register_blueprint(blueprint)
     init_auth(app)
 

@@ -48,6 +48,14 @@ class Definition:
 
 
 REGISTRY: dict[str, Definition] = {}
+#: checks over several settings at once: ``fn(values) -> message or None``, ``values`` = every setting's value
+CONSTRAINTS: list = []
+
+
+def constraint(fn):
+    """Register a check that spans settings (e.g. weights that must add up to 100)."""
+    CONSTRAINTS.append(fn)
+    return fn
 _INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 
 
@@ -106,6 +114,11 @@ def update(actor: audit.Actor, values: dict, now: dt.datetime | None = None) -> 
     :returns: the changes made, ``{key: [old, new]}``.
     """
     now = now or clock.now()
+    merged = {key: get(key) for key in REGISTRY} | values
+    for check in CONSTRAINTS:
+        message = check(merged)
+        if message:
+            raise DomainError("invalid_setting", message)
     changes = {}
     for key, value in values.items():
         if key not in REGISTRY:

@@ -143,10 +143,15 @@ def settings():
             except DomainError as err:
                 errors[key] = err.message
         if not errors:
-            changes = policy.update(current_actor(), values, clock.now())
-            db.session.commit()
-            flash(f"已保存 {len(changes)} 项设置。" if changes else "没有修改任何设置。", "success")
-            return redirect(url_for("admin.settings"))
+            try:
+                changes = policy.update(current_actor(), values, clock.now())
+            except DomainError as err:  # a rule across settings, e.g. weights that must add up to 100
+                db.session.rollback()
+                errors["__all__"] = err.message
+            else:
+                db.session.commit()
+                flash(f"已保存 {len(changes)} 项设置。" if changes else "没有修改任何设置。", "success")
+                return redirect(url_for("admin.settings"))
     sections: dict[str, list] = {}
     for definition in policy.REGISTRY.values():
         value = policy.get(definition.key)

@@ -1,0 +1,1 @@
+"""Training: courses, records, the requirement service (the only place training hours are summed)."""
