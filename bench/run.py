@@ -26,11 +26,21 @@ TARGETS = [
     ("legal", "/officers?category=市场监管", 200),
     ("legal", "/home", 120),
     ("admin", "/audit", 150),
+    ("hr", "/training/records", 150),
+    ("hr", "/training/shortfall", 200),
+    ("legal", "/training/shortfall?sort=name", 400),
+    ("hr", "/training/classes/new", 200),
+    ("hr", "/assessment/grid", 250),
+    ("legal", "/assessment/summary", 250),
+    ("officer", "/training/mine", 100),
+    ("officer", "/me/assessment", 100),
     ("api:hr", "/api/v1/officers?per_page=100", 250),
     ("api:legal", "/api/v1/officers?status=on_duty&per_page=100", 300),
     (None, "/", 15),
     (None, "/healthz", 15),
 ]
+#: the sign-in name of a role's demo account, where it is not the role's name
+LOGINS = {"officer": "371002198805120047"}
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "60"))
 
 
@@ -88,7 +98,7 @@ def main() -> int:
         elif role not in clients:
             client = app.test_client()
             if role:
-                assert client.post("/login", data={"login": role, "password": password}).status_code == 302
+                assert client.post("/login", data={"login": LOGINS.get(role, role), "password": password}).status_code == 302
             clients[role] = client
         client = clients.get(role) or app.test_client()
         assert client.get(path, headers=headers).status_code == 200, path

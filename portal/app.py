@@ -64,6 +64,7 @@ def _import_models() -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.api import officers as _api_officers  # noqa: F401 - registers its endpoints
+    from portal.api import training as _api_training  # noqa: F401 - registers its endpoints
     from portal.api.spec import bp as api_bp
     from portal.assessment.views import bp as assessment_bp
     from portal.auth.views import bp as auth_bp
@@ -76,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.officers import importer as _officer_import  # noqa: F401 - registers the officers import kind
     from portal.officers.views import bp as officers_bp
     from portal.orgs.views import bp as orgs_bp
+    from portal.training import importer as _training_import  # noqa: F401 - registers the training import kind
     from portal.training.views import bp as training_bp
 
     for blueprint in (home_bp, auth_bp, officers_bp, orgs_bp, admin_bp, api_bp, imports_bp, jobs_bp, inbox_bp,

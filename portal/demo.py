@@ -1,20 +1,27 @@
-"""Demo data for Weihai (``flask --app wsgi demo load``): the agency tree, 300+ officers, the demo accounts.
+"""Demo data for Weihai (``flask --app wsgi demo load``): the agency tree, 300+ officers, the demo accounts, a
+course catalogue with four calendar years of training records, and eight quarters of routine assessment.
 
-Deterministic and idempotent: agencies are matched by name, officers by ID number, accounts by user name, so a
-second run adds nothing. Every 统一社会信用代码, ID number and phone number here is synthetic (valid check
-characters, no real person or organisation).
+Deterministic and idempotent: agencies are matched by name, officers by ID number, accounts by user name,
+courses by title, training records by (officer, title, date) or external id, the indicator template by name
+and scores by their primary key, so a second run adds nothing. Training and scores are drawn from random
+generators seeded per officer (and year or quarter), so they depend neither on database ids nor on what else
+exists. Every 统一社会信用代码, ID number and phone number here is synthetic (valid check characters, no real
+person or organisation).
 """
 from __future__ import annotations
 
 import datetime as dt
 import io
 import random
+import zlib
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
 from PIL import Image, ImageDraw
 
 from portal import audit
+from portal.assessment.models import GROUPS, AssessmentScore, Indicator, IndicatorTemplate
 from portal.auth import passwords
 from portal.auth.models import User
 from portal.extensions import db
@@ -22,6 +29,8 @@ from portal.officers import idcard
 from portal.officers.models import Officer, OfficerCategory, OfficerPhoto
 from portal.orgs import uscc
 from portal.orgs.models import Agency
+from portal.training import requirements
+from portal.training.models import CATEGORIES, Course, TrainingRecord
 
 DEMO_OFFICERS = {
     # ID number: (name, agency, post, categories) — the two officer accounts of SPEC §3
@@ -193,7 +202,8 @@ def _officer_rows(rng: random.Random, agencies: dict[str, Agency], today: dt.dat
             }
 
 
-def _officers(rng: random.Random, agencies: dict[str, Agency], now: dt.datetime) -> int:
+def _officers(rng: random.Random, agencies: dict[str, Agency], now: dt.datetime) -> tuple[int, list[str]]:
+    """Create the missing demo officers; returns how many, and the ID numbers of every demo officer."""
     today = now.date()
     rows = list(_officer_rows(rng, agencies, today))
     for id_number, (name, agency_name, post, cats) in DEMO_OFFICERS.items():
@@ -225,7 +235,7 @@ def _officers(rng: random.Random, agencies: dict[str, Agency], now: dt.datetime)
             db.session.add(OfficerPhoto(officer_id=officer.id, data=data, width=width, height=height,
                                         uploaded_at=now))
         created += 1
-    return created
+    return created, [row["id_number"] for row in rows]
 
 
 def _accounts(agencies: dict[str, Agency], now: dt.datetime) -> tuple[list[str], int]:
@@ -259,19 +269,425 @@ def _accounts(agencies: dict[str, Agency], now: dt.datetime) -> tuple[list[str],
     return lines, created
 
 
+# --- Training (SPEC §2.4): a course catalogue and four calendar years of records ----------------------------
+
+CITY_LEGAL = "威海市司法局"
+ONLINE_PLATFORM = "山东省司法厅网络培训平台"
+PARTY_SCHOOL = "中共威海市委党校"
+
+# (title, category, hours, provider, mode, owning agency, first day counted from the load date, days)
+COURSES = [
+    ("《中华人民共和国行政处罚法》专题培训", "public_law", 6, CITY_LEGAL, "classroom", CITY_LEGAL, -290, 1),
+    ("行政复议与行政诉讼应诉实务", "public_law", 6, CITY_LEGAL, "classroom", CITY_LEGAL, -200, 1),
+    ("《行政许可法》《行政强制法》重点条款解读", "public_law", 4, CITY_LEGAL, "classroom", CITY_LEGAL, -120, 1),
+    ("全市行政执法人员公共法律知识网络专题学习", "public_law", 8, ONLINE_PLATFORM, "online", CITY_LEGAL, -160, 61),
+    ("《政府信息公开条例》与行政执法公示", "public_law", 3, ONLINE_PLATFORM, "online", CITY_LEGAL, 12, 30),
+    ("行政执法程序规范", "professional_law", 6, CITY_LEGAL, "classroom", CITY_LEGAL, -250, 1),
+    ("听证程序与重大执法决定法制审核实务", "professional_law", 4, CITY_LEGAL, "classroom", CITY_LEGAL, -60, 1),
+    ("城市管理综合执法业务骨干培训班", "professional_law", 8, "威海市综合行政执法局", "classroom",
+     "威海市综合行政执法局", -95, 2),
+    ("市场监管行政处罚案件办理实务", "professional_law", 6, "威海市市场监督管理局", "classroom",
+     "威海市市场监督管理局", -180, 1),
+    ("生态环境执法文书制作与案卷评查", "professional_law", 4, "威海市生态环境局", "classroom", "威海市生态环境局",
+     -40, 1),
+    ("交通运输行政执法证据收集与固定", "professional_law", 4, "威海市交通运输局", "classroom", "威海市交通运输局",
+     -130, 1),
+    ("执法礼仪与职业道德", "ethics", 4, CITY_LEGAL, "classroom", CITY_LEGAL, -75, 1),
+    ("行政执法人员廉洁从政警示教育", "ethics", 3, CITY_LEGAL, "classroom", CITY_LEGAL, -220, 1),
+    ("执法沟通与舆情应对", "ethics", 4, ONLINE_PLATFORM, "online", CITY_LEGAL, 30, 45),
+]
+
+# Training outside the catalogue, per category: (title, provider, mode); {year}, {field} (a category of the
+# officer's agency) and {agency} are filled in. The provincial platform's own courses (taken by some officers
+# this year and last) came by its API this year and by importing its export last year, with its record number
+# as the external id.
+TOPICS = {
+    "public_law": [
+        ("习近平法治思想专题学习", PARTY_SCHOOL, "classroom"),
+        ("《中华人民共和国行政处罚法》专题培训", CITY_LEGAL, "classroom"),
+        ("《中华人民共和国民法典》与行政执法", CITY_LEGAL, "classroom"),
+        ("《行政复议法》（2023年修订）解读", CITY_LEGAL, "classroom"),
+        ("《国家赔偿法》与行政执法风险防范", CITY_LEGAL, "classroom"),
+        ("宪法学习与宪法宣誓", "{agency}", "classroom"),
+        ("《优化营商环境条例》与包容审慎监管", "{agency}", "classroom"),
+        ("{year}年度全省行政执法人员网络培训（公共法律知识）", ONLINE_PLATFORM, "online"),
+    ],
+    "professional_law": [
+        ("{field}领域法律法规专题培训", "{agency}", "classroom"),
+        ("{field}领域典型案例研讨", "{agency}", "classroom"),
+        ("行政执法案卷评查与执法文书规范", CITY_LEGAL, "classroom"),
+        ("行政执法证据收集与固定", CITY_LEGAL, "classroom"),
+        ("行政执法“三项制度”实务", CITY_LEGAL, "classroom"),
+        ("行政强制措施实施规范", "{agency}", "classroom"),
+        ("{year}年度全省行政执法人员网络培训（专业法律知识）", ONLINE_PLATFORM, "online"),
+    ],
+    "ethics": [
+        ("执法礼仪与职业道德", CITY_LEGAL, "classroom"),
+        ("廉洁从政警示教育", "{agency}", "classroom"),
+        ("执法沟通技巧与群众工作方法", PARTY_SCHOOL, "classroom"),
+        ("执法风险防范与心理调适", "{agency}", "classroom"),
+        ("新时代公务员职业道德建设", PARTY_SCHOOL, "classroom"),
+        ("{year}年度全省行政执法人员网络培训（职业素养）", ONLINE_PLATFORM, "online"),
+    ],
+}
+PLATFORM_SHARE = 0.4  # officers who took the platform's own courses in a year
+TRAINING_YEARS = 4  # the load date's calendar year and the three before it
+SHORT_THIS_YEAR, SHORT_EARLIER = 0.15, 0.05  # share of officers short of the annual requirement
+PIECES = (8, 12, 12, 16, 16, 16)  # half-hours of one record when a category's hours are split: 4–8 hours
+CHUNK = 2000  # rows per bulk INSERT
+
+
+class _Class(NamedTuple):
+    """A course of the catalogue as the training generator needs it (plain values: read some 20,000 times)."""
+
+    id: int
+    title: str
+    category: str
+    half_hours: int
+    provider: str
+    mode: str
+    starts_on: dt.date
+    ends_on: dt.date
+    agency_id: int
+    city_wide: bool  # run by 威海市司法局 for every agency; otherwise for the owning agency's officers
+
+
+def _seeded(seed: int, *parts) -> random.Random:
+    """A generator for one officer (and year or quarter): the same numbers whatever is in the database."""
+    return random.Random(":".join(str(part) for part in (seed, *parts)))
+
+
+def _insert(model, rows: list[dict]) -> None:
+    """A Core executemany per chunk (the rows' keys are the table's column names)."""
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(sa.insert(model.__table__), rows[start:start + CHUNK])
+
+
+def _day(rng: random.Random, first: dt.date, last: dt.date, weekday: bool = True) -> dt.date:
+    """A day between ``first`` and ``last`` — with ``weekday``, Monday to Friday unless the range has none."""
+    span = (last - first).days + 1
+    day = first + dt.timedelta(days=rng.randrange(span))
+    if weekday and span > 2:
+        for _ in range(10):
+            if day.weekday() < 5:
+                break
+            day = first + dt.timedelta(days=rng.randrange(span))
+    return day
+
+
+def _courses(agencies: dict[str, Agency], now: dt.datetime) -> tuple[list[Course], int]:
+    """The catalogue, in :data:`COURSES` order; a course already there (by title) keeps its dates."""
+    existing = {c.title: c for c in db.session.scalars(sa.select(Course)).all()}
+    new = []
+    for title, category, hours, provider, mode, owner, offset, days in COURSES:
+        if title in existing:
+            continue
+        starts = now.date() + dt.timedelta(days=offset)
+        while mode == "classroom" and starts.weekday() + days > 5:  # Monday to Friday
+            starts -= dt.timedelta(days=1)
+        course = Course(title=title, category=category, half_hours=hours * 2, provider=provider, mode=mode,
+                        starts_on=starts, ends_on=starts + dt.timedelta(days=days - 1),
+                        agency_id=agencies[owner].id, created_at=now)
+        existing[title] = course
+        new.append(course)
+    db.session.add_all(new)
+    db.session.flush()
+    return [existing[entry[0]] for entry in COURSES], len(new)
+
+
+def _training_window(year: int, today: dt.date, officer) -> tuple[dt.date, dt.date] | None:
+    """The days of ``year`` on which the officer trained: 2 January (or 1 January this year, when it is all
+    there is) to 31 December — or, this year, to the day before the load date, so this year's hours also count
+    towards the pre-exam rule (the 365 days before the load date) — within the officer's service."""
+    if year < today.year:
+        first, last = dt.date(year, 1, 2), dt.date(year, 12, 31)
+    else:
+        last = max(today - dt.timedelta(days=1), dt.date(year, 1, 1))
+        first = min(dt.date(year, 1, 2), last)
+    first = max(first, officer.hired_on)
+    if officer.status != "on_duty" and officer.status_changed_on:
+        last = min(last, officer.status_changed_on)
+    return (first, last) if first <= last else None
+
+
+def _targets(rng: random.Random, need: dict[str, int], short_share: float,
+             protected: bool) -> tuple[dict[str, int], set[str]]:
+    """Half-hours to reach per category in one year, and the categories left short.
+
+    Met: each minimum plus up to a quarter more (topped up to the total minimum). Short (``short_share`` of
+    officers, never the demo accounts): one category — most often ethics — or two, 0.5 to half the minimum
+    below; or barely started (under half of every minimum).
+    """
+    categories = [c for c in CATEGORIES if need[c] >= 4]
+    short: set[str] = set()
+    barely = False
+    if not protected and categories and rng.random() < short_share:
+        kind = rng.random()
+        if kind < 0.7:
+            short = {rng.choices(categories, weights=[2 if c == "ethics" else 1 for c in categories])[0]}
+        elif kind < 0.85:
+            short = set(rng.sample(categories, min(2, len(categories))))
+        else:
+            short, barely = set(categories), True
+    targets = {}
+    for category in CATEGORIES:
+        minimum = need[category] * 2
+        if barely:
+            amount = rng.randint(0, minimum // 2)
+            targets[category] = amount if amount >= 4 else 0
+        elif category in short:
+            targets[category] = minimum - rng.randint(1, need[category])
+        else:
+            targets[category] = minimum + rng.randint(0, need[category]) // 2
+    missing = need["total"] * 2 - sum(targets.values())
+    if missing > 0 and not short:
+        targets[rng.choice(["public_law", "professional_law"])] += missing
+    return targets, short
+
+
+def _split(rng: random.Random, half_hours: int) -> list[int]:
+    """``half_hours`` (0, or 4 and more) as records of 2 to 8 hours."""
+    pieces = []
+    while half_hours > 0:
+        if half_hours <= 16 and (half_hours < 12 or rng.random() < 0.75):
+            piece = half_hours
+        else:
+            piece = rng.choice([p for p in PIECES if half_hours - p >= 4])
+        pieces.append(piece)
+        half_hours -= piece
+    return pieces
+
+
+def _officer_year(rng: random.Random, officer, year: int, window: tuple[dt.date, dt.date],
+                  need: dict[str, int], classes: list[_Class], agency_name: str, fields: list[str],
+                  now: dt.datetime) -> list[dict]:
+    """One officer's training records in one calendar year: classes of the catalogue (within ``window``,
+    the city-wide ones for some officers, the own agency's for most of its officers), then other training up
+    to the year's targets (see :func:`_targets`), in records of 2 to 8 hours on days within ``window``."""
+    today = now.date()
+    first, last = window
+    targets, short = _targets(rng, need, SHORT_THIS_YEAR if year == today.year else SHORT_EARLIER,
+                              officer.id_number in DEMO_OFFICERS)
+    rows, taken = [], set()
+
+    def add(title, category, half_hours, day, provider, mode, course_id=None):
+        tries = 0
+        while (title, day) in taken and tries < 20:
+            day, tries = _day(rng, first, last, mode == "classroom"), tries + 1
+        if (title, day) in taken:
+            return
+        taken.add((title, day))
+        source = external_id = note = None
+        if provider == ONLINE_PLATFORM and course_id is None:
+            source = "api" if year == today.year else "import"
+            external_id = f"SDZFPX{year}-{zlib.crc32(f'{officer.id_number}:{title}'.encode()):08X}"
+            note = None if source == "api" else "山东省司法厅网络培训平台年度学时导出，批量导入"
+        rows.append({"officer_id": officer.id, "course_id": course_id, "title": title, "category": category,
+                     "half_hours": half_hours, "completed_on": day, "provider": provider,
+                     "source": source or "manual", "external_id": external_id, "recorded_by": None,
+                     "note": note, "created_at": now})
+
+    had = dict.fromkeys(CATEGORIES, 0)
+    for course in classes:
+        roll = rng.random()
+        chance = 0.8 if course.agency_id == officer.agency_id else 0.3 if course.city_wide else 0.0
+        if course.category in short or roll >= chance:
+            continue
+        if course.mode == "classroom":
+            day = course.ends_on
+            if not first <= day <= last:
+                continue
+        else:
+            start, end = max(course.starts_on, first), min(course.ends_on, last)
+            if start > end:
+                continue
+            day = _day(rng, start, end, weekday=False)
+        add(course.title, course.category, course.half_hours, day, course.provider, course.mode, course.id)
+        had[course.category] += course.half_hours
+
+    course_titles = {title for title, *_ in taken}
+    platform = year >= today.year - 1 and rng.random() < PLATFORM_SHARE
+    for category, topics in TOPICS.items():
+        remaining = targets[category] - had[category]
+        remaining = 0 if remaining <= 0 else max(remaining, 4)
+        pool = [t for t in topics if t[0].format(year=year, field="", agency="") not in course_titles
+                and (t[1] != ONLINE_PLATFORM or platform)]
+        pool = rng.sample(pool, len(pool))
+        for index, half_hours in enumerate(_split(rng, remaining)):
+            title, provider, mode = pool[index % len(pool)]
+            fill = {"year": year, "field": rng.choice(fields), "agency": agency_name}
+            add(title.format(**fill), category, half_hours, _day(rng, first, last, mode == "classroom"),
+                provider.format(**fill), mode)
+    return rows
+
+
+def _training(seed: int, numbers: list[str], agencies: dict[str, Agency], courses: list[Course],
+              now: dt.datetime) -> int:
+    """Four calendar years of training for the demo officers, up to the day before the load date.
+
+    An officer's year that already has training is left alone (so a later run, whose dates would shift with
+    its load date, adds nothing); otherwise records are matched by (officer, title, date) and external id.
+    """
+    today = now.date()
+    years = range(today.year - TRAINING_YEARS + 1, today.year + 1)
+    need = requirements.minimums("annual")
+    fields = {name: cats for name, _s, _k, _r, cats, *_ in TREE if cats}
+    by_id = {agency.id: agency for agency in agencies.values()}
+    city_legal = agencies[CITY_LEGAL].id
+    classes = [_Class(c.id, c.title, c.category, c.half_hours, c.provider, c.mode, c.starts_on, c.ends_on,
+                      c.agency_id, c.agency_id == city_legal) for c in courses]
+    officers = {o.id_number: o for o in db.session.execute(sa.select(
+        Officer.id, Officer.id_number, Officer.agency_id, Officer.status, Officer.hired_on,
+        Officer.status_changed_on)).all()}
+
+    existing = db.session.execute(sa.select(TrainingRecord.officer_id, TrainingRecord.title,
+                                            TrainingRecord.completed_on)
+                                  .where(TrainingRecord.completed_on >= dt.date(years[0], 1, 1))).all()
+    trained_years = {(officer_id, day.year) for officer_id, _title, day in existing}
+    keys = {(officer_id, title, day) for officer_id, title, day in existing}
+    external_ids = set(db.session.scalars(sa.select(TrainingRecord.external_id)
+                                          .where(TrainingRecord.external_id.is_not(None))).all())
+    new = []
+    for number in sorted(set(numbers)):
+        officer = officers[number]
+        agency = by_id[officer.agency_id]
+        for year in years:
+            window = _training_window(year, today, officer)
+            if window is None or (officer.id, year) in trained_years:
+                continue
+            rows = _officer_year(_seeded(seed, number, year), officer, year, window, need, classes,
+                                 agency.name, fields.get(agency.name, ["综合执法"]), now)
+            for row in rows:
+                key = (row["officer_id"], row["title"], row["completed_on"])
+                if key in keys or row["external_id"] in external_ids:
+                    continue
+                keys.add(key)
+                if row["external_id"]:
+                    external_ids.add(row["external_id"])
+                new.append(row)
+    _insert(TrainingRecord, new)
+    return len(new)
+
+
+# --- Routine assessment (SPEC §2.5): one template, eight quarters of scores ---------------------------------
+
+TEMPLATE_NAME = "2025年度执法人员平时考核指标"
+# (group, indicator, weight, how far this indicator's scores lean from the officer's level)
+INDICATORS = [
+    ("general", "政治素质", 10, 2.0),
+    ("general", "工作作风", 10, 0.0),
+    ("general", "廉洁自律", 10, 3.0),
+    ("specialised", "执法办案质量", 20, -1.5),
+    ("specialised", "执法程序规范", 15, 0.0),
+    ("specialised", "执法文书制作", 15, -2.0),
+    ("external", "群众满意度", 10, 0.5),
+    ("external", "投诉处理", 10, 1.0),
+]
+_LEAN = {name: lean for _group, name, _weight, lean in INDICATORS}
+QUARTERS = 8
+# an officer's usual level: (share of officers, lowest, highest) — mostly 好 and 较好, some 一般
+LEVELS = [(0.55, 89.0, 96.0), (0.33, 78.0, 89.0), (0.12, 63.0, 75.0)]
+POOR_QUARTER = 0.005  # chance of a 较差 quarter: some 2–3 % of officers have one in eight quarters
+
+
+def demo_quarters(today: dt.date, count: int = QUARTERS) -> list[tuple[int, int]]:
+    """The ``count`` quarters ending with the last one completed before ``today``, oldest first."""
+    year, quarter = today.year, (today.month - 1) // 3 + 1
+    quarters = []
+    for _ in range(count):
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+        quarters.append((year, quarter))
+    return quarters[::-1]
+
+
+def _quarter_end(year: int, quarter: int) -> dt.date:
+    return dt.date(year + (quarter == 4), quarter * 3 % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def _template(now: dt.datetime) -> tuple[IndicatorTemplate, int]:
+    template = db.session.scalar(sa.select(IndicatorTemplate).where(IndicatorTemplate.name == TEMPLATE_NAME))
+    if template is not None:
+        return template, 0
+    order = list(GROUPS)
+    positions: dict[str, int] = {}
+    indicators = []
+    for group, name, weight, _lean in INDICATORS:
+        positions[group] = positions.get(group, 0) + 1
+        indicators.append(Indicator(group=group, group_order=order.index(group), position=positions[group],
+                                    name=name, weight=weight))
+    template = IndicatorTemplate(name=TEMPLATE_NAME, active=True, created_at=now, indicators=indicators)
+    db.session.add(template)
+    db.session.flush()
+    return template, 1
+
+
+def _officer_quarter(rng: random.Random, level: float, indicators: list[Indicator]) -> list[int]:
+    """Scores in tenths (half points) for one quarter; now and then a 较差 quarter."""
+    base = rng.uniform(47.0, 57.0) if rng.random() < POOR_QUARTER else level + rng.gauss(0, 2.0)
+    scores = []
+    for indicator in indicators:
+        score = base + _LEAN.get(indicator.name, 0.0) + rng.gauss(0, 3.0)
+        scores.append(int(round(min(100.0, max(0.0, score)) * 2)) * 5)
+    return scores
+
+
+def _assessments(seed: int, numbers: list[str], template: IndicatorTemplate, now: dt.datetime) -> int:
+    """Eight quarters of scores for the on-duty demo officers (from the quarter they joined)."""
+    quarters = demo_quarters(now.date())
+    indicators = list(template.indicators)
+    officers = {o.id_number: o for o in db.session.execute(sa.select(
+        Officer.id, Officer.id_number, Officer.status, Officer.hired_on)).all()}
+    existing = set(db.session.execute(sa.select(
+        AssessmentScore.officer_id, AssessmentScore.year, AssessmentScore.quarter,
+        AssessmentScore.indicator_id).where(AssessmentScore.indicator_id.in_([i.id for i in indicators]),
+               AssessmentScore.year >= quarters[0][0])).all())
+    new = []
+    for number in sorted(set(numbers)):
+        officer = officers[number]
+        if officer.status != "on_duty":
+            continue
+        rng = _seeded(seed, number, "assessment")
+        low, high = rng.choices([(low, high) for _share, low, high in LEVELS],
+                                weights=[share for share, *_ in LEVELS])[0]
+        level = 93.0 if number in DEMO_OFFICERS else rng.uniform(low, high)
+        for year, quarter in quarters:
+            end = _quarter_end(year, quarter)
+            scores = _officer_quarter(_seeded(seed, number, year, quarter), level, indicators)
+            if end < officer.hired_on:
+                continue
+            if number in DEMO_OFFICERS:
+                scores = [max(tenths, 800) for tenths in scores]
+            entered = min(now, dt.datetime.combine(end + dt.timedelta(days=8), dt.time(16, 30), now.tzinfo))
+            for indicator, tenths in zip(indicators, scores, strict=True):
+                if (officer.id, year, quarter, indicator.id) in existing:
+                    continue
+                new.append({"officer_id": officer.id, "year": year, "quarter": quarter,
+                            "indicator_id": indicator.id, "tenths": tenths, "entered_by": None,
+                            "updated_at": entered})
+    _insert(AssessmentScore, new)
+    return len(new)
+
+
 def load(now: dt.datetime) -> str:
     """Load (or complete) the demo and return a summary listing the demo accounts."""
     rng = random.Random(20160301)
     agencies, new_agencies = _agencies(rng, now)
-    new_officers = _officers(rng, agencies, now)
+    new_officers, numbers = _officers(rng, agencies, now)
     lines, new_accounts = _accounts(agencies, now)
-    if new_agencies or new_officers or new_accounts:
-        audit.record(audit.Actor.system("cli:demo"), "demo.load",
-                     change={"agencies": new_agencies, "officers": new_officers, "accounts": new_accounts},
-                     now=now)
+    seed = rng.randrange(2 ** 32)
+    courses, new_courses = _courses(agencies, now)
+    new_records = _training(seed, numbers, agencies, courses, now)
+    template, new_templates = _template(now)
+    new_scores = _assessments(seed, numbers, template, now)
+    added = {"agencies": new_agencies, "officers": new_officers, "accounts": new_accounts,
+             "courses": new_courses, "training_records": new_records, "indicator_templates": new_templates,
+             "assessment_scores": new_scores}
+    if any(added.values()):
+        audit.record(audit.Actor.system("cli:demo"), "demo.load", change=added, now=now)
     password = current_app.config["DEMO_PASSWORD"]
     return "\n".join([
-        f"演示数据：新增单位 {new_agencies} 个、人员 {new_officers} 名、账户 {new_accounts} 个。",
+        f"演示数据：新增单位 {new_agencies} 个、人员 {new_officers} 名、账户 {new_accounts} 个、课程 {new_courses} 门、"
+        f"培训记录 {new_records} 条、考核指标模板 {new_templates} 套、平时考核评分 {new_scores} 项。",
         f"演示账户（密码均为 {password}）：",
         *lines,
     ])

@@ -9,6 +9,7 @@ from portal import background, clock, notify
 from portal.audit import Actor
 from portal.auth import services as auth_services
 from portal.officers import services as officer_services
+from tests.assessment.helpers import matrix_template
 from tests.conftest import PASSWORD
 from tests.factories import SYSTEM, image_bytes
 
@@ -70,9 +71,39 @@ MATRIX = {
     ("inbox.mark_all_read", "POST"): row(officer=302, hr=302, legal=302, admin=302),
     ("jobs.detail", "GET"): row(hr=200, legal=200, admin=200),
     ("jobs.status", "GET"): row(hr=200, legal=200, admin=200),
+    # routine assessment: legal (and admin) keep the indicator templates, HR fills the grid of its agencies, staff in
+    # scope read histories and the summary, the officer reads their own
+    ("assessment.templates", "GET"): row(legal=200, admin=200),
+    ("assessment.new_template", "GET"): row(legal=200, admin=200),
+    ("assessment.new_template", "POST"): row(legal=422, admin=422),
+    ("assessment.template_detail", "GET"): row(legal=200, admin=200),
+    ("assessment.edit_template", "GET"): row(legal=200, admin=200),
+    ("assessment.edit_template", "POST"): row(legal=422, admin=422),
+    ("assessment.set_template_active", "POST"): row(legal=400, admin=400),
+    ("assessment.grid", "GET"): row(hr=200),
+    ("assessment.grid", "POST"): row(hr=400),
+    ("assessment.officer_history", "GET"): row(hr=200, legal=200),
+    ("assessment.mine", "GET"): row(officer=200),
+    ("assessment.summary", "GET"): row(hr=200, legal=200),
     # the API: a bearer token per staff role; an officer's session cookie is not accepted (no officer tokens)
     ("api.list_officers", "GET"): row(anon=401, officer=401, hr=200, legal=200, admin=403),
     ("api.openapi", "GET"): EVERYONE,
+    # training: HR records, legal reads within scope, the officer sees their own; an export job's pages answer only
+    # its owner (the matrix's job is an import job, hence 404)
+    ("training.records", "GET"): row(hr=200, legal=200),
+    ("training.record_new", "GET"): row(hr=200),
+    ("training.record_new", "POST"): row(hr=200),
+    ("training.class_new", "GET"): row(hr=200),
+    ("training.class_new", "POST"): row(hr=200),
+    ("training.courses", "GET"): row(hr=200, legal=200),
+    ("training.course_new", "GET"): row(hr=200),
+    ("training.course_new", "POST"): row(hr=200),
+    ("training.shortfall_list", "GET"): row(hr=200, legal=200),
+    ("training.shortfall_export", "POST"): row(hr=200, legal=200),
+    ("training.export_job", "GET"): row(hr=404, legal=404),
+    ("training.export_download", "GET"): row(hr=404, legal=404),
+    ("training.mine", "GET"): row(officer=200),
+    ("api.create_training_records", "POST"): row(anon=401, officer=401, hr=400, legal=403, admin=403),
 }
 
 
@@ -118,7 +149,7 @@ def test_route_answers_role(app, client, auth, world, endpoint, method, role):
     token, raw = auth_services.create_token(SYSTEM, staff, "matrix", clock.now())
     extra = {"note_id": notify.user(me, "测试消息", "内容", email=False).id,
              "job_id": background.enqueue(Actor(staff.id, staff.login_name), "import", "测试作业").id,
-             "token_id": token.id}
+             "token_id": token.id, "template_id": matrix_template().id}
     headers = {"Authorization": f"Bearer {raw}"} if endpoint.startswith("api.") and role not in ("anon", "officer") else {}
     db.session.commit()
     if role != "anon":

@@ -11,6 +11,8 @@ from portal.auth.models import ROLES, User
 from portal.extensions import db
 from portal.officers.models import Officer
 from portal.orgs.models import Agency
+from portal.training import shortfall
+from portal.training.progress import progress_of
 
 bp = Blueprint("home", __name__, template_folder="templates")
 
@@ -56,7 +58,10 @@ def _officer_home():
         todo.append("尚未登记照片：发放执法证前须有照片，请联系本单位人事管理员上传。")
     if officer.status != "on_duty":
         todo.append(f"您的在岗状态为“{officer.status_label}”。")
-    return render_template("home/officer.html", officer=officer, todo=todo)
+    training = progress_of(officer.id, clock.today())
+    if officer.status == "on_duty" and not training["annual"].met:
+        todo.append(f"本年度培训尚未达标：{training['annual'].describe_unmet()}。")
+    return render_template("home/officer.html", officer=officer, todo=todo, training=training)
 
 
 def _officer_counts(condition):
@@ -79,7 +84,8 @@ def _hr_home():
     recent = db.session.scalars(
         sa.select(Officer).where(condition).order_by(Officer.updated_at.desc()).limit(8)
     ).all()
-    return render_template("home/hr.html", counts=counts, recent=recent)
+    short_of_training = shortfall.count_short(current_user, clock.today())
+    return render_template("home/hr.html", counts=counts, recent=recent, short_of_training=short_of_training)
 
 
 def _legal_home():

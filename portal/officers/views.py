@@ -17,6 +17,7 @@ from portal.forms import ActionForm, apply_errors, page_number
 from portal.officers import services
 from portal.officers.forms import FilterForm, OfficerForm, PhotoForm
 from portal.officers.models import Officer, OfficerPhoto
+from portal.training.progress import progress_of
 
 bp = Blueprint("officers", __name__, template_folder="templates")
 
@@ -112,7 +113,7 @@ def detail(officer_id: int):
         db.session.commit()
     account = db.session.scalar(sa.select(User).where(User.officer_id == officer.id))
     return render_template("officers/detail.html", officer=officer, id_number=id_number, account=account,
-                           photo_form=PhotoForm())
+                           photo_form=PhotoForm(), training=progress_of(officer.id, clock.today()))
 
 
 @bp.route("/officers/<int:officer_id>/edit", methods=["GET", "POST"])

@@ -1,25 +1,37 @@
 """``flask --app wsgi demo load``: the Weihai tree, 300+ synthetic officers with valid numbers, the demo accounts
 (password ``demo-pass-2016``, no forced change) each seeing its own scope; idempotent; ``--if-empty`` skips a
-database that already has data. Loading takes seconds, so one test loads it and checks everything."""
+database that already has data. Loading takes seconds, so one test loads it and checks everything — including
+four years of training (李晓梅 meeting the pre-exam rule, 王建国 the annual one, some officers short of it) and
+eight quarters of routine assessment (a few 较差), whose totals are computed here independently."""
 from __future__ import annotations
 
+import collections
 import re
+import time
+from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
 from portal import clock
+from portal.assessment.models import AssessmentScore, Indicator, IndicatorTemplate
 from portal.auth.models import User
 from portal.extensions import db
 from portal.officers import idcard
 from portal.officers.models import Officer
 from portal.orgs import uscc
 from portal.orgs.models import BODY_KINDS, Agency
+from portal.training import requirements
+from portal.training.models import Course, TrainingRecord
 
 PASSWORD = "demo-pass-2016"
 STAFF = ("admin", "legal", "legal_huancui", "hr")
 OFFICERS = {"371002199003071233": "王建国", "371002198805120047": "李晓梅"}
 CITY, HR_AGENCY, HUANCUI = "威海市人民政府", "威海市综合行政执法局", "环翠区人民政府"
 COUNTIES = {"环翠区人民政府", "文登区人民政府", "荣成市人民政府", "乳山市人民政府"}
+WANG, LI = "371002199003071233", "371002198805120047"
+TEMPLATE = "2025年度执法人员平时考核指标"
+NEW_TABLES = ("course", "training_record", "indicator_template", "indicator", "assessment_score")
+LOAD_SECONDS = 20  # about 3 s on SQLite: a per-row query for each of its 30,000 rows would show here
 
 
 def row_counts() -> dict[str, int]:
@@ -111,18 +123,119 @@ def check_accounts(client, auth) -> None:
     assert not [u for u in users if u.must_change_password]
 
 
+def officer_id(number: str) -> int:
+    return db.session.scalar(sa.select(Officer.id).where(Officer.id_number == number))
+
+
+def on_duty_ids() -> list[int]:
+    return list(db.session.scalars(sa.select(Officer.id).where(Officer.status == "on_duty")))
+
+
+def check_training(today) -> None:
+    courses = db.session.scalars(sa.select(Course)).all()
+    assert len(courses) >= 10
+    assert {c.category for c in courses} == {"public_law", "professional_law", "ethics"}
+    assert {c.mode for c in courses} == {"classroom", "online"}
+    records = db.session.execute(sa.select(TrainingRecord.officer_id, TrainingRecord.completed_on,
+                                           TrainingRecord.half_hours, TrainingRecord.source,
+                                           TrainingRecord.external_id, TrainingRecord.course_id)).all()
+    assert {r.completed_on.year for r in records} == set(range(today.year - 3, today.year + 1)), "four years"
+    assert max(r.completed_on for r in records) <= today, "nothing after the load date"
+    assert all(4 <= r.half_hours <= 16 for r in records), "2 to 8 hours, in 0.5 steps"
+    assert any(r.course_id for r in records), "classes of the catalogue"
+    imported = [r for r in records if r.external_id]
+    assert imported and {r.source for r in imported} <= {"import", "api"}
+    assert len(imported) < len(records) / 10, "a few records come with external ids"
+    assert not [r for r in records if r.source != "manual" and not r.external_id]
+
+    on_duty = on_duty_ids()
+    last_year = collections.Counter(r.officer_id for r in records if r.completed_on.year == today.year - 1)
+    counts = sorted(last_year[i] for i in on_duty if last_year[i])
+    assert 5 <= counts[len(counts) // 2] <= 9, "5–9 records a year for most officers"
+
+    results = requirements.check_many(on_duty, "annual", today)
+    short = [r for r in results.values() if not r.met]
+    assert 0.05 * len(on_duty) < len(short) < 0.3 * len(on_duty), "some officers short of this year's hours"
+    assert any([p.code for p in r.unmet] == ["ethics"] for r in short), "short in ethics alone"
+    hr_ids = db.session.scalars(sa.select(Officer.id).join(Agency).where(
+        Agency.name == HR_AGENCY, Officer.status == "on_duty")).all()
+    assert any(not results[i].met for i in hr_ids), "hr's shortfall list has content"
+    assert requirements.check(officer_id(LI), "pre_exam", today).met, "李晓梅 may sit the exam opening today"
+    assert requirements.check(officer_id(WANG), "annual", today).met
+
+
+def quarters_before(today, count=8) -> list[tuple[int, int]]:
+    year, quarter = today.year, (today.month - 1) // 3 + 1
+    quarters = []
+    for _ in range(count):
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+        quarters.append((year, quarter))
+    return quarters
+
+
+def grade(total: Decimal) -> str:
+    return "好" if total >= 90 else "较好" if total >= 75 else "一般" if total >= 60 else "较差"
+
+
+def check_assessments(today) -> None:
+    template = db.session.scalar(sa.select(IndicatorTemplate).where(IndicatorTemplate.name == TEMPLATE))
+    assert template is not None and template.active
+    weights = collections.Counter()
+    for indicator in template.indicators:
+        weights[indicator.group] += indicator.weight
+    assert weights == {"general": 30, "specialised": 50, "external": 20}
+    assert len(template.indicators) >= 6
+
+    quarter = (AssessmentScore.officer_id, AssessmentScore.year, AssessmentScore.quarter)
+    weighted = sa.func.sum(AssessmentScore.tenths * Indicator.weight)  # thousandths of a point
+    rows = db.session.execute(sa.select(*quarter, sa.func.count(), weighted)
+                              .join(Indicator, Indicator.id == AssessmentScore.indicator_id)
+                              .where(Indicator.template_id == template.id).group_by(*quarter)).all()
+    assert {(year, q) for _o, year, q, _n, _s in rows} == set(quarters_before(today)), "the last 8 quarters"
+    assert all(n == len(template.indicators) for *_key, n, _s in rows), "every indicator scored"
+    assert {o for o, *_ in rows} <= set(on_duty_ids())
+    grades = collections.Counter(
+        grade((Decimal(weighted) / 1000).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+        for *_key, _n, weighted in rows)
+    assert grades["较差"] >= 1, "a few 较差"
+    assert grades["较差"] <= 0.05 * len(rows)
+    assert grades["好"] + grades["较好"] >= 0.7 * len(rows), "mostly 好 and 较好"
+    assert grades["一般"] > 0
+
+
+def officer_history(number: str) -> tuple[set, set]:
+    """An officer's training and scores, by value (not by id)."""
+    oid = officer_id(number)
+    training = set(db.session.execute(sa.select(
+        TrainingRecord.title, TrainingRecord.completed_on, TrainingRecord.half_hours,
+        TrainingRecord.external_id).where(TrainingRecord.officer_id == oid)).all())
+    scores = set(db.session.execute(sa.select(
+        AssessmentScore.year, AssessmentScore.quarter, Indicator.name, AssessmentScore.tenths)
+        .join(Indicator).where(AssessmentScore.officer_id == oid)).all())
+    return training, scores
+
+
 def test_demo_load_builds_weihai_once_and_every_account_sees_its_scope(app, runner, client, auth, monkeypatch):
     monkeypatch.setitem(app.config, "DEMO_PASSWORD", PASSWORD)
     assert row_counts()["agency"] == 0
+    started = time.perf_counter()
     first = load(runner)
+    assert time.perf_counter() - started < LOAD_SECONDS, "demo load stays quick"
     assert_lists_accounts(first)
+    assert re.search(r"培训记录 [1-9]\d* 条", first) and re.search(r"平时考核评分 [1-9]\d* 项", first)
     today = clock.today()
     check_tree(today)
     check_officers(today)
+    check_training(today)
+    check_assessments(today)
 
     counts = row_counts()
+    assert all(counts[table] > 0 for table in NEW_TABLES), counts
+    started = time.perf_counter()
     second = load(runner)
+    assert time.perf_counter() - started < LOAD_SECONDS
     assert_lists_accounts(second)
+    assert "课程 0 门、培训记录 0 条、考核指标模板 0 套、平时考核评分 0 项" in second
     assert row_counts() == counts, "a second run adds nothing"
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
 
@@ -140,14 +253,17 @@ def test_a_second_run_completes_a_partial_demo_with_the_same_numbers(app, runner
     victim = db.session.scalar(sa.select(Officer).where(Officer.id_number.notin_(list(OFFICERS)))
                                .order_by(Officer.id.desc()))
     number = victim.id_number
+    history = officer_history(number)
+    assert history[0], "the victim has training"
     counts = row_counts()
-    for table in ("officer_category", "officer_photo"):
+    for table in ("officer_category", "officer_photo", "training_record", "assessment_score"):
         db.session.execute(sa.text(f"DELETE FROM {table} WHERE officer_id = :id"), {"id": victim.id})
     db.session.execute(sa.text("DELETE FROM officer WHERE id = :id"), {"id": victim.id})
     db.session.commit()
     output = load(runner)
     assert "人员 1 名" in output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Officer).where(Officer.id_number == number)) == 1
+    assert officer_history(number) == history, "the same training and scores come back"
     after = row_counts()
     assert after.pop("audit_entry") == counts.pop("audit_entry") + 1
     assert after == counts

@@ -1,0 +1,518 @@
+"""Writing training data: courses, one officer's record, a whole class, and batches (import and API).
+
+Services take the actor, the acting account (for scope; ``None`` = everything, the CLI) and ``now``; they
+validate, change, audit and flush — the caller commits or rolls back. Refusals are :class:`DomainError` with
+per-field ``items``. Audit entries name officers by their internal id, never by ID number.
+
+Hours are whole half-hours: :func:`parse_hours` is the one place a typed or imported number becomes them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from portal import audit, clock
+from portal.auth.access import in_scope, scope_condition
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.imports.engine import as_date, as_text
+from portal.officers import idcard
+from portal.officers.models import Officer
+from portal.training.models import CATEGORIES, CATEGORY_CODES, MODES, Course, TrainingRecord
+
+#: one record is at most one day's training (three full days of a course make three records)
+MAX_HOURS_PER_RECORD = 24
+#: a completion date before this is a typing error (e.g. an empty spreadsheet date read as 1900-01-01)
+EARLIEST = dt.date(2000, 1, 1)
+MAX_TITLE, MAX_PROVIDER, MAX_NOTE, MAX_EXTERNAL_ID = 120, 100, 500, 64
+CHUNK = 1000
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+
+def problem(field_name: str, message: str) -> dict:
+    return {"field": field_name, "message": message}
+
+
+def refuse(items: list[dict], message: str = "提交的内容有误，未保存") -> DomainError:
+    return DomainError("invalid", message, status=422, items=items)
+
+
+def not_found() -> DomainError:
+    return DomainError("not_found", "执法人员不存在或不在您的管辖范围内", status=404)
+
+
+def today_of(now: dt.datetime) -> dt.date:
+    return clock.local(now).date()
+
+
+# --- values -------------------------------------------------------------------------------------------------
+
+def parse_hours(value, maximum: int = MAX_HOURS_PER_RECORD) -> tuple[int | None, str | None]:
+    """Hours (a number, or text such as ``1.5``, ``１．５``, ``2学时``) as whole half-hours, or why they are refused:
+    more than 0, in steps of 0.5, at most ``maximum``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, "请填写学时"
+    if isinstance(value, bool):
+        return None, "学时须为数字，如 2 或 1.5"
+    if isinstance(value, int | float | Decimal):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None, "学时须为数字，如 2 或 1.5"
+        number = Decimal(str(value))
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip().removesuffix("学时").strip()
+        if not _NUMBER.match(text):
+            return None, "学时须为数字，如 2 或 1.5"
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return None, "学时须为数字，如 2 或 1.5"
+    if number <= 0:
+        return None, "学时须大于 0"
+    if (number * 2) % 1 != 0:
+        return None, "学时须以 0.5 为单位（如 1、1.5、2），不能是 " + format(number.normalize(), "f")
+    if number > maximum:
+        return None, f"每条记录最多 {maximum} 学时（多日培训请按天分别登记）"
+    return int(number * 2), None
+
+
+def format_hours(half_hours: int) -> str:
+    """``3`` → ``'1.5'``, ``4`` → ``'2'``."""
+    return f"{half_hours / 2:g}"
+
+
+def parse_category(value) -> str | None:
+    """A category code from its Chinese name or its code; ``None`` when it is neither."""
+    text = as_text(value)
+    if text in CATEGORIES:
+        return text
+    return CATEGORY_CODES.get(text)
+
+
+CATEGORY_CHOICES_TEXT = "、".join(CATEGORIES.values())
+
+
+def _text(value, label: str, limit: int, field_name: str, items: list, required: bool = True) -> str:
+    text = as_text(value)
+    if required and not text:
+        items.append(problem(field_name, f"请填写{label}"))
+    elif len(text) > limit:
+        items.append(problem(field_name, f"{label}最多 {limit} 个字，当前 {len(text)} 个字"))
+    return text
+
+
+def _date(value, label: str, field_name: str, items: list) -> dt.date | None:
+    """A date typed or imported (a date, or text such as 2026-03-15, 2026/3/15, 2026年3月15日)."""
+    if value is None or as_text(value) == "":
+        items.append(problem(field_name, f"请填写{label}"))
+        return None
+    day = value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else as_date(value)
+    if day is None:
+        items.append(problem(field_name, f"{label}不是有效日期，请写成 2026-03-15 的形式"))
+    return day
+
+
+def _completed_on(value, today: dt.date, field_name: str, items: list) -> dt.date | None:
+    day = _date(value, "完成日期", field_name, items)
+    if day is None:
+        return None
+    if day > today:
+        items.append(problem(field_name, f"完成日期（{day.isoformat()}）晚于今天，不能登记尚未完成的培训"))
+        return None
+    if day < EARLIEST:
+        items.append(problem(field_name, f"完成日期（{day.isoformat()}）早于 {EARLIEST.year} 年，请核对"))
+        return None
+    return day
+
+
+# --- courses ------------------------------------------------------------------------------------------------
+
+@dataclass
+class CourseData:
+    title: str = ""
+    category: str = ""
+    hours: object = None
+    provider: str = ""
+    mode: str = "classroom"
+    starts_on: object = None  # a date or its text
+    ends_on: object = None
+    agency_id: int | None = None
+
+
+def create_course(actor: audit.Actor, user, data: CourseData, now: dt.datetime) -> Course:
+    """Add a course to the catalogue of an agency in the user's scope."""
+    items: list[dict] = []
+    title = _text(data.title, "课程名称", MAX_TITLE, "title", items)
+    provider = _text(data.provider, "培训机构", MAX_PROVIDER, "provider", items)
+    if data.category not in CATEGORIES:
+        items.append(problem("category", f"类别须为{CATEGORY_CHOICES_TEXT}之一"))
+    half_hours, why = parse_hours(data.hours)
+    if why:
+        items.append(problem("hours", why))
+    if data.mode not in MODES:
+        items.append(problem("mode", "培训方式须为面授或网络"))
+    starts_on = _date(data.starts_on, "开始日期", "starts_on", items)
+    ends_on = _date(data.ends_on, "结束日期", "ends_on", items)
+    if starts_on is not None and ends_on is not None and ends_on < starts_on:
+        items.append(problem("ends_on", "结束日期不能早于开始日期"))
+    if not data.agency_id or (user is not None and not in_scope(user, data.agency_id)):
+        items.append(problem("agency_id", "请选择您管辖范围内的单位"))
+    if items:
+        raise refuse(items)
+    course = Course(title=title, category=data.category, half_hours=half_hours, provider=provider, mode=data.mode,
+                    starts_on=starts_on, ends_on=ends_on, agency_id=data.agency_id,
+                    created_by=actor.user_id, created_at=now)
+    db.session.add(course)
+    db.session.flush()
+    audit.record(actor, "course.create", course, {
+        "title": title, "category": data.category, "hours": format_hours(half_hours), "provider": provider,
+        "mode": data.mode, "starts_on": starts_on, "ends_on": ends_on}, now=now)
+    return course
+
+
+def course_in_scope(user, course_id) -> Course:
+    """The course, or a 404 :class:`DomainError` when it does not exist or lies outside the user's scope."""
+    course = db.session.get(Course, course_id) if course_id else None
+    if course is None or (user is not None and not in_scope(user, course.agency_id)):
+        raise DomainError("not_found", "课程不存在或不在您的管辖范围内", status=404)
+    return course
+
+
+# --- one officer ----------------------------------------------------------------------------------------------
+
+@dataclass
+class RecordData:
+    """One officer's training as typed: a catalogue course (its title, category and provider are used; hours
+    default to the course's) or a free title with its own category, hours and provider."""
+
+    officer_id: int | None = None
+    course_id: int | None = None
+    title: str = ""
+    category: str = ""
+    hours: object = None
+    completed_on: object = None  # a date or its text
+    provider: str = ""
+    note: str = ""
+
+
+def officer_in_scope(user, officer_id) -> Officer:
+    officer = db.session.get(Officer, officer_id) if officer_id else None
+    if officer is None or (user is not None and not in_scope(user, officer.agency_id)):
+        raise not_found()
+    return officer
+
+
+def _audit_record(record: TrainingRecord) -> dict:
+    return {"officer_id": record.officer_id, "course_id": record.course_id, "title": record.title,
+            "category": record.category, "hours": format_hours(record.half_hours),
+            "completed_on": record.completed_on, "provider": record.provider, "source": record.source}
+
+
+def record_training(actor: audit.Actor, user, data: RecordData, now: dt.datetime) -> TrainingRecord:
+    """Record one officer's training (source ``manual``)."""
+    officer = officer_in_scope(user, data.officer_id)
+    today = today_of(now)
+    items: list[dict] = []
+    course = course_in_scope(user, data.course_id) if data.course_id else None
+    if course is not None:
+        title, category, provider = course.title, course.category, course.provider
+        hours = data.hours if as_text(data.hours) else course.hours
+    else:
+        title = _text(data.title, "课程名称", MAX_TITLE, "title", items)
+        provider = _text(data.provider, "培训机构", MAX_PROVIDER, "provider", items)
+        category = data.category
+        if category not in CATEGORIES:
+            items.append(problem("category", f"类别须为{CATEGORY_CHOICES_TEXT}之一"))
+        hours = data.hours
+    half_hours, why = parse_hours(hours)
+    if why:
+        items.append(problem("hours", why))
+    completed_on = _completed_on(data.completed_on, today, "completed_on", items)
+    if course is not None and completed_on is not None and completed_on < course.starts_on:
+        items.append(problem("completed_on", f"完成日期早于课程开始日期（{course.starts_on.isoformat()}）"))
+    note = _text(data.note, "备注", MAX_NOTE, "note", items, required=False)
+    if title and completed_on and not items and db.session.scalar(sa.select(TrainingRecord.id).where(
+            TrainingRecord.officer_id == officer.id, TrainingRecord.title == title,
+            TrainingRecord.completed_on == completed_on)):
+        items.append(problem("completed_on", f"{officer.name}在 {completed_on.isoformat()} 已有“{title}”的培训记录"))
+    if items:
+        raise refuse(items)
+    record = TrainingRecord(officer=officer, officer_id=officer.id, course_id=course.id if course else None,
+                            title=title, category=category, half_hours=half_hours, completed_on=completed_on,
+                            provider=provider, source="manual", external_id=None, recorded_by=actor.user_id,
+                            note=note or None, created_at=now)
+    db.session.add(record)
+    db.session.flush()
+    audit.record(actor, "training.record", record, _audit_record(record), agency_id=officer.agency_id, now=now)
+    return record
+
+
+# --- a class --------------------------------------------------------------------------------------------------
+
+def record_class(actor: audit.Actor, user, course_id, officer_ids, completed_on, now: dt.datetime,
+                 note: str = "") -> list[TrainingRecord]:
+    """Record a course for every attendee at once (one record each, source ``manual``) — all or nothing.
+
+    An officer outside the user's scope refuses the whole class (404); an attendee who already has the course on
+    that day is named.
+    """
+    course = course_in_scope(user, course_id)
+    ids = list(dict.fromkeys(int(i) for i in officer_ids or []))
+    today = today_of(now)
+    items: list[dict] = []
+    if not ids:
+        items.append(problem("officer_ids", "请至少选择一名参训人员"))
+    day = _completed_on(completed_on, today, "completed_on", items)
+    if day is not None and day < course.starts_on:
+        items.append(problem("completed_on", f"完成日期早于课程开始日期（{course.starts_on.isoformat()}）"))
+    note = _text(note, "备注", MAX_NOTE, "note", items, required=False)
+    officers = []
+    if ids:
+        query = sa.select(Officer).where(Officer.id.in_(ids))
+        if user is not None:
+            query = query.where(scope_condition(user, Officer.agency_id))
+        officers = db.session.scalars(query).unique().all()
+        if len(officers) != len(ids):
+            raise not_found()
+    if day is not None and officers:
+        already = db.session.scalars(sa.select(TrainingRecord.officer_id).where(
+            TrainingRecord.officer_id.in_(ids), TrainingRecord.title == course.title,
+            TrainingRecord.completed_on == day)).all()
+        if already:
+            names = "、".join(o.name for o in sorted(officers, key=lambda o: ids.index(o.id)) if o.id in set(already))
+            items.append(problem("officer_ids", f"以下人员在 {day.isoformat()} 已有“{course.title}”的培训记录，"
+                                                f"请取消勾选后再提交：{names}"))
+    if items:
+        raise refuse(items)
+    records = [TrainingRecord(officer=o, officer_id=o.id, course_id=course.id, title=course.title,
+                              category=course.category, half_hours=course.half_hours, completed_on=day,
+                              provider=course.provider, source="manual", recorded_by=actor.user_id,
+                              note=note or None, created_at=now) for o in officers]
+    db.session.add_all(records)
+    db.session.flush()
+    by_agency: dict[int, list[TrainingRecord]] = {}
+    for record in records:
+        by_agency.setdefault(record.officer.agency_id, []).append(record)
+    for agency_id, group in sorted(by_agency.items()):
+        audit.record(actor, "training.class", course, {
+            "course_id": course.id, "title": course.title, "completed_on": day,
+            "hours": format_hours(course.half_hours), "officer_ids": [r.officer_id for r in group],
+            "record_ids": [r.id for r in group], "count": len(group)}, agency_id=agency_id, now=now)
+    return records
+
+
+# --- batches: the import kind and the API -------------------------------------------------------------------
+
+#: the fields of an incoming record, in the order an import file has its columns
+FIELDS = ("id_number", "title", "category", "hours", "completed_on", "provider", "external_id")
+FIELD_LABELS = {"id_number": "身份证号", "title": "课程名称", "category": "类别", "hours": "学时",
+                "completed_on": "完成日期", "provider": "培训机构", "external_id": "外部编号"}
+
+
+@dataclass
+class Incoming:
+    """One record of a batch as received; ``ref`` is its row number (import) or index (API)."""
+
+    ref: int
+    id_number: object = None
+    title: object = None
+    category: object = None
+    hours: object = None
+    completed_on: object = None
+    provider: object = None
+    external_id: object = None
+
+
+@dataclass
+class Batch:
+    """What :func:`store_records` will insert: the new records' values and the officers' agencies."""
+
+    new: list[dict] = field(default_factory=list)
+    unchanged: int = 0
+    agency_of: dict[int, int] = field(default_factory=dict)
+
+
+def _officers_by_id_number(numbers: list[str], user) -> dict[str, tuple[int, int]]:
+    """``{id_number: (officer id, agency id)}`` for the numbers that belong to officers in the user's scope."""
+    found: dict[str, tuple[int, int]] = {}
+    for start in range(0, len(numbers), CHUNK * 2):
+        query = sa.select(Officer.id_number, Officer.id, Officer.agency_id).where(
+            Officer.id_number.in_(numbers[start:start + CHUNK * 2]))
+        if user is not None:
+            query = query.where(scope_condition(user, Officer.agency_id))
+        for number, officer_id, agency_id in db.session.execute(query):
+            found[number] = (officer_id, agency_id)
+    return found
+
+
+def _stored(external_ids: list[str], keys: list[tuple]) -> tuple[dict[str, TrainingRecord], dict[tuple, TrainingRecord]]:
+    """Records already stored under any of the external ids or (officer, title, date) keys (one query a chunk)."""
+    by_external: dict[str, TrainingRecord] = {}
+    by_key: dict[tuple, TrainingRecord] = {}
+    columns = (TrainingRecord.id, TrainingRecord.officer_id, TrainingRecord.title, TrainingRecord.category,
+               TrainingRecord.half_hours, TrainingRecord.completed_on, TrainingRecord.provider,
+               TrainingRecord.external_id)
+    for start in range(0, max(len(external_ids), len(keys)), CHUNK):
+        some_external, some_keys = external_ids[start:start + CHUNK], keys[start:start + CHUNK]
+        conditions = []
+        if some_external:
+            conditions.append(TrainingRecord.external_id.in_(some_external))
+        if some_keys:
+            conditions.append(sa.tuple_(TrainingRecord.officer_id, TrainingRecord.title,
+                                        TrainingRecord.completed_on).in_(some_keys))
+        for row in db.session.execute(sa.select(*columns).where(sa.or_(*conditions))):
+            if row.external_id:
+                by_external[row.external_id] = row
+            by_key[(row.officer_id, row.title, row.completed_on)] = row
+    return by_external, by_key
+
+
+_COMPARED = (("officer_id", "人员"), ("title", "课程名称"), ("category", "类别"), ("half_hours", "学时"),
+             ("completed_on", "完成日期"), ("provider", "培训机构"))
+
+
+def _differences(stored, values: dict) -> list[str]:
+    return [label for name, label in _COMPARED if getattr(stored, name) != values[name]]
+
+
+def validate_records(items: list[Incoming], user, today: dt.date, *,
+                     describe: Callable[[int], str] = lambda ref: f"第 {ref} 项",
+                     progress: Callable[[int, int, str | None], None] | None = None) -> tuple[Batch, list[dict]]:
+    """Check a batch of records set-based — one query for the officers by ID number, one for what is stored (per
+    chunk of 1,000–2,000 records), none per record.
+
+    Officers are matched by ID number within the user's scope (an unknown number and one outside the scope get
+    the same answer). Duplicates: by external id, or without one by (ID number, title, completion date). A record
+    already stored with the same content adds nothing; the same key with different content is an error; a
+    duplicate within the batch is an error naming the first. Returns the batch to store and the errors
+    ``[{"ref", "field", "message"}]`` (``field`` one of :data:`FIELDS`).
+    """
+    progress = progress or (lambda done, total, message=None: None)
+    errors: list[dict] = []
+    parsed: list[tuple[Incoming, dict, list]] = []
+    for position, item in enumerate(items):
+        if position % 500 == 0:
+            progress(position, len(items) * 2,
+                     f"正在校验第 {position + 1}–{min(position + 500, len(items))} 条，共 {len(items)} 条")
+        found: list[dict] = []
+        raw_id = item.id_number
+        number = idcard.normalize(as_text(raw_id))
+        if isinstance(raw_id, int | float) and not isinstance(raw_id, bool):
+            found.append(problem("id_number", "身份证号被存成了数字（Excel 会丢失末几位），请把该列设为文本后重新填写"))
+        elif not number:
+            found.append(problem("id_number", "请填写身份证号"))
+        elif idcard.problem(number) is not None:
+            found.append(problem("id_number", idcard.problem(number)))
+        title = _text(item.title, "课程名称", MAX_TITLE, "title", found)
+        category = parse_category(item.category)
+        if category is None:
+            found.append(problem("category", f"类别须为{CATEGORY_CHOICES_TEXT}之一" if as_text(item.category)
+                                 else "请填写类别"))
+        half_hours, why = parse_hours(item.hours)
+        if why:
+            found.append(problem("hours", why))
+        completed_on = _completed_on(item.completed_on, today, "completed_on", found)
+        provider = _text(item.provider, "培训机构", MAX_PROVIDER, "provider", found)
+        external_id = _text(item.external_id, "外部编号", MAX_EXTERNAL_ID, "external_id", found, required=False)
+        values = {"id_number": number, "title": title, "category": category, "half_hours": half_hours,
+                  "completed_on": completed_on, "provider": provider, "external_id": external_id or None}
+        parsed.append((item, values, found))
+
+    numbers = list(dict.fromkeys(v["id_number"] for _, v, found in parsed
+                                 if v["id_number"] and not any(f["field"] == "id_number" for f in found)))
+    officers = _officers_by_id_number(numbers, user)
+    for _, values, found in parsed:
+        if values["id_number"] and not any(f["field"] == "id_number" for f in found):
+            match = officers.get(values["id_number"])
+            if match is None:
+                found.append(problem("id_number", "找不到该身份证号的执法人员，或其不在您的管辖范围内"))
+            else:
+                values["officer_id"], values["agency_id"] = match
+    external_ids = list(dict.fromkeys(v["external_id"] for _, v, _ in parsed if v["external_id"]))
+    keys = list(dict.fromkeys((v["officer_id"], v["title"], v["completed_on"]) for _, v, _ in parsed
+                              if v.get("officer_id") and v["title"] and v["completed_on"]))
+    by_external, by_key = _stored(external_ids, keys)
+
+    batch = Batch()
+    first_external: dict[str, int] = {}
+    first_key: dict[tuple, int] = {}
+    for position, (item, values, found) in enumerate(parsed):
+        if position % 500 == 0:
+            progress(len(items) + position, len(items) * 2, None)
+        external_id = values["external_id"]
+        key = (values.get("officer_id"), values["title"], values["completed_on"])
+        complete = not found
+        if external_id:
+            if external_id in first_external:
+                found.append(problem("external_id", f"外部编号与{describe(first_external[external_id])}重复"))
+            first_external.setdefault(external_id, item.ref)
+        if key[0] and key[1] and key[2]:
+            if key in first_key:
+                found.append(problem("title", f"与{describe(first_key[key])}重复（同一人员、同一课程名称、同一完成日期）"))
+            first_key.setdefault(key, item.ref)
+        if complete and not found:
+            stored = by_external.get(external_id) if external_id else None
+            if stored is not None:
+                differs = _differences(stored, values)
+                if differs:
+                    found.append(problem("external_id", f"外部编号“{external_id}”已登记为另一条培训记录，"
+                                                        f"与本条的{'、'.join(differs)}不同"))
+                else:
+                    batch.unchanged += 1
+                    continue
+            elif key in by_key:
+                stored = by_key[key]
+                differs = [d for d in _differences(stored, values) if d not in ("人员", "课程名称", "完成日期")]
+                if external_id:
+                    had = f"外部编号为“{stored.external_id}”" if stored.external_id else "未填外部编号"
+                    found.append(problem("title", f"该人员在 {key[2].isoformat()} 已有“{key[1]}”的培训记录（{had}），"
+                                                  f"与本条外部编号不同，请核对是否重复"))
+                elif differs:
+                    found.append(problem("title", f"该人员在 {key[2].isoformat()} 已有“{key[1]}”的培训记录，"
+                                                  f"但{'、'.join(differs)}不同，请核对"))
+                else:
+                    batch.unchanged += 1
+                    continue
+        if found:
+            errors.extend({"ref": item.ref, **f} for f in found)
+            continue
+        batch.new.append({name: values[name] for name in
+                          ("officer_id", "title", "category", "half_hours", "completed_on", "provider", "external_id")})
+        batch.agency_of[values["officer_id"]] = values["agency_id"]
+    return batch, errors
+
+
+def store_records(actor: audit.Actor, batch: Batch, source: str, now: dt.datetime, *, change: dict | None = None,
+                  progress: Callable[[int, int, str | None], None] | None = None) -> int:
+    """Insert a validated batch (source ``import`` or ``api``); one audit entry per agency. Returns how many."""
+    progress = progress or (lambda done, total, message=None: None)
+    created: list[TrainingRecord] = []
+    for start in range(0, len(batch.new), CHUNK):
+        chunk = [TrainingRecord(**values, source=source, recorded_by=actor.user_id, created_at=now)
+                 for values in batch.new[start:start + CHUNK]]
+        db.session.add_all(chunk)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            # another import or API call stored one of these records after we checked: the caller rolls back
+            raise DomainError("conflict", "另一操作同时登记了其中的培训记录，未保存任何记录；请重试（已登记的记录不会重复添加）",
+                              status=409) from None
+        created.extend(chunk)
+        progress(len(created), len(batch.new), f"已保存 {len(created)} 条培训记录")
+    by_agency: dict[int, list[TrainingRecord]] = {}
+    for record in created:
+        by_agency.setdefault(batch.agency_of[record.officer_id], []).append(record)
+    for agency_id, group in sorted(by_agency.items()):
+        audit.record(actor, f"training.{source}", change={
+            **(change or {}), "created": len(group), "unchanged_in_batch": batch.unchanged,
+            "officer_ids": sorted({r.officer_id for r in group}), "record_ids": [r.id for r in group]},
+            object_type="training_record", agency_id=agency_id, now=now)
+    return len(created)
