@@ -52,6 +52,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _import_models() -> None:
     """Import every model module so the metadata (and Alembic's autogenerate) sees all tables."""
+    from exams.attempts import models as _attempts  # noqa: F401
+    from exams.bank import models as _bank  # noqa: F401
+    from exams.papers import models as _papers  # noqa: F401
     from portal import audit, background, notify, policy  # noqa: F401
     from portal.assessment import models as _assessment  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
@@ -62,6 +65,10 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from exams.attempts.views import bp as attempts_bp
+    from exams.bank.views import bp as bank_bp
+    from exams.papers.views import bp as papers_bp
+    from exams.results.views import bp as results_bp
     from portal.admin.views import bp as admin_bp
     from portal.api import officers as _api_officers  # noqa: F401 - registers its endpoints
     from portal.api import training as _api_training  # noqa: F401 - registers its endpoints
@@ -81,7 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.training.views import bp as training_bp
 
     for blueprint in (home_bp, auth_bp, officers_bp, orgs_bp, admin_bp, api_bp, imports_bp, jobs_bp, inbox_bp,
-                      training_bp, assessment_bp):
+                      training_bp, assessment_bp, bank_bp, papers_bp, attempts_bp, results_bp):
         app.register_blueprint(blueprint)
     init_auth(app)
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 from PIL import Image, ImageDraw
 
+from exams import demo as exams_demo
 from portal import audit
 from portal.assessment.models import GROUPS, AssessmentScore, Indicator, IndicatorTemplate
 from portal.auth import passwords
@@ -37,6 +38,9 @@ DEMO_OFFICERS = {
     "371002199003071233": ("王建国", "威海市综合行政执法局", "执法中队长", ["城市管理", "综合执法"]),
     "371002198805120047": ("李晓梅", "威海市综合行政执法局", "执法队员", ["城市管理", "综合执法"]),
 }
+
+#: the demo officer enrolled in the coming update test (named, as an update test has no open audience)
+UPDATE_TEST_OFFICER = "371002199003071233"
 
 # (name, short name, kind, region, categories of its officers, head count, parent name, qualification)
 _CITY = "威海市人民政府"
@@ -163,7 +167,7 @@ def _agencies(rng: random.Random, now: dt.datetime) -> tuple[dict[str, Agency], 
                         qualification_status=status, path="")
         if status == "confirmed":
             agency.qualification_decided_on = dt.date(2024, 3, 1)
-            agency.qualification_basis = "《威海市人民政府办公室关于加强行政执法人员管理的意见》（威政办发〔2016〕3号）四（一）；机构编制部门“三定”规定"
+            agency.qualification_basis = "《威海市人民政府办公室关于改进和加强行政执法工作的意见》（威政办发〔2016〕3号）四（一）；机构编制部门“三定”规定"
             agency.announced_on = dt.date(2024, 3, 15)
             agency.announcement_text = f"经审核，{name}具备行政执法主体资格，现予公告。"
         elif status == "cancelled":
@@ -679,15 +683,17 @@ def load(now: dt.datetime) -> str:
     new_records = _training(seed, numbers, agencies, courses, now)
     template, new_templates = _template(now)
     new_scores = _assessments(seed, numbers, template, now)
+    exams = exams_demo.load(agencies[_CITY].id, seed, set(DEMO_OFFICERS), [UPDATE_TEST_OFFICER], now)
     added = {"agencies": new_agencies, "officers": new_officers, "accounts": new_accounts,
              "courses": new_courses, "training_records": new_records, "indicator_templates": new_templates,
-             "assessment_scores": new_scores}
+             "assessment_scores": new_scores, **{f"exam_{key}": value for key, value in exams.items()}}
     if any(added.values()):
         audit.record(audit.Actor.system("cli:demo"), "demo.load", change=added, now=now)
     password = current_app.config["DEMO_PASSWORD"]
     return "\n".join([
         f"演示数据：新增单位 {new_agencies} 个、人员 {new_officers} 名、账户 {new_accounts} 个、课程 {new_courses} 门、"
-        f"培训记录 {new_records} 条、考核指标模板 {new_templates} 套、平时考核评分 {new_scores} 项。",
+        f"培训记录 {new_records} 条、考核指标模板 {new_templates} 套、平时考核评分 {new_scores} 项、"
+        f"试题 {exams['questions']} 道、考试 {exams['exams']} 场、考试记录 {exams['attempts']} 份。",
         f"演示账户（密码均为 {password}）：",
         *lines,
     ])

@@ -1,4 +1,6 @@
-"""The base form (CSRF from Flask-WTF, WTForms' built-in messages in Chinese) and shared fields."""
+"""The base form (CSRF from Flask-WTF, WTForms' built-in messages in Chinese), shared fields, and the paging
+helpers of list pages."""
+from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, widgets
 
@@ -42,6 +44,18 @@ MAX_ID = 2**31 - 1
 def page_number(args) -> int:
     """The ``page`` query argument, clamped to 1…100 000 (a huge number must not reach the database)."""
     return min(max(args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+
+
+class ListPagination(Pagination):
+    """One page of a list computed in Python (``items=``), with the interface of the query pagination (for the
+    pager macro): ``ListPagination(page=page_number(request.args), per_page=50, error_out=False, items=lines)``."""
+
+    def _query_items(self) -> list:
+        start = (self.page - 1) * self.per_page
+        return self._query_args["items"][start:start + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["items"])
 
 
 def id_value(value) -> int | None:

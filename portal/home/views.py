@@ -5,10 +5,13 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 
+from exams.papers.models import Exam
+from exams.papers.services import officer_exams
 from portal import audit, background, clock, notify
 from portal.auth.access import public, require, scope_condition, scoped_agencies
 from portal.auth.models import ROLES, User
 from portal.extensions import db
+from portal.forms import ActionForm
 from portal.officers.models import Officer
 from portal.orgs.models import Agency
 from portal.training import shortfall
@@ -61,7 +64,10 @@ def _officer_home():
     training = progress_of(officer.id, clock.today())
     if officer.status == "on_duty" and not training["annual"].met:
         todo.append(f"本年度培训尚未达标：{training['annual'].describe_unmet()}。")
-    return render_template("home/officer.html", officer=officer, todo=todo, training=training)
+    now = clock.now()
+    open_exams = [(exam, decision) for exam, decision, state in officer_exams(officer, now) if state == "open"]
+    return render_template("home/officer.html", officer=officer, todo=todo, training=training,
+                           open_exams=open_exams, exam_form=ActionForm())
 
 
 def _officer_counts(condition):
@@ -112,8 +118,12 @@ def _legal_home():
                  "datasets": [{"label": "在岗执法人员", "data": [n for _, n in per_agency]}]},
         "options": {"indexAxis": "y"},
     }
+    now = clock.now()
+    open_exams = db.session.scalar(sa.select(sa.func.count()).select_from(Exam).where(
+        scope_condition(current_user, Exam.agency_id), Exam.status == "published", Exam.opens_at <= now,
+        Exam.closes_at > now))
     return render_template("home/legal.html", counts=counts, per_agency=per_agency, bodies=bodies, valid=valid,
-                           chart=chart)
+                           chart=chart, open_exams=open_exams)
 
 
 def _admin_home():

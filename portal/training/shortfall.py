@@ -6,20 +6,15 @@ officers from one more. Sorting and paging happen on the computed list (shortfal
 """
 from __future__ import annotations
 
-import base64
 import csv
 import datetime as dt
 import io
-import zlib
 from dataclasses import dataclass
 
 import openpyxl
 import sqlalchemy as sa
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
-from portal import audit, background
+from portal import background, exports
 from portal.auth.access import scope_condition, scoped_agencies
 from portal.auth.models import User
 from portal.errors import DomainError
@@ -33,12 +28,11 @@ from portal.training.models import CATEGORIES
 #: a list longer than this is exported by a background job (the page then offers the file)
 SYNC_MAX_ROWS = 2000
 JOB_KIND = "training_shortfall_export"
-#: how long an export job keeps its file (names of people: not kept for ever)
-KEEP_FILES = dt.timedelta(days=7)
 FORMATS = {"xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
            "csv": ("text/csv; charset=utf-8", "csv")}
 SORTS = ("shortfall", "name", "agency")
 SHORTS = ("total", *CATEGORIES)
+WIDTHS = [6, 10, 22, 22, 16, 20, 20, 16, 10, 48]
 
 
 @dataclass(frozen=True)
@@ -163,19 +157,7 @@ def export_file(lines: list[Line], fmt: str, today: dt.date, progress=None) -> t
             writer.writerow([f"{v:g}" if isinstance(v, float) else v for v in _values(position, line)])
         return ("\ufeff" + out.getvalue()).encode("utf-8"), mime, filename
     workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(f"{today.year}年培训未达标")
-    widths = [6, 10, 22, 22, 16, 20, 20, 16, 10, 48]
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A2"
-    header = []
-    for text in _headers():
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F3A5F")
-        cell.alignment = Alignment(horizontal="center", wrap_text=True)
-        header.append(cell)
-    sheet.append(header)
+    sheet = exports.xlsx_sheet(workbook, f"{today.year}年培训未达标", _headers(), WIDTHS)
     for position, line in enumerate(lines, start=1):
         sheet.append(_values(position, line))
         if position % 1000 == 0:
@@ -185,16 +167,7 @@ def export_file(lines: list[Line], fmt: str, today: dt.date, progress=None) -> t
     return out.getvalue(), mime, filename
 
 
-def pack(data: bytes) -> str:
-    """A file as text for the job's result (compressed, base64)."""
-    return base64.b64encode(zlib.compress(data, 6)).decode("ascii")
-
-
-def unpack(text: str) -> bytes:
-    return zlib.decompress(base64.b64decode(text))
-
-
-@background.handler(JOB_KIND)
+@exports.register(JOB_KIND, "training-shortfall")
 def run_export(job: background.Job, progress: background.Progress) -> dict:
     """Export the list as the user who asked for it saw it (same filters, same day); the file is kept in the
     job's result for its owner to download."""
@@ -207,22 +180,4 @@ def run_export(job: background.Job, progress: background.Progress) -> dict:
     data, mime, filename = export_file(lines, job.params["format"], today,
                                        progress=lambda done, total, message=None: progress.update(
                                            10 + int(85 * done / max(total, 1)), 100, message))
-    return {"filename": filename, "mime": mime, "count": len(lines), "size": len(data), "file": pack(data)}
-
-
-@background.scheduled("training_exports_expire", "清理过期的培训未达标导出文件", hour=3, minute=20)
-def expire_exports(now: dt.datetime) -> str:
-    """Daily: drop the files of export jobs finished more than :data:`KEEP_FILES` ago (the job stays, marked
-    expired, so its page can say so)."""
-    jobs = db.session.scalars(sa.select(background.Job).where(
-        background.Job.kind == JOB_KIND, background.Job.status == "succeeded",
-        background.Job.finished_at < now - KEEP_FILES)).all()
-    expired = []
-    for job in jobs:
-        if (job.result or {}).get("file"):
-            job.result = {**{k: v for k, v in job.result.items() if k != "file"}, "expired": True}
-            expired.append(job.id)
-    if expired:
-        audit.record(audit.Actor.system("job:training_exports_expire"), "job.export_expired",
-                     change={"job_ids": expired}, object_type="background_job", now=now)
-    return f"清理 {len(expired)} 个导出文件"
+    return exports.file_result(data, mime, filename, len(lines))

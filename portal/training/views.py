@@ -7,15 +7,13 @@ outside it answers 404.
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.exc import IntegrityError
 
-from portal import background, clock
+from portal import background, clock, exports
 from portal.auth.access import (
     current_actor,
     get_in_scope_or_404,
@@ -26,7 +24,7 @@ from portal.auth.access import (
 )
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import apply_errors, page_number
+from portal.forms import ListPagination, apply_errors, page_number
 from portal.officers import idcard
 from portal.officers.models import Officer
 from portal.orgs.models import Agency
@@ -55,17 +53,6 @@ def hours_filter(value) -> str:
     if value is None:
         return ""
     return f"{float(value):g}"
-
-
-class ListPagination(Pagination):
-    """One page of a list computed in Python, with the interface of the query pagination (for the pager macro)."""
-
-    def _query_items(self) -> list:
-        start = (self.page - 1) * self.per_page
-        return self._query_args["items"][start:start + self.per_page]
-
-    def _query_count(self) -> int:
-        return len(self._query_args["items"])
 
 
 def _years(today: dt.date) -> list[tuple[str, str]]:
@@ -380,30 +367,14 @@ def shortfall_export():
         db.session.commit()
         return redirect(url_for("training.export_job", job_id=job.id))
     data, mime, filename = shortfall.export_file(lines, fmt, today)
-    return _file_response(data, mime, filename)
-
-
-def _file_response(data: bytes, mime: str, filename: str):
-    response = make_response(data)
-    response.headers["Content-Type"] = mime
-    ascii_name = "training-shortfall." + filename.rsplit(".", 1)[-1]
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}")
-    return response
-
-
-def _own_export(job_id: int) -> background.Job:
-    job = db.session.get(background.Job, job_id)
-    if job is None or job.kind != shortfall.JOB_KIND or job.created_by != current_user.id:
-        abort(404)
-    return job
+    return exports.file_response(data, mime, filename, "training-shortfall." + filename.rsplit(".", 1)[-1])
 
 
 @bp.route("/training/exports/<int:job_id>")
 @require("hr", "legal")
 def export_job(job_id: int):
     """A large export's progress, then its file (only for the account that asked for it)."""
-    job = _own_export(job_id)
+    job = exports.owned_job_or_404(job_id, shortfall.JOB_KIND, current_user)
     return render_template("training/export_job.html", job=job)
 
 
@@ -411,11 +382,7 @@ def export_job(job_id: int):
 @require("hr", "legal")
 def export_download(job_id: int):
     """The exported file of a finished export job (only for the account that asked for it)."""
-    job = _own_export(job_id)
-    if job.status != "succeeded" or not (job.result or {}).get("file"):
-        abort(404)
-    result = job.result
-    return _file_response(shortfall.unpack(result["file"]), result["mime"], result["filename"])
+    return exports.download(exports.owned_job_or_404(job_id, shortfall.JOB_KIND, current_user))
 
 
 # --- an officer's own progress ----------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 (password ``demo-pass-2016``, no forced change) each seeing its own scope; idempotent; ``--if-empty`` skips a
 database that already has data. Loading takes seconds, so one test loads it and checks everything — including
 four years of training (李晓梅 meeting the pre-exam rule, 王建国 the annual one, some officers short of it) and
-eight quarters of routine assessment (a few 较差), whose totals are computed here independently."""
+eight quarters of routine assessment (a few 较差), whose totals are computed here independently; the question bank
+(every category of SPEC §3), the three current exams and two closed ones with graded attempts."""
 from __future__ import annotations
 
 import collections
@@ -12,6 +13,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
+from exams.attempts.models import Attempt, AttemptItem
+from exams.bank.models import Question, QuestionVersion
+from exams.papers import eligibility
+from exams.papers.models import Exam
 from portal import clock
 from portal.assessment.models import AssessmentScore, Indicator, IndicatorTemplate
 from portal.auth.models import User
@@ -30,7 +35,10 @@ CITY, HR_AGENCY, HUANCUI = "威海市人民政府", "威海市综合行政执法
 COUNTIES = {"环翠区人民政府", "文登区人民政府", "荣成市人民政府", "乳山市人民政府"}
 WANG, LI = "371002199003071233", "371002198805120047"
 TEMPLATE = "2025年度执法人员平时考核指标"
-NEW_TABLES = ("course", "training_record", "indicator_template", "indicator", "assessment_score")
+NEW_TABLES = ("course", "training_record", "indicator_template", "indicator", "assessment_score", "question",
+              "question_version", "exam", "exam_section", "exam_attempt", "exam_attempt_item")
+LAWS = {"行政处罚法", "行政许可法", "行政强制法", "行政复议法", "行政诉讼法", "国家赔偿法", "政府信息公开条例", "听证程序",
+        "执法礼仪与职业道德"}
 LOAD_SECONDS = 20  # about 3 s on SQLite: a per-row query for each of its 30,000 rows would show here
 
 
@@ -203,8 +211,37 @@ def check_assessments(today) -> None:
     assert grades["一般"] > 0
 
 
-def officer_history(number: str) -> tuple[set, set]:
-    """An officer's training and scores, by value (not by id)."""
+def check_exams(now) -> None:
+    questions = db.session.scalars(sa.select(Question)).all()
+    assert len(questions) >= 150 and {q.category for q in questions} == LAWS
+    assert all(q.status == "active" and q.current.legal_basis.startswith("《") for q in questions)
+    exams = db.session.scalars(sa.select(Exam)).all()
+    open_now = {e.purpose for e in exams if e.is_open(now)}
+    assert {"qualification", "hearing_presider"} <= open_now
+    assert any(e.purpose == "update_test" and not e.has_closed(now) for e in exams)
+    closed = [e for e in exams if e.has_closed(now)]
+    assert len(closed) == 2
+    for exam in closed:
+        attempts = db.session.scalars(sa.select(Attempt).where(Attempt.exam_id == exam.id)).all()
+        assert len(attempts) >= 50 and all(a.is_final and a.finished_at <= exam.closes_at for a in attempts)
+        assert {a.number for a in attempts} == {1, 2} and {a.passed for a in attempts} == {True, False}
+        assert all(a.score == sum(i.mark for i in a.items) for a in attempts), "scores add up their marks"
+        assert all(a.passed == (a.score >= exam.pass_mark) for a in attempts)
+        for attempt in attempts[:20]:
+            assert len(attempt.items) == exam.question_count
+            assert len({i.question_id for i in attempt.items}) == exam.question_count
+    # the marks are the keys' verdicts on the responses
+    wrong = db.session.scalar(sa.select(sa.func.count()).select_from(AttemptItem).join(QuestionVersion).where(
+        (AttemptItem.response == QuestionVersion.answer) != (AttemptItem.mark == AttemptItem.points)))
+    assert wrong == 0
+    li = db.session.scalar(sa.select(Officer).where(Officer.id_number == LI))
+    qualification = next(e for e in exams if e.purpose == "qualification" and e.is_open(now))
+    decision = eligibility.decide(li, qualification, now)
+    assert decision.ok and not decision.resumes, decision.reason
+
+
+def officer_history(number: str) -> tuple[set, set, set]:
+    """An officer's training, scores and exam papers, by value (not by id)."""
     oid = officer_id(number)
     training = set(db.session.execute(sa.select(
         TrainingRecord.title, TrainingRecord.completed_on, TrainingRecord.half_hours,
@@ -212,7 +249,12 @@ def officer_history(number: str) -> tuple[set, set]:
     scores = set(db.session.execute(sa.select(
         AssessmentScore.year, AssessmentScore.quarter, Indicator.name, AssessmentScore.tenths)
         .join(Indicator).where(AssessmentScore.officer_id == oid)).all())
-    return training, scores
+    papers = set(db.session.execute(sa.select(
+        Exam.title, Attempt.number, Attempt.score, AttemptItem.position, AttemptItem.question_id,
+        AttemptItem.option_order, AttemptItem.response)
+        .join(Attempt, Attempt.exam_id == Exam.id).join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
+        .where(Attempt.officer_id == oid)).all())
+    return training, scores, papers
 
 
 def test_demo_load_builds_weihai_once_and_every_account_sees_its_scope(app, runner, client, auth, monkeypatch):
@@ -228,6 +270,7 @@ def test_demo_load_builds_weihai_once_and_every_account_sees_its_scope(app, runn
     check_officers(today)
     check_training(today)
     check_assessments(today)
+    check_exams(clock.now())
 
     counts = row_counts()
     assert all(counts[table] > 0 for table in NEW_TABLES), counts
@@ -235,7 +278,7 @@ def test_demo_load_builds_weihai_once_and_every_account_sees_its_scope(app, runn
     second = load(runner)
     assert time.perf_counter() - started < LOAD_SECONDS
     assert_lists_accounts(second)
-    assert "课程 0 门、培训记录 0 条、考核指标模板 0 套、平时考核评分 0 项" in second
+    assert "课程 0 门、培训记录 0 条、考核指标模板 0 套、平时考核评分 0 项、试题 0 道、考试 0 场、考试记录 0 份" in second
     assert row_counts() == counts, "a second run adds nothing"
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
 
@@ -256,7 +299,7 @@ def test_a_second_run_completes_a_partial_demo_with_the_same_numbers(app, runner
     history = officer_history(number)
     assert history[0], "the victim has training"
     counts = row_counts()
-    for table in ("officer_category", "officer_photo", "training_record", "assessment_score"):
+    for table in ("officer_category", "officer_photo", "training_record", "assessment_score", "exam_attempt"):
         db.session.execute(sa.text(f"DELETE FROM {table} WHERE officer_id = :id"), {"id": victim.id})
     db.session.execute(sa.text("DELETE FROM officer WHERE id = :id"), {"id": victim.id})
     db.session.commit()

@@ -198,12 +198,12 @@ def test_export_files_are_kept_seven_days(client, auth, hr, frozen):
     bulk_officers(hr.dept, shortfall.SYNC_MAX_ROWS)
     job_page = export(client, "csv").headers["Location"]
     background.run_pending()
-    scheduler.run_scheduled("training_exports_expire", frozen("2026-12-03 08:59"))
+    scheduler.run_scheduled("exports_expire", frozen("2026-12-03 08:59"))
     auth.logout()
     auth.login("hr")  # a week later: the idle session has ended
     assert client.get(f"{job_page}/file").status_code == 200
-    scheduler.run_scheduled("training_exports_expire", frozen("2026-12-03 09:01"))
+    scheduler.run_scheduled("exports_expire", frozen("2026-12-03 09:01"))
     assert client.get(f"{job_page}/file").status_code == 404
     assert "已过期删除，请重新导出" in text(client.get(job_page))
-    state = db.session.get(background.SchedulerState, "training_exports_expire")
+    state = db.session.get(background.SchedulerState, "exports_expire")
     assert state.last_summary == "清理 1 个导出文件" and state.last_error is None

@@ -1,0 +1,1 @@
+"""Attempts (作答): drawing a paper, saving answers, submitting, finalizing at the deadline, grading."""

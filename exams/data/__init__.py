@@ -1,0 +1,1 @@
+"""Reference data for the exams package: the demo question bank and the statute texts it cites."""

@@ -1,0 +1,1 @@
+"""Exams (考试): blueprints, windows, audiences, enrolment and eligibility."""

@@ -1,0 +1,206 @@
+"""Who may start an exam now, and if not, why (SPEC §2.6) — the one place the officer's exam list and the
+start action ask.
+
+Refusals, in the order an officer would want to hear them: an open attempt is resumed rather than refused; the
+exam is not published or the window is not open; the officer is not on duty or not in the exam's audience;
+the attempts are used up or the exam was passed; the purpose's prerequisite is not met — the pre-exam training
+requirement for ``qualification`` (measured at the day the window opens), an active enforcement certificate
+for ``hearing_presider``.
+
+The certificate check belongs to ``certificates``, which sits above this package: it registers itself with
+:func:`presider_prerequisite`. Until one is registered, nobody holds a certificate and the check refuses.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from exams.attempts.models import Attempt
+from exams.papers.models import Enrolment, Exam, ExamAgency
+from portal import policy
+from portal.extensions import db
+from portal.officers.models import Officer
+from portal.orgs.models import Agency
+from portal.training import requirements
+
+SECTION = "考试"
+
+policy.define("exams.pass_percent", "默认及格线（占总分的百分比）", "int", 60, SECTION, minimum=1, maximum=100, unit="%",
+              help="新建考试时按蓝图总分计算默认及格分（向上取整），每场考试可另行设定。")
+policy.define("exams.max_attempts", "默认考试次数（含补考）", "int", 2, SECTION, minimum=1, maximum=10, unit="次")
+policy.define("exams.presider_needs_certificate", "听证主持人资格考试须持有有效执法证（1 = 须持有，0 = 不要求）",
+              "int", 1, SECTION, minimum=0, maximum=1)
+
+#: ``fn(officer_id, on) -> None`` when the officer holds an active enforcement certificate on ``on``, else the
+#: reason in Chinese; registered by the certificates package
+_PRESIDER_CHECKS: list[Callable[[int, dt.date], str | None]] = []
+NO_CERTIFICATE = "听证主持人资格考试须持有有效的行政执法证，您目前没有有效的执法证"
+
+
+def presider_prerequisite(fn: Callable[[int, dt.date], str | None]):
+    """Register the enforcement-certificate check of ``hearing_presider`` exams (used as a decorator)."""
+    if fn not in _PRESIDER_CHECKS:
+        _PRESIDER_CHECKS.append(fn)
+    return fn
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether the officer may start (or resume) the exam now; ``reason`` says why not."""
+
+    ok: bool
+    reason: str = ""
+    #: an open attempt to resume (``ok`` is then true)
+    resume_attempt_id: int | None = None
+    attempts_used: int = 0
+
+    @property
+    def resumes(self) -> bool:
+        return self.resume_attempt_id is not None
+
+
+def ancestor_ids(path: str) -> list[int]:
+    """The ids on a tree path (``/1/2/5/`` → ``[1, 2, 5]``): the agency and everything above it."""
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def audience_condition(officer: Officer):
+    """A SQL condition on :class:`Exam` true when ``officer`` is among those who may sit it: enrolled by name,
+    within the jurisdiction of an ``everyone`` exam, or within a chosen agency of an ``agencies`` exam."""
+    above = ancestor_ids(officer.agency.path)
+    enrolled = sa.exists().where(Enrolment.exam_id == Exam.id, Enrolment.officer_id == officer.id)
+    chosen = sa.exists().where(ExamAgency.exam_id == Exam.id, ExamAgency.agency_id.in_(above or [-1]))
+    return sa.or_(enrolled,
+                  sa.and_(Exam.audience == "everyone", Exam.agency_id.in_(above or [-1])),
+                  sa.and_(Exam.audience == "agencies", chosen))
+
+
+def audience_officers(exam: Exam):
+    """A SELECT of the ids of the on-duty officers ``exam``'s audience includes (enrolled ones too)."""
+    enrolled = sa.select(Enrolment.officer_id).where(Enrolment.exam_id == exam.id)
+    if exam.audience == "everyone":
+        agencies = sa.select(Agency.id).where(Agency.path.startswith(exam.agency.path, autoescape=True))
+    elif exam.audience == "agencies":
+        chosen = aliased(Agency)
+        agencies = (sa.select(Agency.id).join(ExamAgency, ExamAgency.exam_id == exam.id)
+                    .join(chosen, chosen.id == ExamAgency.agency_id)
+                    .where(Agency.path.startswith(chosen.path)))
+    else:
+        agencies = None
+    admitted = Officer.id.in_(enrolled)
+    if agencies is not None:
+        admitted = sa.or_(admitted, Officer.agency_id.in_(agencies))
+    return sa.select(Officer.id).where(Officer.status == "on_duty", admitted)
+
+
+def in_audience(officer: Officer, exam: Exam) -> bool:
+    """Whether ``officer`` is among those who may sit ``exam``: enrolled by name, or in its audience."""
+    return exam.id in _audience_of(officer, [exam])
+
+
+def _audience_of(officer: Officer, exams: list[Exam]) -> set[int]:
+    """The ids of ``exams`` whose audience includes ``officer`` (two queries whatever their number)."""
+    ids = [e.id for e in exams]
+    if not ids:
+        return set()
+    above = set(ancestor_ids(officer.agency.path))
+    enrolled = set(db.session.scalars(sa.select(Enrolment.exam_id).where(
+        Enrolment.officer_id == officer.id, Enrolment.exam_id.in_(ids))))
+    chosen = set(db.session.scalars(sa.select(ExamAgency.exam_id).where(
+        ExamAgency.exam_id.in_([e.id for e in exams if e.audience == "agencies"] or [-1]),
+        ExamAgency.agency_id.in_(above or {-1}))))
+    return {e.id for e in exams if e.id in enrolled or e.id in chosen
+            or (e.audience == "everyone" and e.agency_id in above)}
+
+
+class _Prerequisites:
+    """The purposes' prerequisites for one officer, each asked once per day it is measured on."""
+
+    def __init__(self, officer: Officer, now: dt.datetime):
+        self.officer, self.now = officer, now
+        self._training: dict[dt.date, requirements.Result] = {}
+        self._certificate: str | None | bool = False
+
+    def refusal(self, exam: Exam) -> str | None:
+        if exam.purpose == "qualification":
+            opens_on = exam.opens_at.date()
+            if opens_on not in self._training:
+                self._training[opens_on] = requirements.check(self.officer.id, "pre_exam", opens_on)
+            result = self._training[opens_on]
+            if not result.met:
+                first, last = requirements.window("pre_exam", opens_on)
+                return (f"资格考试前须完成培训要求（{first.isoformat()} 至 {last.isoformat()}）："
+                        f"{result.describe_unmet()}")
+        if exam.purpose == "hearing_presider" and policy.get("exams.presider_needs_certificate"):
+            if self._certificate is False:
+                self._certificate = self._presider()
+            return self._certificate
+        return None
+
+    def _presider(self) -> str | None:
+        if not _PRESIDER_CHECKS:
+            return NO_CERTIFICATE
+        for check in _PRESIDER_CHECKS:
+            reason = check(self.officer.id, self.now.date())
+            if reason:
+                return reason
+        return None
+
+
+def purpose_refusal(officer: Officer, exam: Exam, now: dt.datetime) -> str | None:
+    """The purpose's prerequisite: ``None`` when met, else the reason."""
+    return _Prerequisites(officer, now).refusal(exam)
+
+
+def decide_many(officer: Officer, exams, now: dt.datetime) -> dict[int, Decision]:
+    """:func:`decide` for many exams at once (exam id → decision), with a fixed number of queries: the officer's
+    attempts, enrolments and chosen agencies once each, and the training requirement once per opening day of the
+    open ``qualification`` exams it has to be measured for."""
+    exams = list(exams)
+    if not exams:
+        return {}
+    rows = db.session.execute(sa.select(Attempt.exam_id, Attempt.id, Attempt.status, Attempt.passed, Attempt.deadline)
+                              .where(Attempt.officer_id == officer.id, Attempt.exam_id.in_([e.id for e in exams]))
+                              .order_by(Attempt.number)).all()
+    attempts: dict[int, list] = {}
+    for row in rows:
+        attempts.setdefault(row.exam_id, []).append(row)
+    audience = _audience_of(officer, exams)
+    prerequisites = _Prerequisites(officer, now)
+    return {exam.id: _decide(officer, exam, now, attempts.get(exam.id, []), exam.id in audience, prerequisites)
+            for exam in exams}
+
+
+def _decide(officer: Officer, exam: Exam, now: dt.datetime, attempts: list, admitted: bool,
+            prerequisites: _Prerequisites) -> Decision:
+    used = len(attempts)
+    open_attempt = next((a for a in attempts if a.status == "open" and a.deadline > now), None)
+    if open_attempt is not None:
+        return Decision(True, resume_attempt_id=open_attempt.id, attempts_used=used)
+    if exam.status != "published":
+        return Decision(False, "考试尚未发布", attempts_used=used)
+    if now < exam.opens_at:
+        return Decision(False, f"考试尚未开始，开考时间 {exam.opens_at:%Y-%m-%d %H:%M}", attempts_used=used)
+    if now >= exam.closes_at:
+        return Decision(False, f"考试已于 {exam.closes_at:%Y-%m-%d %H:%M} 结束", attempts_used=used)
+    if officer.status != "on_duty":
+        return Decision(False, f"您的在岗状态为“{officer.status_label}”，不能参加考试", attempts_used=used)
+    if not admitted:
+        return Decision(False, "您不在本次考试的报名范围内", attempts_used=used)
+    if any(a.passed for a in attempts):
+        return Decision(False, "您已通过本次考试", attempts_used=used)
+    if used >= exam.max_attempts:
+        return Decision(False, f"本次考试最多可考 {exam.max_attempts} 次，您的考试机会已用完", attempts_used=used)
+    reason = prerequisites.refusal(exam)
+    if reason:
+        return Decision(False, reason, attempts_used=used)
+    return Decision(True, attempts_used=used)
+
+
+def decide(officer: Officer, exam: Exam, now: dt.datetime) -> Decision:
+    """May ``officer`` start ``exam`` at ``now``? (An open attempt is always resumable until its deadline.)"""
+    return decide_many(officer, [exam], now)[exam.id]
