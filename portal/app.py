@@ -52,6 +52,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _import_models() -> None:
     """Import every model module so the metadata (and Alembic's autogenerate) sees all tables."""
+    from certificates import numbering as _numbering  # noqa: F401 - declares its policy settings
     from exams.attempts import models as _attempts  # noqa: F401
     from exams.bank import models as _bank  # noqa: F401
     from exams.papers import models as _papers  # noqa: F401
@@ -65,6 +66,7 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from certificates.views import bp as certificates_bp
     from exams.attempts.views import bp as attempts_bp
     from exams.bank.views import bp as bank_bp
     from exams.papers.views import bp as papers_bp
@@ -88,7 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.training.views import bp as training_bp
 
     for blueprint in (home_bp, auth_bp, officers_bp, orgs_bp, admin_bp, api_bp, imports_bp, jobs_bp, inbox_bp,
-                      training_bp, assessment_bp, bank_bp, papers_bp, attempts_bp, results_bp):
+                      training_bp, assessment_bp, bank_bp, papers_bp, attempts_bp, results_bp, certificates_bp):
         app.register_blueprint(blueprint)
     init_auth(app)
 

@@ -17,6 +17,7 @@ audit_cli = AppGroup("audit", help="审计日志")
 demo_cli = AppGroup("demo", help="演示数据")
 tokens_cli = AppGroup("tokens", help="接口令牌")
 import_cli = AppGroup("import", help="批量导入（与上传页面使用同一引擎）")
+keys_cli = AppGroup("keys", help="二维码签名密钥（Ed25519，存放于 SIGNING_KEY_DIR）")
 
 
 def _fail(message: str) -> None:
@@ -109,6 +110,57 @@ def create_token(username, name):
     click.echo(raw)
 
 
+@keys_cli.command("rotate")
+def rotate_key():
+    """Add a new current signing key (older keys keep verifying); prints the new key id."""
+    from certificates import keys
+
+    info = keys.rotate(clock.now())
+    audit.record(audit.Actor.system("cli:keys"), "signing_key.rotate", change={"kid": info.kid},
+                 object_type="signing_key", object_id=info.kid)
+    db.session.commit()
+    click.echo("已启用新的签名密钥（此后签发的二维码用它签名，旧密钥仍可核验）：", err=True)
+    click.echo(info.kid)
+
+
+@keys_cli.command("list")
+def list_keys():
+    """Every signing key: id, created, status (never key material)."""
+    from certificates import keys
+
+    found = keys.list_keys()
+    if not found:
+        click.echo("还没有签名密钥（首次签发二维码时自动生成，或运行 keys rotate）。")
+        return
+    width = max(len(info.kid) for info in found)
+    click.echo(f"密钥编号{' ' * (width - 8)}  创建时间{' ' * 8}  状态")  # CJK characters are two columns wide
+    for info in found:
+        status = info.status_label
+        if info.retired_at:
+            status += f"（{info.retired_at:%Y-%m-%d %H:%M}）"
+        click.echo(f"{info.kid:<{width}}  {info.created_at:%Y-%m-%d %H:%M}  {status}")
+
+
+@keys_cli.command("retire")
+@click.argument("kid")
+def retire_key(kid):
+    """Retire a compromised key: it leaves the JWKS and QR codes it signed verify as 密钥已停用."""
+    from certificates import keys
+
+    actor = audit.Actor.system("cli:keys")
+    try:
+        done = keys.retire(kid, clock.now())
+    except DomainError as err:
+        _fail(err.message)
+    audit.record(actor, "signing_key.retire", change={"kid": done.kid}, object_type="signing_key",
+                 object_id=done.kid)
+    if done.created:
+        audit.record(actor, "signing_key.rotate", change={"kid": done.current}, object_type="signing_key",
+                     object_id=done.current)
+    db.session.commit()
+    click.echo(f"已停用签名密钥 {done.kid}；当前签名密钥：{done.current}" + ("（新生成）" if done.created else ""))
+
+
 def _import_command(kind_name: str):
     @import_cli.command(kind_name)
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
@@ -160,6 +212,6 @@ def init_app(app: Flask) -> None:
     for name in engine.KINDS:
         if name not in import_cli.commands:
             _import_command(name)
-    for group in (users_cli, audit_cli, demo_cli, tokens_cli, import_cli):
+    for group in (users_cli, audit_cli, demo_cli, tokens_cli, import_cli, keys_cli):
         app.cli.add_command(group)
     app.cli.add_command(scheduler_command)

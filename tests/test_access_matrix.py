@@ -21,6 +21,7 @@ AREAS = (matrix_bank, matrix_papers, matrix_attempts, matrix_results)
 MATRIX = {
     ("home.index", "GET"): EVERYONE,
     ("home.healthz", "GET"): EVERYONE,
+    ("certificates.jwks", "GET"): EVERYONE,
     ("home.dashboard", "GET"): ALL_SIGNED_IN,
     ("auth.login", "GET"): row(200, 302, 302, 302, 302),
     ("auth.login", "POST"): row(200, 302, 302, 302, 302),
