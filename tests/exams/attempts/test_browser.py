@@ -56,7 +56,7 @@ def test_an_officer_takes_the_open_exam_on_a_phone(world, live_server, page, fro
     attempt = db.session.query(Attempt).one()
     drawn = items(attempt)
     assert page.locator("#countdown").inner_text().startswith("剩余 ")
-    assert page.get_by_text(drawn[0].version.stem).is_visible()
+    expect(page.get_by_text(drawn[0].version.stem)).to_be_visible()
 
     choose(page, drawn[0])
     shot(page, "question-1")
@@ -70,7 +70,7 @@ def test_an_officer_takes_the_open_exam_on_a_phone(world, live_server, page, fro
     page.reload()  # mid-way: the answers are still there
     for value in correct_choice(drawn[1]):
         assert page.locator(f"input[name=choice][value='{value}']").is_checked()
-    assert page.get_by_role("button", name="第 1 题，已答").is_visible()
+    expect(page.get_by_role("button", name="第 1 题，已答")).to_be_visible()
     page.get_by_role("button", name="第 1 题，已答").click()  # the palette: a form POST, no JavaScript needed
     page.wait_for_url(re.compile(r".*\?n=1$"))
     for value in correct_choice(drawn[0]):
@@ -84,13 +84,13 @@ def test_an_officer_takes_the_open_exam_on_a_phone(world, live_server, page, fro
     shot(page, "last-question")
     page.get_by_role("button", name="交卷").click()
     page.wait_for_url(f"{live_server}/attempts/{attempt.id}/submit")
-    assert page.get_by_text("全部题目均已作答。").is_visible()
+    expect(page.get_by_text("全部题目均已作答。")).to_be_visible()
     shot(page, "confirm")
     page.get_by_role("button", name="确认交卷").click()
     page.wait_for_url(f"{live_server}/attempts/{attempt.id}/result")
     assert page.locator("#score").inner_text().startswith("14")
     assert page.locator("#verdict").inner_text() == "合格"
-    assert page.get_by_text("答案与解析将在考试结束").is_visible()
+    expect(page.get_by_text("答案与解析将在考试结束")).to_be_visible()
     shot(page, "result")
     assert not [e for e in errors if "Content Security Policy" in e], errors
     db.session.expire_all()
@@ -118,7 +118,7 @@ def test_at_zero_the_page_reloads_and_the_server_hands_the_paper_in(world, live_
     choose(page, items(attempt)[0])
     frozen(CLOSES + dt.timedelta(seconds=1))
     page.wait_for_url(f"{live_server}/attempts/{attempt.id}/result", timeout=10_000)
-    assert page.get_by_text("考试时间已到（截止 17:00:00），试卷已按截止前保存的答案交卷").is_visible()
+    expect(page.get_by_text("考试时间已到（截止 17:00:00），试卷已按截止前保存的答案交卷")).to_be_visible()
     assert page.locator("#score").inner_text().startswith("2")
 
 

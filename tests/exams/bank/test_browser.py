@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.exams.bank.helpers import make_question, questions
@@ -35,14 +36,17 @@ def test_legal_writes_a_true_false_question_on_a_phone(world, live_server, page,
     shot(page, "bank-list")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.get_by_role("link", name="新建试题").first.click()
-    assert page.locator("#option_a").is_visible() and not page.locator(".js-tf-block").is_visible()
+    page.wait_for_url(f"{live_server}/exams/questions/new")
+    expect(page.locator(".js-tf-block")).to_be_hidden()  # waits for the form's script
+    expect(page.locator("#option_a")).to_be_visible()
     # a single-choice question keeps one ticked answer
     page.locator("#answer-A").check()
     page.locator("#answer-B").check()
     assert page.locator("input[name=answer]:checked").count() == 1
     shot(page, "bank-form-single")
     page.get_by_label("判断").check()
-    assert not page.locator("#option_a").is_visible() and page.locator(".js-tf-block").is_visible()
+    expect(page.locator("#option_a")).to_be_hidden()
+    expect(page.locator(".js-tf-block")).to_be_visible()
     page.get_by_label("题干").fill("行政机关实施行政强制，应当坚持教育与强制相结合。")
     page.locator("label[for=answer_tf-0]").click()
     page.get_by_label("类别", exact=True).select_option("行政强制法")
@@ -53,7 +57,8 @@ def test_legal_writes_a_true_false_question_on_a_phone(world, live_server, page,
     feedback = page.locator(".invalid-feedback")
     assert "法律依据须用书名号写明依据的法律文件" in feedback.first.inner_text()
     assert page.get_by_label("题干").input_value() == "行政机关实施行政强制，应当坚持教育与强制相结合。"
-    assert page.locator(".js-tf-block").is_visible() and page.locator("#answer_tf-0").is_checked()
+    expect(page.locator(".js-tf-block")).to_be_visible()
+    expect(page.locator("#answer_tf-0")).to_be_checked()
     shot(page, "bank-form-refused")
     page.get_by_label("法律依据").fill("《行政强制法》第六条")
     page.get_by_role("button", name="保存").click()
