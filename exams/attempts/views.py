@@ -51,6 +51,14 @@ def _expire(attempt: Attempt, unsaved: bool):
     return None
 
 
+def _not_open(attempt: Attempt):
+    """For the pages of an open paper: the result page when the attempt is final or its deadline has just passed
+    (finalizing it), else ``None``."""
+    if attempt.is_final:
+        return redirect(url_for("attempts.result", attempt_id=attempt.id))
+    return _expire(attempt, unsaved=False)
+
+
 def _position(value, attempt: Attempt) -> int:
     return min(services.number(value) or 1, len(attempt.items) or 1)
 
@@ -93,11 +101,9 @@ def _question(item) -> dict:
 def take(attempt_id: int):
     """One question of the paper (``?n=``), the palette of question numbers and the countdown."""
     attempt = _own(attempt_id)
-    if attempt.is_final:
-        return redirect(url_for("attempts.result", attempt_id=attempt.id))
-    expired = _expire(attempt, unsaved=False)
-    if expired:
-        return expired
+    elsewhere = _not_open(attempt)
+    if elsewhere:
+        return elsewhere
     position = _position(request.args.get("n"), attempt)
     item = attempt.items[position - 1]
     sections = {s.id: s for s in attempt.exam.sections}
@@ -180,11 +186,9 @@ def save(attempt_id: int):
 def confirm(attempt_id: int):
     """The confirmation before handing in: which questions are still unanswered."""
     attempt = _own(attempt_id)
-    if attempt.is_final:
-        return redirect(url_for("attempts.result", attempt_id=attempt.id))
-    expired = _expire(attempt, unsaved=False)
-    if expired:
-        return expired
+    elsewhere = _not_open(attempt)
+    if elsewhere:
+        return elsewhere
     unanswered = [i.position for i in attempt.items if not i.response]
     return render_template("attempts/confirm.html", attempt=attempt, exam=attempt.exam, unanswered=unanswered,
                            form=ActionForm(), now=clock.now())

@@ -8,7 +8,6 @@ import io
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 from exams.bank.models import Question
 from portal.imports import engine
@@ -177,7 +176,6 @@ def test_hr_may_not_import_questions(client, auth, world, frozen):
     assert question_count() == 0
 
 
-@pytest.mark.skipif(not DEMO.exists(), reason="the demo question file (exams/data/demo_questions.csv) is not there yet")
 def test_the_demo_question_file_imports_cleanly(client, legal):
     """The demo file is larger than the upload page runs at once: it goes through the import job."""
     from portal import background
