@@ -2,15 +2,21 @@
 
 Region code, type digit, two-digit year of issue, a serial counted per region, type and year, and a check
 character by ISO 7064 MOD 11-2 over the first 14 digits. A mistyped number is caught by :func:`parse` before
-anything is looked up.
+anything is looked up. :func:`allocate` hands out the next number of a counter (``CertificateSerial``) in one
+atomic statement, so concurrent issuances never share a number.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
 
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from certificates.models import CertificateSerial
 from portal import policy
 from portal.errors import DomainError
+from portal.extensions import db
 
 SECTION = "证件"
 LENGTH = 15
@@ -91,3 +97,44 @@ def parse(text: str) -> str:
         raise DomainError("certificate_number_check_failed", "证号校验位不符，请核对是否输错")
     return number
 
+
+
+def allocate(region: str, type: str, year: int) -> str:  # noqa: A002 - the certificate type, as in the spec
+    """The next number of ``region``, certificate ``type`` (``enforcement`` / ``hearing_presider``) and
+    ``year`` of issue, composed with its check character; a new year starts again at 00001.
+
+    One atomic statement (``INSERT … ON CONFLICT DO UPDATE SET last = last + 1 … RETURNING last``) counts the
+    serial: on PostgreSQL a second transaction allocating on the same counter waits for the first's row lock
+    and then gets the next serial; on SQLite the statement takes the database's write lock. The counter stays
+    locked until the caller's transaction ends, so two issuances never share a number — and a rolled-back
+    issuance leaves no gap. Flushes nothing else; the caller commits.
+    """
+    if type not in TYPE_DIGITS:
+        raise DomainError("invalid_certificate_type", "证件类型须为行政执法证或听证主持人资格证")
+    if not _REGION.fullmatch(str(region)):
+        raise DomainError("invalid_region_code", "证号地区代码须为 6 位数字（如 371000）")
+    if not 2000 <= year <= 2099:
+        raise DomainError("invalid_year", "发证年份须在 2000 至 2099 年之间")
+    type_digit = TYPE_DIGITS[type]
+    table = CertificateSerial.__table__
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    statement = insert(table).values(region=region, type_digit=type_digit, year=year, last=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.region, table.c.type_digit, table.c.year],
+        set_={"last": table.c.last + 1},
+        where=table.c.last < MAX_SERIAL,
+    ).returning(table.c.last)
+    serial = db.session.execute(statement).scalar()
+    if serial is None:
+        raise DomainError("serial_exhausted", f"证号顺序号须在 1 至 {MAX_SERIAL} 之间，本年度该类证号已用完",
+                          status=409)
+    return compose(region, type_digit, year, serial)
+
+
+def peek(region: str, type: str, year: int) -> int:  # noqa: A002
+    """The last serial used for ``region``, ``type`` and ``year`` (0 when none), without allocating."""
+    last = db.session.scalar(sa.select(CertificateSerial.last).where(
+        CertificateSerial.region == region, CertificateSerial.type_digit == TYPE_DIGITS[type],
+        CertificateSerial.year == year))
+    return last or 0

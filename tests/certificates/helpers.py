@@ -1,0 +1,52 @@
+"""Certificates stored directly (the issuing service comes later): enough to exercise the models."""
+from __future__ import annotations
+
+import datetime as dt
+
+from certificates import numbering
+from certificates.models import Certificate, Edition, Hold
+from portal import clock
+from portal.extensions import db
+
+NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=clock.TZ)
+_serials = iter(range(1, 99_999))
+
+
+def certificate(officer, *, type: str = "enforcement", status: str = "active", number: str | None = None,  # noqa: A002
+                first_issued_on: dt.date = dt.date(2024, 3, 1), commit: bool = True, **fields) -> Certificate:
+    """A certificate of ``officer`` with a fresh number; ``fields`` override any column."""
+    values = dict(
+        number=number or numbering.compose("371000", numbering.TYPE_DIGITS[type], 2024, next(_serials)),
+        type=type, officer_id=officer.id, agency_id=officer.agency_id, categories=["城市管理"], region="环翠区全域",
+        status=status, status_since=NOW, edition=1, issued_on=first_issued_on, first_issued_on=first_issued_on,
+        created_at=NOW, updated_at=NOW)
+    values.update(fields)
+    cert = Certificate(**values)
+    db.session.add(cert)
+    db.session.flush()
+    if commit:
+        db.session.commit()
+    return cert
+
+
+def hold(cert, reason: str = "other", *, legal_basis: str = "威政办发〔2016〕3号 四（二）3", **fields) -> Hold:
+    """An open hold on ``cert`` (flushed, not committed)."""
+    values = dict(certificate_id=cert.id, reason=reason, legal_basis=legal_basis, note="内部备注",
+                  placed_by_label="test", placed_at=NOW)
+    values.update(fields)
+    row = Hold(**values)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def edition(cert, number: int = 1, *, reason: str = "first_issue", **fields) -> Edition:
+    """An edition of ``cert`` (flushed, not committed)."""
+    values = dict(certificate_id=cert.id, edition=number, issued_on=cert.issued_on, reason=reason,
+                  agency_id=cert.agency_id, categories=list(cert.categories), region=cert.region,
+                  kid="k2026-11-26-ab12", signed_at=NOW)
+    values.update(fields)
+    row = Edition(**values)
+    db.session.add(row)
+    db.session.flush()
+    return row
