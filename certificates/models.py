@@ -115,7 +115,8 @@ class Certificate(db.Model):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(LocalDateTime)
     revocation_kind: Mapped[str | None] = mapped_column(sa.String(30))
     created_at: Mapped[dt.datetime] = mapped_column(LocalDateTime)
-    updated_at: Mapped[dt.datetime] = mapped_column(LocalDateTime)
+    #: every change moves it: the optimistic-concurrency stamp of forms and the status list's freshness
+    updated_at: Mapped[dt.datetime] = mapped_column(LocalDateTime, index=True)
 
     officer = relationship("Officer", lazy="joined", innerjoin=True)
     agency = relationship("Agency", lazy="joined", innerjoin=True)
@@ -189,6 +190,8 @@ class Edition(db.Model):
     issued_by: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     #: when the next edition replaced this one; ``None`` for the current edition
     superseded_at: Mapped[dt.datetime | None] = mapped_column(LocalDateTime)
+    #: the compact JWS printed as this edition's QR (public; kept so a reprint shows the same code)
+    token: Mapped[str] = mapped_column(sa.Text)
 
     certificate: Mapped[Certificate] = relationship()
 
@@ -310,3 +313,100 @@ class CertificateSerial(db.Model):
         sa.CheckConstraint("year >= 2000 AND year <= 2099", name="year"),
         sa.CheckConstraint("last >= 1 AND last <= 99999", name="last"),
     )
+
+
+APPLICATION_STATUSES = {"pending": "待审核", "approved": "已批准", "rejected": "未批准", "withdrawn": "已撤回"}
+
+
+class Application(db.Model):
+    """HR's application for a certificate for one officer, decided by the legal office (SPEC §2.7)."""
+
+    __tablename__ = "certificate_application"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    officer_id: Mapped[int] = mapped_column(sa.ForeignKey("officer.id"), index=True)
+    type: Mapped[str] = mapped_column(sa.String(20))
+    #: the officer's agency when applied (scope checks use it)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agency.id"), index=True)
+    categories: Mapped[list] = mapped_column(sa.JSON, default=list)
+    region: Mapped[str] = mapped_column(sa.String(100))
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending", index=True)
+    applied_by: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    applied_by_label: Mapped[str] = mapped_column(sa.String(80))
+    applied_at: Mapped[dt.datetime] = mapped_column(LocalDateTime)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    decided_by: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    decided_by_label: Mapped[str | None] = mapped_column(sa.String(80))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(LocalDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: the eligibility rules as they stood at the decision (rule, ok, why)
+    eligibility: Mapped[list | None] = mapped_column(sa.JSON)
+    certificate_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificate.id"))
+
+    officer = relationship("Officer", lazy="joined", innerjoin=True)
+    agency = relationship("Agency", lazy="joined", innerjoin=True)
+    certificate: Mapped[Certificate | None] = relationship()
+
+    __table_args__ = (
+        sa.Index("uq_certificate_application_pending", "officer_id", "type", unique=True,
+                 sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'")),
+        sa.CheckConstraint(_in("type", TYPES), name="type"),
+        sa.CheckConstraint(_in("status", APPLICATION_STATUSES), name="status"),
+        sa.CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="decided"),
+        sa.CheckConstraint("status <> 'rejected' OR coalesce(decision_reason, '') <> ''", name="reject_reason"),
+        sa.CheckConstraint("(status = 'approved') = (certificate_id IS NOT NULL)", name="approved_certificate"),
+    )
+
+    @property
+    def type_label(self) -> str:
+        return TYPES.get(self.type, self.type)
+
+    @property
+    def status_label(self) -> str:
+        return APPLICATION_STATUSES.get(self.status, self.status)
+
+
+class Answer(db.Model):
+    """The officer's written answer 陈述申辩 (seed 三(二)1) to a hold or to a revocation (its event)."""
+
+    __tablename__ = "certificate_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificate.id", ondelete="CASCADE"), index=True)
+    hold_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificate_hold.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificate_event.id", ondelete="CASCADE"),
+                                                 index=True)
+    officer_id: Mapped[int] = mapped_column(sa.ForeignKey("officer.id"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    submitted_at: Mapped[dt.datetime] = mapped_column(LocalDateTime)
+    read_by_label: Mapped[str | None] = mapped_column(sa.String(80))
+    read_at: Mapped[dt.datetime | None] = mapped_column(LocalDateTime)
+
+    __table_args__ = (
+        sa.CheckConstraint("(hold_id IS NULL) <> (event_id IS NULL)", name="subject"),
+        sa.CheckConstraint("length(body) > 0", name="body"),
+    )
+
+
+class VerificationCount(db.Model):
+    """Verifications of a certificate per day, for abuse monitoring: a counter, not an audited write."""
+
+    __tablename__ = "certificate_verification_day"
+
+    certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificate.id", ondelete="CASCADE"),
+                                                primary_key=True, autoincrement=False)
+    day: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    count: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
+class StatusList(db.Model):
+    """The signed status list last generated (one row), served until a certificate or a key changes."""
+
+    __tablename__ = "certificate_status_list"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.Text)
+    generated_at: Mapped[dt.datetime] = mapped_column(LocalDateTime)
+    #: the newest ``Certificate.updated_at`` it reflects, and the signing and retired keys it was made with
+    source_stamp: Mapped[dt.datetime | None] = mapped_column(LocalDateTime)
+    keys_stamp: Mapped[str] = mapped_column(sa.String(200))

@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-11-26 11:43:26.096831
+Create Date: 2026-11-26 14:03:30.552411
 
 """
 from alembic import op
@@ -28,6 +28,14 @@ def upgrade():
     sa.CheckConstraint('type_digit IN (1,2)', name=op.f('ck_certificate_serial_type_digit')),
     sa.CheckConstraint('year >= 2000 AND year <= 2099', name=op.f('ck_certificate_serial_year')),
     sa.PrimaryKeyConstraint('region', 'type_digit', 'year', name=op.f('pk_certificate_serial'))
+    )
+    op.create_table('certificate_status_list',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.Text(), nullable=False),
+    sa.Column('generated_at', sa.DateTime(), nullable=False),
+    sa.Column('source_stamp', sa.DateTime(), nullable=True),
+    sa.Column('keys_stamp', sa.String(length=200), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_certificate_status_list'))
     )
     op.create_table('certificate',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -68,7 +76,44 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_certificate_agency_id'), ['agency_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_certificate_officer_id'), ['officer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_certificate_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificate_updated_at'), ['updated_at'], unique=False)
         batch_op.create_index('uq_certificate_live', ['officer_id', 'type'], unique=True, sqlite_where=sa.text("status <> 'revoked'"), postgresql_where=sa.text("status <> 'revoked'"))
+
+    op.create_table('certificate_application',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('officer_id', sa.Integer(), nullable=False),
+    sa.Column('type', sa.String(length=20), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.Column('categories', sa.JSON(), nullable=False),
+    sa.Column('region', sa.String(length=100), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('applied_by', sa.Integer(), nullable=True),
+    sa.Column('applied_by_label', sa.String(length=80), nullable=False),
+    sa.Column('applied_at', sa.DateTime(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('decided_by', sa.Integer(), nullable=True),
+    sa.Column('decided_by_label', sa.String(length=80), nullable=True),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.Column('decision_reason', sa.Text(), nullable=True),
+    sa.Column('eligibility', sa.JSON(), nullable=True),
+    sa.Column('certificate_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("(status = 'approved') = (certificate_id IS NOT NULL)", name=op.f('ck_certificate_application_approved_certificate')),
+    sa.CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name=op.f('ck_certificate_application_decided')),
+    sa.CheckConstraint("status <> 'rejected' OR coalesce(decision_reason, '') <> ''", name=op.f('ck_certificate_application_reject_reason')),
+    sa.CheckConstraint("status IN ('pending','approved','rejected','withdrawn')", name=op.f('ck_certificate_application_status')),
+    sa.CheckConstraint("type IN ('enforcement','hearing_presider')", name=op.f('ck_certificate_application_type')),
+    sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_certificate_application_agency_id_agency')),
+    sa.ForeignKeyConstraint(['applied_by'], ['user_account.id'], name=op.f('fk_certificate_application_applied_by_user_account')),
+    sa.ForeignKeyConstraint(['certificate_id'], ['certificate.id'], name=op.f('fk_certificate_application_certificate_id_certificate')),
+    sa.ForeignKeyConstraint(['decided_by'], ['user_account.id'], name=op.f('fk_certificate_application_decided_by_user_account')),
+    sa.ForeignKeyConstraint(['officer_id'], ['officer.id'], name=op.f('fk_certificate_application_officer_id_officer')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_certificate_application'))
+    )
+    with op.batch_alter_table('certificate_application', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_certificate_application_agency_id'), ['agency_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificate_application_officer_id'), ['officer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificate_application_status'), ['status'], unique=False)
+        batch_op.create_index('uq_certificate_application_pending', ['officer_id', 'type'], unique=True, sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
 
     op.create_table('certificate_edition',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -83,6 +128,7 @@ def upgrade():
     sa.Column('signed_at', sa.DateTime(), nullable=False),
     sa.Column('issued_by', sa.Integer(), nullable=True),
     sa.Column('superseded_at', sa.DateTime(), nullable=True),
+    sa.Column('token', sa.Text(), nullable=False),
     sa.CheckConstraint("(edition = 1) = (reason = 'first_issue')", name=op.f('ck_certificate_edition_first_issue')),
     sa.CheckConstraint("reason IN ('first_issue','reissue','renewal')", name=op.f('ck_certificate_edition_reason')),
     sa.CheckConstraint('edition >= 1', name=op.f('ck_certificate_edition_edition')),
@@ -145,11 +191,48 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_certificate_hold_certificate_id'), ['certificate_id'], unique=False)
         batch_op.create_index('uq_certificate_hold_open', ['certificate_id', 'reason'], unique=True, sqlite_where=sa.text('lifted_at IS NULL'), postgresql_where=sa.text('lifted_at IS NULL'))
 
+    op.create_table('certificate_verification_day',
+    sa.Column('certificate_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['certificate_id'], ['certificate.id'], name=op.f('fk_certificate_verification_day_certificate_id_certificate'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('certificate_id', 'day', name=op.f('pk_certificate_verification_day'))
+    )
+    op.create_table('certificate_answer',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('certificate_id', sa.Integer(), nullable=False),
+    sa.Column('hold_id', sa.Integer(), nullable=True),
+    sa.Column('event_id', sa.Integer(), nullable=True),
+    sa.Column('officer_id', sa.Integer(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(), nullable=False),
+    sa.Column('read_by_label', sa.String(length=80), nullable=True),
+    sa.Column('read_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint('(hold_id IS NULL) <> (event_id IS NULL)', name=op.f('ck_certificate_answer_subject')),
+    sa.CheckConstraint('length(body) > 0', name=op.f('ck_certificate_answer_body')),
+    sa.ForeignKeyConstraint(['certificate_id'], ['certificate.id'], name=op.f('fk_certificate_answer_certificate_id_certificate'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['event_id'], ['certificate_event.id'], name=op.f('fk_certificate_answer_event_id_certificate_event'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['hold_id'], ['certificate_hold.id'], name=op.f('fk_certificate_answer_hold_id_certificate_hold'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['officer_id'], ['officer.id'], name=op.f('fk_certificate_answer_officer_id_officer')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_certificate_answer'))
+    )
+    with op.batch_alter_table('certificate_answer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_certificate_answer_certificate_id'), ['certificate_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificate_answer_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_certificate_answer_hold_id'), ['hold_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('certificate_answer', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_certificate_answer_hold_id'))
+        batch_op.drop_index(batch_op.f('ix_certificate_answer_event_id'))
+        batch_op.drop_index(batch_op.f('ix_certificate_answer_certificate_id'))
+
+    op.drop_table('certificate_answer')
+    op.drop_table('certificate_verification_day')
     with op.batch_alter_table('certificate_hold', schema=None) as batch_op:
         batch_op.drop_index('uq_certificate_hold_open', sqlite_where=sa.text('lifted_at IS NULL'), postgresql_where=sa.text('lifted_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_certificate_hold_certificate_id'))
@@ -165,12 +248,21 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_certificate_edition_agency_id'))
 
     op.drop_table('certificate_edition')
+    with op.batch_alter_table('certificate_application', schema=None) as batch_op:
+        batch_op.drop_index('uq_certificate_application_pending', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'"))
+        batch_op.drop_index(batch_op.f('ix_certificate_application_status'))
+        batch_op.drop_index(batch_op.f('ix_certificate_application_officer_id'))
+        batch_op.drop_index(batch_op.f('ix_certificate_application_agency_id'))
+
+    op.drop_table('certificate_application')
     with op.batch_alter_table('certificate', schema=None) as batch_op:
         batch_op.drop_index('uq_certificate_live', sqlite_where=sa.text("status <> 'revoked'"), postgresql_where=sa.text("status <> 'revoked'"))
+        batch_op.drop_index(batch_op.f('ix_certificate_updated_at'))
         batch_op.drop_index(batch_op.f('ix_certificate_status'))
         batch_op.drop_index(batch_op.f('ix_certificate_officer_id'))
         batch_op.drop_index(batch_op.f('ix_certificate_agency_id'))
 
     op.drop_table('certificate')
+    op.drop_table('certificate_status_list')
     op.drop_table('certificate_serial')
     # ### end Alembic commands ###

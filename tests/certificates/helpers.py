@@ -44,7 +44,7 @@ def edition(cert, number: int = 1, *, reason: str = "first_issue", **fields) -> 
     """An edition of ``cert`` (flushed, not committed)."""
     values = dict(certificate_id=cert.id, edition=number, issued_on=cert.issued_on, reason=reason,
                   agency_id=cert.agency_id, categories=list(cert.categories), region=cert.region,
-                  kid="k2026-11-26-ab12", signed_at=NOW)
+                  kid="k2026-11-26-ab12", signed_at=NOW, token="h.p.s")
     values.update(fields)
     row = Edition(**values)
     db.session.add(row)
