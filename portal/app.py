@@ -53,6 +53,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _import_models() -> None:
     """Import every model module so the metadata (and Alembic's autogenerate) sees all tables."""
     from certificates import models as _certificates  # noqa: F401
+    from certificates import eligibility as _certificate_rules  # noqa: F401 - policy settings, the presider check
     from certificates import numbering as _numbering  # noqa: F401 - declares its policy settings
     from exams.attempts import models as _attempts  # noqa: F401
     from exams.bank import models as _bank  # noqa: F401
