@@ -1,7 +1,8 @@
 """The certificate PDF font (SPEC §2.7): a TrueType CJK font reportlab embeds as a subset, so a PDF renders on a
-machine with no Chinese fonts; it covers the demo data and every fixed wording a certificate or its
-verification page prints. Rendering and font inspection need poppler-utils (``pdffonts``, ``pdftoppm``,
-``pdftotext``)."""
+machine with no Chinese fonts; it covers the demo data, every fixed wording a certificate or its verification
+page prints, and every hanzi of the CJK Unified Ideographs block the source font has — names often use characters
+outside GB 2312, and a certificate must print its holder's name. Rendering and font inspection need poppler-utils
+(``pdffonts``, ``pdftoppm``, ``pdftotext``)."""
 from __future__ import annotations
 
 import shutil
@@ -29,6 +30,11 @@ WORDINGS = ("有效 暂扣 已注销 已吊销 已撤销 已换发 签名无效 
             "发证机关 审核机关 山东省人民政府 威海市司法局 行政执法证 听证主持人证 以扫码查询结果为准 证号 执法类别 "
             "执法区域 发证日期 有效期 姓名 单位 照片 第版")
 SEED_SENTENCE = "以严格规范公正文明执法为目标，进一步理顺行政执法体制，规范行政执法行为。"
+#: characters of real given names that GB 2312 lacks (a GB 2312-only font prints them as blanks)
+NAME_CHARS = "堃喆昇燊犇珺玥瑄镕祎赟璟翀彧龑"
+#: names using them, one per character above
+NAMES = ("王堃", "张喆", "李昇", "陈燊", "刘犇", "杨珺", "赵玥", "黄瑄", "周镕", "吴祎", "徐赟", "孙璟", "胡翀",
+         "朱彧", "高龑")
 #: (text, size, baseline y in points from the bottom) — drawn one per line, then each checked for ink
 LINES = (
     ("行政执法证", 28, 760),
@@ -94,7 +100,7 @@ def test_register_is_idempotent():
 
 
 @pytest.mark.parametrize("source", ["wordings", "demo names and agencies", "demo questions", "seed document",
-                                    "GB 2312"])
+                                    "GB 2312", "CJK Unified Ideographs"])
 def test_the_font_covers(source):
     if source == "wordings":
         text = WORDINGS
@@ -104,13 +110,41 @@ def test_the_font_covers(source):
         text = QUESTIONS.read_text(encoding="utf-8")
     elif source == "seed document":
         text = SEED.read_text(encoding="utf-8")
-    else:
+    elif source == "GB 2312":
         text = "".join(bytes([row, cell]).decode("gb2312", errors="ignore")
                        for row in range(0xB0, 0xF8) for cell in range(0xA1, 0xFF))
         assert len(text) == 6763
+    elif source == "CJK Unified Ideographs":  # all the source font has: U+4E00–U+9FC3 (Unicode 5.1)
+        text = "".join(map(chr, range(0x4E00, 0x9FC4)))
+    else:
+        raise AssertionError(source)
     cmap = TTFont("probe", str(fonts.FONT_PATH)).face.charToGlyph
     missing = sorted({c for c in text if not c.isspace() and c != "\ufeff" and ord(c) not in cmap})
     assert not missing, f"not in the font: {''.join(missing)}"
+
+
+def test_the_registered_font_has_name_characters_outside_gb2312():
+    for char in NAME_CHARS:
+        with pytest.raises(UnicodeEncodeError):
+            char.encode("gb2312")
+    assert set("".join(NAMES)) >= set(NAME_CHARS)
+    cmap = pdfmetrics.getFont(fonts.register()).face.charToGlyph
+    missing = [char for char in NAME_CHARS if cmap.get(ord(char), 0) == 0]
+    assert not missing, f"not in the font: {''.join(missing)}"
+
+
+def test_names_outside_gb2312_survive_a_pdf_round_trip(tmp_path):
+    name = fonts.register()
+    path = tmp_path / "names.pdf"
+    page = canvas.Canvas(str(path), pagesize=A4, initialFontName=name, initialFontSize=14)
+    for i, holder in enumerate(NAMES):
+        page.drawString(72, 780 - i * 24, f"姓名 {holder}")
+    page.showPage()
+    page.save()
+    out = subprocess.run([_program("pdftotext"), "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                         check=True).stdout.decode("utf-8")
+    lines = ["".join(line.split()) for line in out.splitlines() if line.strip()]
+    assert lines == [f"姓名{holder}" for holder in NAMES], out
 
 
 def test_pdf_embeds_the_font_as_a_truetype_subset(pdf):
