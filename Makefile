@@ -43,7 +43,7 @@ bench: install
 	$(BIN)/python bench/run.py
 
 lint: install
-	$(BIN)/ruff check portal tests wsgi.py
+	$(BIN)/ruff check portal exams certificates tests bench wsgi.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

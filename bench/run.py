@@ -42,11 +42,22 @@ TARGETS = [
     ("hr", "/exams/results", 200),
     ("api:hr", "/api/v1/officers?per_page=100", 250),
     ("api:legal", "/api/v1/officers?status=on_duty&per_page=100", 300),
+    ("legal", "/certificates", 200),
+    ("legal", "/certificates?status=suspended", 200),
+    ("legal", "/certificates/applications", 150),
+    ("hr", "/certificates/applications/new?officer_id={applicant}", 250),
+    ("officer", "/me/certificates", 100),
+    ("officer", "/home", 150),
+    (None, "/v/{token}", 40),
+    (None, "/api/v1/verify/{token}", 30),
+    (None, "/verify?number={number}&name={name}", 40),
+    (None, "/api/v1/status-list", 30),
+    (None, "/public/presiders", 80),
     (None, "/", 15),
     (None, "/healthz", 15),
 ]
 #: the sign-in name of a role's demo account, where it is not the role's name
-LOGINS = {"officer": "371002198805120047"}
+LOGINS = {"officer": "371002199003071233"}
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "60"))
 
 
@@ -72,6 +83,22 @@ def bare_baseline() -> float:
     return median_seconds(lambda: client.get("/"), rounds=ROUNDS * 5)
 
 
+def _certificate_values() -> dict:
+    """The demo holder's certificate number, name and current QR token, and an officer with an application."""
+    import sqlalchemy as sa
+
+    from certificates.models import Application, Certificate, Edition
+    from portal.extensions import db
+    from portal.officers.models import Officer
+
+    cert = db.session.scalar(sa.select(Certificate).join(Officer, Officer.id == Certificate.officer_id).where(
+        Officer.id_number == "371002199003071233", Certificate.type == "enforcement"))
+    token = db.session.scalar(sa.select(Edition.token).where(Edition.certificate_id == cert.id,
+                                                             Edition.superseded_at.is_(None)))
+    applicant = db.session.scalar(sa.select(Application.officer_id).order_by(Application.id).limit(1))
+    return {"token": token, "number": cert.number, "name": cert.officer.name, "applicant": applicant}
+
+
 def main() -> int:
     from portal import clock, demo
     from portal.app import create_app
@@ -79,7 +106,8 @@ def main() -> int:
 
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
-                      "LOGIN_RATE_LIMIT": "100000 per minute", "API_RATE_LIMIT": "100000 per minute"})
+                      "LOGIN_RATE_LIMIT": "100000 per minute", "API_RATE_LIMIT": "100000 per minute",
+                      "VERIFY_RATE_LIMIT": "100000/minute"})
     with app.app_context():
         from flask_migrate import upgrade
 
@@ -91,6 +119,7 @@ def main() -> int:
         tokens = {name: services.create_token(Actor.system("bench"), services.find_account(name), "bench",
                                               clock.now())[1] for name in ("hr", "legal")}
         db.session.commit()
+        values = _certificate_values()
     password = app.config["DEMO_PASSWORD"]
     baseline = bare_baseline()
     print(f"bare Flask endpoint: {baseline * 1e6:.0f} µs (median)")
@@ -98,6 +127,7 @@ def main() -> int:
     failed = 0
     clients = {}
     for role, path, target in TARGETS:
+        path = path.format(**values)
         headers = {}
         if role and role.startswith("api:"):
             headers = {"Authorization": f"Bearer {tokens[role[4:]]}"}

@@ -75,15 +75,24 @@ def sign(claims: dict) -> str:
     claims = {"iat": int(clock.now().timestamp())} | dict(claims)
     if set(claims) != set(CLAIMS):
         raise ValueError(f"claims must be exactly {CLAIMS}, got {sorted(claims)}")
-    payload = {name: claims[name] for name in CLAIMS}
-    store = keys.store()
-    key = store.current()
-    signing_input = (keys.b64url(_json({"alg": ALG, "kid": key.kid})) + "." + keys.b64url(_json(payload)))
-    signature = store.private_key(key.kid).sign(signing_input.encode("ascii"))
-    token = signing_input + "." + keys.b64url(signature)
+    token = sign_payload({name: claims[name] for name in CLAIMS})
     if len(token) > MAX_LENGTH:
         raise ValueError(f"token of {len(token)} characters exceeds {MAX_LENGTH}; shorten name or org")
     return token
+
+
+def sign_payload(payload: dict, typ: str | None = None) -> str:
+    """A compact JWS of any JSON object signed with the current key (created on first use).
+
+    The header is ``{"alg":"Ed25519","kid":…}``, with ``"typ"`` last when given (the status list names its type,
+    so a verifier tells it from a certificate's token). :func:`sign` uses it for the QR tokens.
+    """
+    store = keys.store()
+    key = store.current()
+    header = {"alg": ALG, "kid": key.kid} | ({"typ": typ} if typ else {})
+    signing_input = keys.b64url(_json(header)) + "." + keys.b64url(_json(payload))
+    signature = store.private_key(key.kid).sign(signing_input.encode("ascii"))
+    return signing_input + "." + keys.b64url(signature)
 
 
 def _decode(part: str) -> bytes | None:

@@ -52,8 +52,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _import_models() -> None:
     """Import every model module so the metadata (and Alembic's autogenerate) sees all tables."""
-    from certificates import models as _certificates  # noqa: F401
     from certificates import eligibility as _certificate_rules  # noqa: F401 - policy settings, the presider check
+    from certificates import models as _certificates  # noqa: F401
     from certificates import numbering as _numbering  # noqa: F401 - declares its policy settings
     from exams.attempts import models as _attempts  # noqa: F401
     from exams.bank import models as _bank  # noqa: F401
@@ -68,14 +68,20 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from certificates.applications.views import bp as applications_bp
+    from certificates.pdf.views import bp as certificate_pdf_bp
+    from certificates.public import bp as certificate_public_bp
+    from certificates.register.views import bp as register_bp
     from certificates.views import bp as certificates_bp
     from exams.attempts.views import bp as attempts_bp
     from exams.bank.views import bp as bank_bp
     from exams.papers.views import bp as papers_bp
     from exams.results.views import bp as results_bp
     from portal.admin.views import bp as admin_bp
+    from portal.api import certificates as _api_certificates  # noqa: F401 - registers its endpoints
     from portal.api import officers as _api_officers  # noqa: F401 - registers its endpoints
     from portal.api import training as _api_training  # noqa: F401 - registers its endpoints
+    from portal.api import verification as _api_verification  # noqa: F401 - registers its endpoints
     from portal.api.spec import bp as api_bp
     from portal.assessment.views import bp as assessment_bp
     from portal.auth.views import bp as auth_bp
@@ -88,12 +94,18 @@ def _register_blueprints(app: Flask) -> None:
     from portal.officers import importer as _officer_import  # noqa: F401 - registers the officers import kind
     from portal.officers.views import bp as officers_bp
     from portal.orgs.views import bp as orgs_bp
+    from portal.public.views import bp as public_bp
     from portal.training import importer as _training_import  # noqa: F401 - registers the training import kind
     from portal.training.views import bp as training_bp
 
     for blueprint in (home_bp, auth_bp, officers_bp, orgs_bp, admin_bp, api_bp, imports_bp, jobs_bp, inbox_bp,
                       training_bp, assessment_bp, bank_bp, papers_bp, attempts_bp, results_bp, certificates_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(applications_bp)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(register_bp)
+    app.register_blueprint(certificate_pdf_bp)
+    app.register_blueprint(certificate_public_bp)
     init_auth(app)
 
 

@@ -207,6 +207,7 @@ def scheduler_command(run_for):
 
 def init_app(app: Flask) -> None:
     """Register the command groups."""
+    from certificates.pdf.cli import certificates_cli
     from portal.imports import engine
 
     for name in engine.KINDS:
@@ -214,4 +215,5 @@ def init_app(app: Flask) -> None:
             _import_command(name)
     for group in (users_cli, audit_cli, demo_cli, tokens_cli, import_cli, keys_cli):
         app.cli.add_command(group)
+    app.cli.add_command(certificates_cli)
     app.cli.add_command(scheduler_command)

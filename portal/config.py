@@ -75,6 +75,8 @@ def from_environment(env: dict | None = None, instance_path: str | None = None) 
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "20 per minute"),
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "600 per minute"),
+        "VERIFY_RATE_LIMIT": env.get("VERIFY_RATE_LIMIT", "10/minute"),
+        "STATUS_LIST_MIN_INTERVAL": _int(env, "STATUS_LIST_MIN_INTERVAL", 300),
         "DEMO_PASSWORD": env.get("DEMO_PASSWORD", "demo-pass-2016"),
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 from PIL import Image, ImageDraw
 
+from certificates import demo as certificates_demo
 from exams import demo as exams_demo
 from portal import audit
 from portal.assessment.models import GROUPS, AssessmentScore, Indicator, IndicatorTemplate
@@ -684,16 +685,19 @@ def load(now: dt.datetime) -> str:
     template, new_templates = _template(now)
     new_scores = _assessments(seed, numbers, template, now)
     exams = exams_demo.load(agencies[_CITY].id, seed, set(DEMO_OFFICERS), [UPDATE_TEST_OFFICER], now)
+    certificates = certificates_demo.load(seed, now)
     added = {"agencies": new_agencies, "officers": new_officers, "accounts": new_accounts,
              "courses": new_courses, "training_records": new_records, "indicator_templates": new_templates,
-             "assessment_scores": new_scores, **{f"exam_{key}": value for key, value in exams.items()}}
+             "assessment_scores": new_scores, **{f"exam_{key}": value for key, value in exams.items()},
+             **{f"certificate_{key}": value for key, value in certificates.items()}}
     if any(added.values()):
         audit.record(audit.Actor.system("cli:demo"), "demo.load", change=added, now=now)
     password = current_app.config["DEMO_PASSWORD"]
     return "\n".join([
         f"演示数据：新增单位 {new_agencies} 个、人员 {new_officers} 名、账户 {new_accounts} 个、课程 {new_courses} 门、"
         f"培训记录 {new_records} 条、考核指标模板 {new_templates} 套、平时考核评分 {new_scores} 项、"
-        f"试题 {exams['questions']} 道、考试 {exams['exams']} 场、考试记录 {exams['attempts']} 份。",
+        f"试题 {exams['questions']} 道、考试 {exams['exams']} 场、考试记录 {exams['attempts']} 份、"
+        f"证件 {certificates['certificates']} 本、证件申请 {certificates['applications']} 项。",
         f"演示账户（密码均为 {password}）：",
         *lines,
     ])

@@ -61,3 +61,11 @@ class ListPagination(Pagination):
 def id_value(value) -> int | None:
     """A posted id that an INTEGER column can hold, else ``None``."""
     return value if isinstance(value, int) and 0 < value <= MAX_ID else None
+
+
+def parse_id(text) -> int | None:
+    """An id typed or posted as text (``"42"``), when an INTEGER column can hold it, else ``None``."""
+    text = str(text or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 10):
+        return None
+    return id_value(int(text))

@@ -38,6 +38,8 @@ class Field:
         """This field as an OpenAPI 3.0 schema object."""
         if self.type == "object" and self.obj is not None:
             schema = {"allOf": [self.obj.ref()]}  # a $ref may not carry siblings such as a description
+            if self.nullable:  # OAS 3.0: the referenced schema is not nullable, so null needs a branch of its own
+                schema = {"anyOf": [self.obj.ref(), {"type": "object", "nullable": True, "enum": [None]}]}
         elif self.type == "array":
             schema = {"type": "array", "items": self.items.ref() if isinstance(self.items, Obj)
                       else self.items.json_schema()}

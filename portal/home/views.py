@@ -5,6 +5,8 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 
+from certificates import due
+from certificates.models import Application, Certificate
 from exams.papers.models import Exam
 from exams.papers.services import officer_exams
 from portal import audit, background, clock, notify
@@ -66,8 +68,27 @@ def _officer_home():
         todo.append(f"本年度培训尚未达标：{training['annual'].describe_unmet()}。")
     now = clock.now()
     open_exams = [(exam, decision) for exam, decision, state in officer_exams(officer, now) if state == "open"]
+    certificates = _officer_certificates(officer.id, now.date())
     return render_template("home/officer.html", officer=officer, todo=todo, training=training,
-                           open_exams=open_exams, exam_form=ActionForm())
+                           open_exams=open_exams, exam_form=ActionForm(), certificates=certificates,
+                           today=now.date(), css_due=due.css_class, describe_due=due.describe)
+
+
+def _officer_certificates(officer_id: int, today):
+    """The officer's live certificates with their due dates (a presider's follow the enforcement certificate)."""
+    live = db.session.scalars(sa.select(Certificate).where(
+        Certificate.officer_id == officer_id, Certificate.status != "revoked").order_by(Certificate.type)).all()
+    enforcement = next((c for c in live if c.type == "enforcement"), None)
+    return [(c, due.dues(c, today, enforcement)) for c in live]
+
+
+def _certificate_counts(user) -> dict:
+    """Pending applications and suspended certificates in scope (two counts)."""
+    pending = db.session.scalar(sa.select(sa.func.count()).select_from(Application).where(
+        Application.status == "pending", scope_condition(user, Application.agency_id)))
+    suspended = db.session.scalar(sa.select(sa.func.count()).select_from(Certificate).where(
+        Certificate.status == "suspended", scope_condition(user, Certificate.agency_id)))
+    return {"pending_applications": pending, "suspended": suspended}
 
 
 def _officer_counts(condition):
@@ -91,7 +112,8 @@ def _hr_home():
         sa.select(Officer).where(condition).order_by(Officer.updated_at.desc()).limit(8)
     ).all()
     short_of_training = shortfall.count_short(current_user, clock.today())
-    return render_template("home/hr.html", counts=counts, recent=recent, short_of_training=short_of_training)
+    return render_template("home/hr.html", counts=counts, recent=recent, short_of_training=short_of_training,
+                           certificates=_certificate_counts(current_user))
 
 
 def _legal_home():
@@ -123,7 +145,7 @@ def _legal_home():
         scope_condition(current_user, Exam.agency_id), Exam.status == "published", Exam.opens_at <= now,
         Exam.closes_at > now))
     return render_template("home/legal.html", counts=counts, per_agency=per_agency, bodies=bodies, valid=valid,
-                           chart=chart, open_exams=open_exams)
+                           chart=chart, open_exams=open_exams, certificates=_certificate_counts(current_user))
 
 
 def _admin_home():

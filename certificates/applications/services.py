@@ -1,0 +1,221 @@
+"""Applying for a certificate and deciding applications, one by one or as a batch job (SPEC §2.7, §2.9).
+
+HR applies for an officer in its scope; the legal office decides applications in its scope. Approval checks the
+eligibility rules again on the day of the decision (a rule may have changed since the application) and issues
+the certificate; rejection needs a reason. Each decision notifies the applicant's HR and the officer.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from certificates import eligibility, lifecycle
+from certificates.models import TYPES, Application, Certificate
+from portal import audit, background, notify
+from portal.auth.access import in_scope, scope_condition
+from portal.auth.models import User
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.officers.models import Officer
+
+JOB_KIND = "certificate_decisions"
+#: at most this many applications in one batch decision
+BATCH_MAX = 2000
+#: a batch job commits after this many decisions, so work done survives a later failure
+COMMIT_EVERY = 25
+REASON_MAX = 500
+REGION_MAX = 100
+
+
+def _invalid(field: str, message: str, status: int = 422) -> DomainError:
+    return DomainError("invalid_" + field, message, status=status, items=[{"field": field, "message": message}])
+
+
+def apply(actor: audit.Actor, user: User, officer: Officer, type: str, categories: list[str],  # noqa: A002
+          region: str, note: str, now: dt.datetime) -> Application:
+    """HR's application for ``officer`` (in ``user``'s scope); refuses a second pending one of the type.
+
+    :param categories: the enforcement categories of the scope asked for (each one of the officer's).
+    :param region: the area of enforcement (default: the officer's region).
+    """
+    if not in_scope(user, officer.agency_id):
+        raise DomainError("not_found", "未找到该执法人员", status=404)
+    if type not in TYPES:
+        raise _invalid("type", "请选择证件类型")
+    categories = [c for c in dict.fromkeys(c.strip() for c in categories) if c]
+    if not categories:
+        raise _invalid("categories", "请至少选择一个执法类别")
+    unknown = [c for c in categories if c not in officer.categories]
+    if unknown:
+        raise _invalid("categories", f"执法类别“{'、'.join(unknown)}”不在该人员的执法类别中，请先更新人员信息")
+    region = (region or "").strip() or officer.region
+    if len(region) > REGION_MAX:
+        raise _invalid("region", f"执法区域不能超过 {REGION_MAX} 个字")
+    note = (note or "").strip()
+    if len(note) > REASON_MAX:
+        raise _invalid("note", f"说明不能超过 {REASON_MAX} 个字")
+    pending = db.session.scalar(sa.select(Application.id).where(
+        Application.officer_id == officer.id, Application.type == type, Application.status == "pending"))
+    if pending:
+        raise DomainError("application_pending", f"{officer.name}已有待审核的{TYPES[type]}申请", status=409)
+    row = Application(officer_id=officer.id, type=type, agency_id=officer.agency_id, categories=categories,
+                      region=region, status="pending", applied_by=actor.user_id, applied_by_label=actor.label[:80],
+                      applied_at=now, note=note or None)
+    db.session.add(row)
+    db.session.flush()
+    audit.record(actor, "certificate_application.create", row,
+                 {"officer_id": officer.id, "type": type, "categories": categories, "region": region}, now=now)
+    return row
+
+
+def _pending(application: Application) -> None:
+    if application.status != "pending":
+        raise DomainError("application_decided", f"该申请已{application.status_label}，不能再处理", status=409)
+
+
+def _lock(application: Application) -> Application:
+    from exams.locks import lock
+
+    lock(Application, [application.id])
+    db.session.refresh(application)
+    return application
+
+
+def _tell(application: Application, title: str, body: str, now: dt.datetime) -> None:
+    notify.agency_hr(application.agency_id, title, body, f"/certificates/applications/{application.id}", now=now)
+    account = db.session.scalar(sa.select(User).where(User.officer_id == application.officer_id,
+                                                      User.active.is_(True)))
+    if account is not None:
+        notify.user(account, title, body, "/me/certificates", now=now)
+
+
+def approve(actor: audit.Actor, user: User, application: Application, now: dt.datetime) -> Certificate:
+    """Approve: the rules are checked again on ``now``'s date; every one must pass (422 names those that fail);
+    the certificate is issued with the scope applied for."""
+    if not in_scope(user, application.agency_id):
+        raise DomainError("not_found", "未找到该申请", status=404)
+    application = _lock(application)
+    _pending(application)
+    officer = application.officer
+    result = eligibility.check(officer, application.type, now.date())
+    if not result.ok:
+        raise DomainError("not_eligible", f"不符合申领条件：{result.summary()}", status=422,
+                          items=[{"field": rule.code, "message": f"{rule.label}：{rule.why}"}
+                                 for rule in result.failed])
+    certificate = lifecycle.issue(officer, application.type, application.categories, application.region,
+                                  actor=actor, now=now)
+    application.status, application.certificate_id = "approved", certificate.id
+    application.decided_by, application.decided_by_label, application.decided_at = (
+        actor.user_id, actor.label[:80], now)
+    application.eligibility = [rule.as_dict() for rule in result.rules]
+    db.session.flush()
+    audit.record(actor, "certificate_application.approve", application,
+                 {"officer_id": officer.id, "number": certificate.number}, now=now)
+    _tell(application, f"{officer.name}的{application.type_label}申请已批准",
+          f"证号 {certificate.number}，发证日期 {now:%Y-%m-%d}。", now)
+    return certificate
+
+
+def reject(actor: audit.Actor, user: User, application: Application, reason: str, now: dt.datetime) -> Application:
+    """Reject with a reason (required), which HR and the officer are told."""
+    if not in_scope(user, application.agency_id):
+        raise DomainError("not_found", "未找到该申请", status=404)
+    reason = (reason or "").strip()
+    if not reason:
+        raise _invalid("reason", "不予批准须写明理由")
+    if len(reason) > REASON_MAX:
+        raise _invalid("reason", f"理由不能超过 {REASON_MAX} 个字")
+    application = _lock(application)
+    _pending(application)
+    result = eligibility.check(application.officer, application.type, now.date())
+    application.status, application.decision_reason = "rejected", reason
+    application.decided_by, application.decided_by_label, application.decided_at = (
+        actor.user_id, actor.label[:80], now)
+    application.eligibility = [rule.as_dict() for rule in result.rules]
+    db.session.flush()
+    audit.record(actor, "certificate_application.reject", application,
+                 {"officer_id": application.officer_id, "reason": reason}, now=now)
+    _tell(application, f"{application.officer.name}的{application.type_label}申请未获批准", f"理由：{reason}", now)
+    return application
+
+
+def withdraw(actor: audit.Actor, user: User, application: Application, now: dt.datetime) -> Application:
+    """HR withdraws a pending application of its own scope."""
+    if not in_scope(user, application.agency_id):
+        raise DomainError("not_found", "未找到该申请", status=404)
+    application = _lock(application)
+    _pending(application)
+    application.status = "withdrawn"
+    application.decided_by, application.decided_by_label, application.decided_at = (
+        actor.user_id, actor.label[:80], now)
+    db.session.flush()
+    audit.record(actor, "certificate_application.withdraw", application, {"officer_id": application.officer_id},
+                 now=now)
+    return application
+
+
+def pending_in_scope(user):
+    """A SELECT of the pending applications in ``user``'s scope, oldest first."""
+    return (sa.select(Application).where(Application.status == "pending",
+                                         scope_condition(user, Application.agency_id))
+            .order_by(Application.applied_at, Application.id))
+
+
+def queue_batch(actor: audit.Actor, user: User, ids: list[int], decision: str, reason: str,
+                now: dt.datetime) -> background.Job:
+    """Queue a batch decision of pending applications in scope as a background job (its page shows progress)."""
+    if decision not in ("approve", "reject"):
+        raise _invalid("decision", "请选择批准或不予批准")
+    reason = (reason or "").strip()
+    if decision == "reject" and not reason:
+        raise _invalid("reason", "不予批准须写明理由")
+    if len(reason) > REASON_MAX:
+        raise _invalid("reason", f"理由不能超过 {REASON_MAX} 个字")
+    ids = sorted(set(ids))
+    if not ids:
+        raise _invalid("ids", "请至少勾选一项申请")
+    if len(ids) > BATCH_MAX:
+        raise _invalid("ids", f"一次最多处理 {BATCH_MAX} 项申请")
+    found = db.session.scalar(sa.select(sa.func.count()).select_from(Application).where(
+        Application.id.in_(ids), Application.status == "pending", scope_condition(user, Application.agency_id)))
+    if found != len(ids):
+        raise _invalid("ids", "所选申请中有的已被处理或不在您的管辖范围内，请刷新页面后重新勾选", status=409)
+    word = "批准" if decision == "approve" else "不予批准"
+    return background.enqueue(actor, JOB_KIND, f"批量{word}证件申请（{len(ids)} 项）",
+                              {"ids": ids, "decision": decision, "reason": reason}, now=now)
+
+
+@background.handler(JOB_KIND)
+def run_batch(job: background.Job, progress: background.Progress) -> dict:
+    """Decide each application in its own savepoint: one that fails (no longer eligible, decided meanwhile, out
+    of scope) is reported with its reason and the others go on; work is committed every few decisions."""
+    from portal import clock
+
+    user = db.session.get(User, job.created_by)
+    if user is None or not user.active or user.role != "legal":
+        raise DomainError("not_allowed", "提交作业的账号已停用或不再是法制机构审核员")
+    actor = audit.Actor(user.id, user.username or str(user.id))
+    ids, decision, reason = job.params["ids"], job.params["decision"], job.params.get("reason", "")
+    done, failures, numbers = 0, [], []
+    for index, application_id in enumerate(ids):
+        application = db.session.get(Application, application_id)
+        now = clock.now()
+        savepoint = db.session.begin_nested()
+        try:
+            if application is None:
+                raise DomainError("not_found", "申请不存在")
+            if decision == "approve":
+                numbers.append(approve(actor, user, application, now).number)
+            else:
+                reject(actor, user, application, reason, now)
+            savepoint.commit()
+            done += 1
+        except DomainError as err:
+            savepoint.rollback()
+            name = application.officer.name if application is not None else f"#{application_id}"
+            failures.append({"id": application_id, "name": name, "message": err.message})
+        if (index + 1) % COMMIT_EVERY == 0:
+            db.session.commit()
+        progress.update(index + 1, len(ids), f"已处理 {index + 1} / {len(ids)} 项")
+    return {"decision": decision, "done": done, "failed": failures, "numbers": numbers, "total": len(ids)}

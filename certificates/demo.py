@@ -1,0 +1,163 @@
+"""The certificates of the Weihai demo (SPEC §3 demo data, issue 6).
+
+Most on-duty officers hold an enforcement certificate issued some time in the last seven years, with the
+reviews and update tests of the past done; officer ``371002199003071233`` holds an active one. Beside them, one
+certificate of every kind a verifier can meet: suspended by each manual hold and by an overdue review, revoked by
+every revocation kind (注销 / 吊销 / 撤销), a reissued card whose first edition now verifies as 已换发, a card
+signed by a key since retired (密钥已停用), hearing presiders (one following a suspended enforcement
+certificate), and applications waiting for the legal office — eligible ones and one that is not.
+
+Everything goes through :mod:`certificates.lifecycle`, so events, audit entries and tokens are those of real use;
+only the history's dates are set in the past. Loaded once: a database that has certificates is left alone.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import sqlalchemy as sa
+
+from certificates import due, eligibility, keys, lifecycle
+from certificates.applications import services as applications
+from certificates.models import Certificate
+from portal import audit
+from portal.auth.models import User
+from portal.extensions import db
+from portal.officers.models import Officer
+from portal.training.requirements import anniversary
+
+ACTOR = audit.Actor.system("cli:demo")
+HOLDER = "371002199003071233"
+#: officers who must not get a certificate here (李晓梅 is about to sit the qualification exam)
+NO_CERTIFICATE = {"371002198805120047"}
+SHARE = 0.75
+BASIS_REVIEW = "威政办发〔2016〕3号 四（二）3"
+MANUAL_HOLDS = [("under_investigation", "《行政处罚法》第四十二条", "群众投诉执法态度粗暴，正在核查"),
+                ("disciplinary", "《公职人员政务处分法》第七条", "受到警告处分，处分期内暂扣"),
+                ("other", "威政办发〔2016〕3号 四（二）3", "未按要求参加年度执法案卷评查")]
+REVOCATIONS = [("left_post", ""), ("retired", ""), ("deceased", ""),
+               ("update_test_failed_twice", "威政办发〔2016〕3号 四（二）3"),
+               ("review_rejected_final", "威政办发〔2016〕3号 四（二）3"),
+               ("misconduct", "《行政处罚法》第四十二条；威政办发〔2016〕3号 四（二）3"),
+               ("fraud", "《行政许可法》第六十九条第二款")]
+PRESIDERS = 8
+
+
+def _moment(day: dt.date, hour: int = 10) -> dt.datetime:
+    from portal import clock
+
+    return dt.datetime(day.year, day.month, day.day, hour, 0, tzinfo=clock.TZ)
+
+
+def _cycles_done(certificate: Certificate, today: dt.date) -> None:
+    """Count every review and update test whose due date is before ``today`` as done."""
+    certificate.reviews_done = 0
+    while due.review_due(certificate.first_issued_on, certificate.reviews_done) < today:
+        certificate.reviews_done += 1
+    certificate.update_tests_done = 0
+    while due.update_test_due(certificate.first_issued_on, certificate.update_tests_done) < today:
+        certificate.update_tests_done += 1
+
+
+def _issue(officer: Officer, issued: dt.date, today: dt.date) -> Certificate:
+    certificate = lifecycle.issue(officer, "enforcement", officer.categories or ["综合执法"], officer.region,
+                                  actor=ACTOR, now=_moment(issued))
+    _cycles_done(certificate, today)
+    return certificate
+
+
+def _retired_key_card(officer: Officer, today: dt.date, now: dt.datetime) -> Certificate:
+    """A card signed by a key that is then retired (as if compromised): it verifies as 密钥已停用."""
+    old = keys.rotate(now)
+    certificate = _issue(officer, today - dt.timedelta(days=400), today)
+    keys.rotate(now)
+    keys.retire(old.kid, now)
+    return certificate
+
+
+def load(seed: int, now: dt.datetime) -> dict:
+    """Load the certificates demo unless certificates exist; returns counts of what was added."""
+    if db.session.scalar(sa.select(Certificate.id).limit(1)) is not None:
+        return {"certificates": 0, "applications": 0}
+    today = now.date()
+    rng = random.Random(f"{seed}:certificates")
+    officers = db.session.scalars(sa.select(Officer).order_by(Officer.id_number)).all()
+    on_duty = [o for o in officers if o.status == "on_duty" and o.id_number not in NO_CERTIFICATE]
+    off_duty = [o for o in officers if o.status != "on_duty"]
+    holder = next(o for o in on_duty if o.id_number == HOLDER)
+    others = [o for o in on_duty if o is not holder]
+    rng.shuffle(others)
+
+    # cards of special kinds first, so each lands on its own officer
+    specials, rest = others[:20], others[20:]
+    retired_key = _retired_key_card(specials.pop(), today, now)
+    made = [retired_key, _issue(holder, today - dt.timedelta(days=1290), today)]
+
+    reissued = _issue(specials.pop(), today - dt.timedelta(days=1800), today)
+    lifecycle.reissue(reissued, "reissue", actor=ACTOR, now=_moment(today - dt.timedelta(days=200)),
+                      note="证件遗失，本人申请补发")
+    made.append(reissued)
+
+    for reason, basis, note in MANUAL_HOLDS:
+        certificate = _issue(specials.pop(), today - dt.timedelta(days=rng.randint(400, 2000)), today)
+        lifecycle.place_hold(certificate, reason, actor=ACTOR, now=_moment(today - dt.timedelta(days=12)),
+                             legal_basis=basis, note=note)
+        made.append(certificate)
+
+    # a review due 20 days ago and not done: held by the rule that finds it overdue
+    overdue = _issue(specials.pop(), anniversary(today - dt.timedelta(days=20), -due.REVIEW_YEARS), today)
+    overdue.reviews_done -= 1
+    lifecycle.ensure_hold(overdue, "review_overdue", actor=ACTOR, now=_moment(today - dt.timedelta(days=19), 1),
+                          legal_basis=BASIS_REVIEW)
+    made.append(overdue)
+
+    for kind, basis in REVOCATIONS:
+        owner = off_duty.pop() if kind in ("left_post", "retired", "deceased") and off_duty else specials.pop()
+        certificate = _issue(owner, today - dt.timedelta(days=rng.randint(800, 2400)), today)
+        lifecycle.revoke(certificate, kind, actor=ACTOR, now=_moment(today - dt.timedelta(days=rng.randint(5, 90))),
+                         legal_basis=basis)
+        made.append(certificate)
+
+    # the bulk: three in four of the rest, issued over the last seven years
+    waiting = []
+    for officer in rest:
+        if rng.random() < SHARE:
+            made.append(_issue(officer, today - dt.timedelta(days=rng.randint(40, 7 * 365)), today))
+        else:
+            waiting.append(officer)
+
+    # hearing presiders among the active holders; the first one's enforcement certificate is then suspended
+    active = [c for c in made[1:] if c.status == "active" and c.officer.status == "on_duty"]
+    for certificate in active[-PRESIDERS:]:
+        lifecycle.issue(certificate.officer, "hearing_presider", certificate.categories, certificate.region,
+                        actor=ACTOR, now=_moment(today - dt.timedelta(days=rng.randint(30, 600))))
+    lifecycle.place_hold(active[-1], "under_investigation", actor=ACTOR, now=_moment(today - dt.timedelta(days=3)),
+                         legal_basis="《行政处罚法》第四十二条", note="当事人投诉，正在核查")
+
+    added_applications = _applications(waiting, now)
+    db.session.flush()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Certificate))
+    return {"certificates": total, "applications": added_applications}
+
+
+def _applications(waiting: list[Officer], now: dt.datetime) -> int:
+    """Applications by HR of 威海市综合行政执法局 for officers without a certificate: every eligible one there
+    (up to three), and one that is not, so both kinds of rule list can be seen."""
+    hr = db.session.scalar(sa.select(User).where(User.username == "hr"))
+    if hr is None:
+        return 0
+    hr_actor = audit.Actor(hr.id, hr.username)
+    eligible, other = [], None
+    for officer in waiting:
+        if officer.agency.name != "威海市综合行政执法局":
+            continue
+        if eligibility.check(officer, "enforcement", now.date()).ok:
+            eligible.append(officer)
+        elif other is None:
+            other = officer
+    chosen = eligible[:3] + ([other] if other is not None else [])
+    for officer in chosen:
+        applications.apply(hr_actor, hr, officer, "enforcement", officer.categories or ["综合执法"],
+                           officer.region, "新入职执法人员，已通过资格考试" if officer in eligible else "",
+                           now - dt.timedelta(days=2))
+    return len(chosen)
