@@ -142,7 +142,7 @@ def main() -> int:
         ratio = seconds / baseline
         verdict = "ok" if ratio <= target else "SLOW"
         failed += verdict != "ok"
-        print(f"{role or 'public':<8} {path:<36} {seconds * 1e3:7.2f}ms {ratio:7.0f} {target:7} {verdict}")
+        print(f"{role or 'public':<8} {path[:60]:<36} {seconds * 1e3:7.2f}ms {ratio:7.0f} {target:7} {verdict}")
     return 1 if failed else 0
 
 

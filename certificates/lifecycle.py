@@ -49,27 +49,28 @@ def _conflict(code: str, message: str) -> DomainError:
     return DomainError(code, message, status=409)
 
 
-def _locked(certificate: Certificate, expected: dt.datetime | None = None) -> Certificate:
+def lock_certificate(certificate: Certificate, expected: dt.datetime | None = None) -> Certificate:
     """Lock ``certificate``'s row, re-read it, and check it is still the state the caller saw."""
     lock(Certificate, [certificate.id])
     db.session.refresh(certificate)
     db.session.expire(certificate, ["holds"])
-    if expected is not None and certificate.updated_at.replace(microsecond=0) != expected.replace(microsecond=0):
+    if expected is not None and certificate.updated_at != expected:
         raise _conflict("certificate_changed", "证件状态已被他人更改，请刷新页面查看最新状态后再操作")
     return certificate
 
 
 def stamp(certificate: Certificate) -> str:
-    """The concurrency stamp a form carries (the ``updated_at`` it showed, to the second)."""
-    return certificate.updated_at.replace(microsecond=0).isoformat()
+    """The concurrency stamp a form carries: the ``updated_at`` it showed, to the microsecond."""
+    return certificate.updated_at.isoformat(timespec="microseconds")
 
 
 def parse_stamp(text: str | None) -> dt.datetime | None:
-    """The stamp of :func:`stamp`, or ``None`` when absent or unreadable (then no check is made)."""
+    """The stamp of :func:`stamp`; ``None`` when absent or unreadable (the views refuse a form without one)."""
     try:
-        return dt.datetime.fromisoformat(text) if text else None
+        moment = dt.datetime.fromisoformat(text) if text else None
     except ValueError:
         return None
+    return moment if moment is None or moment.tzinfo is not None else None
 
 
 def _event(certificate: Certificate, actor: audit.Actor, now: dt.datetime, action: str, from_status: str | None,
@@ -160,11 +161,14 @@ def reissue(certificate: Certificate, reason: str, *, actor: audit.Actor, now: d
     """
     if reason not in ("reissue", "renewal"):
         raise DomainError("invalid_reason", "补发或换发的原因须为补发（遗失）或换发（损坏、单位或范围变更）", status=422)
-    certificate = _locked(certificate, expected)
+    certificate = lock_certificate(certificate, expected)
     if certificate.status == "revoked":
         raise _conflict("certificate_revoked", f"证件已{certificate.revocation_word}，不能补发或换发")
     note = _clean(note, NOTE_MAX, "说明")
     agency = agency or certificate.agency
+    if agency.id != certificate.agency_id and (agency.kind == "entrusted" or not agency.is_valid_body(now.date())):
+        raise DomainError("agency_not_valid_body", f"{agency.name}不是已确认并公告的执法主体，不能换发到该单位", status=422,
+                          items=[{"field": "agency_id", "message": "须为已确认并公告的执法主体"}])
     categories = list(categories) if categories is not None else list(certificate.categories)
     region = region if region is not None else certificate.region
     current = db.session.scalar(sa.select(Edition).where(Edition.certificate_id == certificate.id,
@@ -223,7 +227,7 @@ def place_hold(certificate: Certificate, reason: str, *, actor: audit.Actor, now
     if not system and not legal_basis:
         raise DomainError("legal_basis_required", "暂扣须写明法律依据", status=422,
                           items=[{"field": "legal_basis", "message": "请填写法律依据"}])
-    certificate = _locked(certificate, expected)
+    certificate = lock_certificate(certificate, expected)
     if certificate.status == "revoked":
         raise _conflict("certificate_revoked", f"证件已{certificate.revocation_word}，不能暂扣")
     if any(hold.reason == reason for hold in certificate.open_holds):
@@ -265,7 +269,7 @@ def lift_hold(certificate: Certificate, hold_id: int, *, actor: audit.Actor, now
               expected: dt.datetime | None = None) -> Hold:
     """Lift one manual hold (legal); the certificate is active again when no hold is left open."""
     note = _clean(note, NOTE_MAX, "说明")
-    certificate = _locked(certificate, expected)
+    certificate = lock_certificate(certificate, expected)
     hold = next((h for h in certificate.open_holds if h.id == hold_id), None)
     if hold is None:
         raise _conflict("hold_not_open", "该暂扣已解除或不存在，请刷新页面")
@@ -283,7 +287,7 @@ def reinstate(certificate: Certificate, *, actor: audit.Actor, now: dt.datetime,
     are lifted only by their cause being cured).
     """
     note = _clean(note, NOTE_MAX, "说明")
-    certificate = _locked(certificate, expected)
+    certificate = lock_certificate(certificate, expected)
     if certificate.status == "revoked":
         raise _conflict("certificate_revoked", f"证件已{certificate.revocation_word}，不能恢复")
     if certificate.status == "active":
@@ -302,7 +306,7 @@ def cure(certificate: Certificate, reason: str, *, actor: audit.Actor, now: dt.d
     ``False`` when there was none."""
     if reason not in SYSTEM_HOLD_REASONS:
         raise ValueError(f"{reason} is not a system hold")
-    certificate = _locked(certificate)
+    certificate = lock_certificate(certificate)
     hold = next((h for h in certificate.open_holds if h.reason == reason), None)
     if hold is None:
         return False
@@ -314,7 +318,7 @@ def ensure_hold(certificate: Certificate, reason: str, *, actor: audit.Actor, no
                 legal_basis: str = "") -> Hold | None:
     """Place the system hold of ``reason`` unless it is already open (idempotent); ``None`` when nothing
     changed (already held, or revoked)."""
-    certificate = _locked(certificate)
+    certificate = lock_certificate(certificate)
     if certificate.status == "revoked" or any(h.reason == reason for h in certificate.open_holds):
         return None
     return place_hold(certificate, reason, actor=actor, now=now, legal_basis=legal_basis, system=True)
@@ -337,7 +341,7 @@ def revoke(certificate: Certificate, kind: str, *, actor: audit.Actor, now: dt.d
     if kind in ("misconduct", "fraud", "review_rejected_final") and not legal_basis:
         raise DomainError("legal_basis_required", f"{REVOCATION_WORDS[kind]}须写明法律依据", status=422,
                           items=[{"field": "legal_basis", "message": "请填写法律依据"}])
-    certificate = _locked(certificate, expected)
+    certificate = lock_certificate(certificate, expected)
     if certificate.status == "revoked":
         raise _conflict("already_revoked", f"证件已于 {certificate.revoked_at:%Y-%m-%d} {certificate.revocation_word}")
     open_holds = certificate.open_holds
@@ -347,7 +351,8 @@ def revoke(certificate: Certificate, kind: str, *, actor: audit.Actor, now: dt.d
     certificate.revoked_at, certificate.revocation_kind = now, kind
     before = _set_status(certificate, "revoked", now)
     db.session.flush()
-    _event(certificate, actor, now, "revoke", before, kind, word=REVOCATION_WORDS[kind], legal_basis=legal_basis)
+    _event(certificate, actor, now, "revoke", before, kind, word=REVOCATION_WORDS[kind], legal_basis=legal_basis,
+           note=note)
     basis = f"依据：{legal_basis}。" if legal_basis else ""
     _notify_officer(certificate, f"您的{certificate.type_label}已{REVOCATION_WORDS[kind]}",
                     f"证号 {certificate.number} 因“{REVOCATION_KINDS[kind]}”{REVOCATION_WORDS[kind]}。{basis}"
@@ -378,6 +383,10 @@ def sync_presider(officer_id: int, *, actor: audit.Actor, now: dt.datetime) -> N
         Certificate.status != "revoked"))
     if presider is None:
         return
+    # the enforcement certificate is read under a shared lock: a suspension committing meanwhile is waited for,
+    # so a presider issued at the same moment cannot stay active beside it
+    lock(Certificate, db.session.scalars(sa.select(Certificate.id).where(
+        Certificate.officer_id == officer_id, Certificate.type == "enforcement")).all(), shared=True)
     inactive = bool(policy.get("certificates.presider_needs_certificate")) and enforcement_refusal(officer_id)
     if inactive:
         ensure_hold(presider, "enforcement_certificate_inactive", actor=actor, now=now,

@@ -249,8 +249,8 @@ def resolve(token: str, today: dt.date | None = None) -> Result:
         return _bare(UNKNOWN)
     if edition < cert.edition:
         return _superseded(cert, edition)
-    if checked.outcome == tokens.KEY_RETIRED:
-        return _bare(KEY_RETIRED)
+    if checked.outcome == tokens.KEY_RETIRED and cert.status != "revoked":
+        return _bare(KEY_RETIRED)  # a revoked certificate says so, whatever key signed its card
     return _current(cert)
 
 

@@ -55,6 +55,7 @@ def _import_models() -> None:
     from certificates import eligibility as _certificate_rules  # noqa: F401 - policy settings, the presider check
     from certificates import models as _certificates  # noqa: F401
     from certificates import numbering as _numbering  # noqa: F401 - declares its policy settings
+    from certificates import sweep as _sweep  # noqa: F401 - the cycle listeners, settings and the daily sweep job
     from exams.attempts import models as _attempts  # noqa: F401
     from exams.bank import models as _bank  # noqa: F401
     from exams.papers import models as _papers  # noqa: F401

@@ -194,6 +194,33 @@ def _import_command(kind_name: str):
     return command
 
 
+@click.command("sweep")
+@click.option("--today", "today_text", default=None, metavar="YYYY-MM-DD", help="按指定日期巡检（默认今天）")
+@click.option("--dry-run", is_flag=True, help="只列出将要进行的变更，不写入")
+def sweep_command(today_text, dry_run):
+    """The daily sweep: overdue holds, missed revocations, update-test enrolment, reminders (prints each change)."""
+    import datetime as dt
+
+    from certificates import sweep
+
+    try:
+        today = dt.date.fromisoformat(today_text) if today_text else clock.today()
+    except ValueError:
+        _fail(f"日期“{today_text}”无效，请按 YYYY-MM-DD 填写")
+    try:
+        report = sweep.run(today, actor=audit.Actor.system("cli:sweep"))
+    except DomainError as err:
+        _fail(err.message)
+    for line in report.lines:
+        click.echo(("（试运行）" if dry_run else "") + line)
+    if dry_run:
+        db.session.rollback()
+        click.echo("试运行：" + report.summary() + "（未写入）")
+    else:
+        db.session.commit()
+        click.echo(report.summary())
+
+
 @click.command("scheduler")
 @click.option("--run-for", type=float, default=None, help="运行指定秒数后退出（测试与运维检查用）")
 def scheduler_command(run_for):
@@ -217,3 +244,4 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(group)
     app.cli.add_command(certificates_cli)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(sweep_command)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from certificates import eligibility, lifecycle
 from certificates.models import TYPES, Application, Certificate
@@ -22,8 +23,6 @@ from portal.officers.models import Officer
 JOB_KIND = "certificate_decisions"
 #: at most this many applications in one batch decision
 BATCH_MAX = 2000
-#: a batch job commits after this many decisions, so work done survives a later failure
-COMMIT_EVERY = 25
 REASON_MAX = 500
 REGION_MAX = 100
 
@@ -62,8 +61,11 @@ def apply(actor: audit.Actor, user: User, officer: Officer, type: str, categorie
     row = Application(officer_id=officer.id, type=type, agency_id=officer.agency_id, categories=categories,
                       region=region, status="pending", applied_by=actor.user_id, applied_by_label=actor.label[:80],
                       applied_at=now, note=note or None)
-    db.session.add(row)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # two clerks at once: the partial unique index decides
+            db.session.add(row)
+    except IntegrityError:
+        raise DomainError("application_pending", f"{officer.name}已有待审核的{TYPES[type]}申请", status=409) from None
     audit.record(actor, "certificate_application.create", row,
                  {"officer_id": officer.id, "type": type, "categories": categories, "region": region}, now=now)
     return row
@@ -98,6 +100,8 @@ def approve(actor: audit.Actor, user: User, application: Application, now: dt.da
     application = _lock(application)
     _pending(application)
     officer = application.officer
+    if officer.agency_id != application.agency_id:
+        raise DomainError("officer_moved", f"{officer.name}已调至{officer.agency.name}，请由新单位重新申请", status=409)
     result = eligibility.check(officer, application.type, now.date())
     if not result.ok:
         raise DomainError("not_eligible", f"不符合申领条件：{result.summary()}", status=422,
@@ -189,7 +193,8 @@ def queue_batch(actor: audit.Actor, user: User, ids: list[int], decision: str, r
 @background.handler(JOB_KIND)
 def run_batch(job: background.Job, progress: background.Progress) -> dict:
     """Decide each application in its own savepoint: one that fails (no longer eligible, decided meanwhile, out
-    of scope) is reported with its reason and the others go on; work is committed every few decisions."""
+    of scope) is reported with its reason and the others go on. The decisions commit with the job's final status
+    (``background.run_one``), all together or — if the job itself fails — not at all."""
     from portal import clock
 
     user = db.session.get(User, job.created_by)
@@ -215,7 +220,5 @@ def run_batch(job: background.Job, progress: background.Progress) -> dict:
             savepoint.rollback()
             name = application.officer.name if application is not None else f"#{application_id}"
             failures.append({"id": application_id, "name": name, "message": err.message})
-        if (index + 1) % COMMIT_EVERY == 0:
-            db.session.commit()
         progress.update(index + 1, len(ids), f"已处理 {index + 1} / {len(ids)} 项")
     return {"decision": decision, "done": done, "failed": failures, "numbers": numbers, "total": len(ids)}

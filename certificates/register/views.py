@@ -171,8 +171,12 @@ def _act(number: str, form_name: str, form, operation, done: str):
         if form.errors.get("csrf_token"):
             abort(400)
         return _render_detail(certificate, 422, **{form_name: form})
+    seen = lifecycle.parse_stamp(form.stamp.data)
+    if seen is None:
+        flash("页面已过期，请查看证件的最新状态后重新操作。", "danger")
+        return redirect(url_for("register.detail", number=certificate.number))
     try:
-        operation(certificate, lifecycle.parse_stamp(form.stamp.data))
+        operation(certificate, seen)
         db.session.commit()
     except DomainError as err:
         db.session.rollback()

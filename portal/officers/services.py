@@ -14,7 +14,7 @@ from PIL import Image, ImageOps
 from portal import audit, clock, policy
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.officers import idcard
+from portal.officers import idcard, signals
 from portal.officers.models import GENDERS, STATUSES, Officer, OfficerCategory, OfficerPhoto
 
 policy.define(
@@ -175,6 +175,8 @@ def update_officer(actor: audit.Actor, officer: Officer, data: OfficerData, now:
         officer.updated_at = now
         db.session.flush()
         audit.record(actor, "officer.update", officer, _audit_view(changes), now=now)
+        if "status" in changes:
+            signals.status_changed.send(officer, actor=actor, now=now, before=changes["status"][0])
     return changes
 
 

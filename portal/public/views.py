@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
+from flask_login import current_user
 
 from certificates.models import Certificate
 from portal.auth.access import public
@@ -42,4 +43,6 @@ def presiders():
     rows = db.session.execute(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     response = render_template("public/presiders.html", rows=rows, agencies=agencies, agency_id=agency_id,
                                name=name, page=page, pages=(total + PER_PAGE - 1) // PER_PAGE, total=total)
-    return response, 200, {"Cache-Control": "public, max-age=300"}
+    # shared caches may keep the page only when nobody is signed in (the header then carries no account)
+    cache = "private, no-store" if current_user.is_authenticated else "public, max-age=300"
+    return response, 200, {"Cache-Control": cache}

@@ -293,3 +293,41 @@ def test_a_batch_rejection_needs_a_reason(client, auth, world):
     background.run_pending()
     db.session.expire_all()
     assert (row.status, row.decision_reason) == ("rejected", "材料不全")
+
+
+def test_two_clerks_applying_at_once_get_one_application_and_a_clear_conflict(app, world):
+    import threading
+
+    barrier = threading.Barrier(2, timeout=30)
+    outcomes = []
+
+    def run():
+        with app.app_context():
+            officer = db.session.get(Officer, world.officer.id)
+            hr = db.session.get(type(world.hr), world.hr.id)
+            barrier.wait()
+            try:
+                services.apply(SYSTEM, hr, officer, "enforcement", ["城市管理"], "", "", clock.now())
+                db.session.commit()
+                outcomes.append("ok")
+            except DomainError as err:
+                db.session.rollback()
+                outcomes.append(err.code)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == ["application_pending", "ok"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Application)) == 1
+
+
+def test_an_officer_who_moved_is_not_approved_on_the_old_agencys_application(world):
+    make_eligible(world, world.officer)
+    row = services.apply(SYSTEM, world.hr, world.officer, "enforcement", ["城市管理"], "", "", clock.now())
+    world.officer.agency_id = world.dept2.id
+    db.session.commit()
+    with pytest.raises(DomainError) as excinfo:
+        services.approve(SYSTEM, world.legal_city, row, clock.now())
+    assert excinfo.value.code == "officer_moved" and excinfo.value.status == 409

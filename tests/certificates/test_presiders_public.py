@@ -48,3 +48,9 @@ def test_filters_by_agency_and_name(client, world, presiders):
     page = client.get("/public/presiders?q=建国").get_data(as_text=True)
     assert "王建国" in page and "孙丽明" not in page
     assert client.get("/public/presiders?agency=abc&page=99999999999").status_code == 200
+
+
+def test_a_signed_in_visitor_gets_a_private_page(client, auth, world, presiders):
+    assert client.get("/public/presiders").headers["Cache-Control"] == "public, max-age=300"
+    auth.login(world.officer.id_number)
+    assert "public" not in client.get("/public/presiders").headers["Cache-Control"]

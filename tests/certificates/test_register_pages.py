@@ -211,3 +211,58 @@ def test_home_pages_answer_the_first_question_of_the_day(client, auth, world, ce
     auth.login("hr_other")
     page = client.get("/home").get_data(as_text=True)
     assert 'data-count="pending_applications">0<' in page and 'data-count="suspended">0<' in page
+
+
+def test_a_reissue_moves_a_certificate_only_to_a_valid_body(client, auth, world, cert):
+    from tests.factories import make_agency
+
+    pending = make_agency(world.district, name="环翠区某待确认单位", short_name="待确认", qualification_status="pending",
+                          qualification_decided_on=None, announced_on=None)
+    auth.login("legal_city")
+    response = client.post(f"/certificates/{cert.number}/reissue", data={
+        "reason": "renewal", "agency_id": str(pending.id), "categories": ["城市管理"], "region": "环翠区",
+        "stamp": stamp_of(cert)})
+    assert response.status_code == 422 and "须为已确认并公告的执法主体" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert cert.edition == 1 and cert.agency_id == world.dept.id
+
+
+def test_the_private_note_is_for_the_legal_office_only(client, auth, world, cert):
+    lifecycle.place_hold(cert, "other", actor=SYSTEM, now=clock.now(), legal_basis=BASIS, note="PRIVATE-NOTE-XYZ")
+    db.session.commit()
+    auth.login("hr")
+    assert "PRIVATE-NOTE-XYZ" not in client.get(f"/certificates/{cert.number}").get_data(as_text=True)
+    auth.logout()
+    auth.login("legal_city")
+    assert "PRIVATE-NOTE-XYZ" in client.get(f"/certificates/{cert.number}").get_data(as_text=True)
+
+
+def test_the_revocation_note_is_kept_for_the_legal_office(client, auth, world, cert):
+    auth.login("legal_city")
+    client.post(f"/certificates/{cert.number}/revoke", data={
+        "kind": "left_post", "confirm": "y", "note": "REVOKE-NOTE-ABC", "stamp": stamp_of(cert)})
+    assert "REVOKE-NOTE-ABC" in client.get(f"/certificates/{cert.number}").get_data(as_text=True)
+    auth.logout()
+    auth.login("hr")
+    assert "REVOKE-NOTE-ABC" not in client.get(f"/certificates/{cert.number}").get_data(as_text=True)
+
+
+def test_a_form_without_its_stamp_changes_nothing(client, auth, world, cert):
+    auth.login("legal_city")
+    response = client.post(f"/certificates/{cert.number}/hold", data={
+        "reason": "other", "legal_basis": BASIS}, follow_redirects=True)
+    assert "页面已过期" in response.get_data(as_text=True)
+    for garbage in ("yesterday", "2026-11-26T09:00:00"):  # unreadable, or without its time zone
+        client.post(f"/certificates/{cert.number}/hold", data={"reason": "other", "legal_basis": BASIS,
+                                                                "stamp": garbage})
+    db.session.expire_all()
+    assert cert.status == "active"
+
+
+def test_an_answer_stays_beside_its_hold_after_the_hold_is_lifted(client, auth, world, cert):
+    hold = lifecycle.place_hold(cert, "other", actor=SYSTEM, now=clock.now(), legal_basis=BASIS)
+    lifecycle.answer(cert, world.officer, "ANSWER-KEPT", actor=SYSTEM, now=clock.now(), hold_id=hold.id)
+    lifecycle.reinstate(cert, actor=SYSTEM, now=clock.now())
+    db.session.commit()
+    auth.login("legal_city")
+    assert "ANSWER-KEPT" in client.get(f"/certificates/{cert.number}").get_data(as_text=True)

@@ -239,6 +239,16 @@ def test_a_token_signed_by_a_retired_key_reads_key_retired(client, officer):
     assert client.get(f"/v/{issued.token}/photo.jpg").status_code == 404
 
 
+def test_a_revoked_certificate_says_so_whatever_key_signed_its_card(client, officer):
+    issued = issue(officer)
+    keys.retire(keys.current_key().kid, clock.now())
+    issued.certificate.status, issued.certificate.revoked_at = "revoked", clock.now()
+    issued.certificate.revocation_kind = "misconduct"
+    db.session.commit()
+    assert headline(page(client, issued.token)) == "已吊销"
+    assert api(client, issued.token)["status"] == "revoked"
+
+
 def test_an_older_edition_signed_by_a_retired_key_is_superseded(client, officer):
     cert = helpers.certificate(officer, edition=2, commit=False)
     old = tokens.sign(tokens.claims_for(cert.number, 1, officer.name, "环翠执法局"))

@@ -1,0 +1,142 @@
+"""What moves a certificate through its cycles (SPEC §2.8): a confirmed review, an update test passed or failed,
+the makeup window, and an officer leaving the post — each with the hold it lifts or places.
+
+The certificates package listens: to ``exams.signals.attempt_graded`` (an update-test attempt graded) and to
+``portal.officers.signals.status_changed`` (an officer marked ``left_post`` or ``retired``). Both receivers run
+inside the sender's transaction, so a refusal here rolls the sender's change back too.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from certificates import due, lifecycle
+from certificates.models import Certificate, UpdateTestRound
+from exams import signals as exam_signals
+from exams.papers.models import Exam
+from portal import audit, notify, policy
+from portal.auth.models import User
+from portal.extensions import db
+from portal.officers import signals as officer_signals
+from portal.templating import cn_date
+
+SECTION = lifecycle.SECTION
+policy.define("certificates.update_test_enrol_months", "提前报名法律知识更新测试（月）", "int", 6, SECTION,
+              minimum=1, maximum=24, unit="月", help="更新测试到期前此期限内的人员，由每日巡检自动报名下一场更新测试。")
+policy.define("certificates.makeup_days", "更新测试补考期（天）", "int", 90, SECTION, minimum=7, maximum=365,
+              unit="天", help="首次未通过法律知识更新测试后，须在此期限内补考通过，否则注销证件。")
+BASIS = "威政办发〔2016〕3号 四（二）3"
+
+
+def live_enforcement(officer_id: int) -> Certificate | None:
+    """The officer's enforcement certificate that is not revoked (at most one)."""
+    return db.session.scalar(sa.select(Certificate).where(
+        Certificate.officer_id == officer_id, Certificate.type == "enforcement", Certificate.status != "revoked"))
+
+
+def open_round(certificate_id: int) -> UpdateTestRound | None:
+    """The certificate's update-test round in its makeup window, if any."""
+    return db.session.scalar(sa.select(UpdateTestRound).where(
+        UpdateTestRound.certificate_id == certificate_id, UpdateTestRound.status == "makeup"))
+
+
+def enrol_window_start(due_on: dt.date) -> dt.date:
+    """The first day an officer is due for the update test: ``months`` before its due date."""
+    months = policy.get("certificates.update_test_enrol_months")
+    year, month = divmod(due_on.month - 1 - months, 12)
+    first = dt.date(due_on.year + year, month + 1, 1)
+    last_day = ((first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)).day
+    return first.replace(day=min(due_on.day, last_day))
+
+
+def complete_review(certificate: Certificate, *, actor: audit.Actor, now: dt.datetime) -> dt.date:
+    """A review confirmed: the next review due date moves one cycle on (from the due date, never from today),
+    and a ``review_overdue`` hold is lifted. Returns the new due date."""
+    certificate = lifecycle.lock_certificate(certificate)
+    certificate.reviews_done += 1
+    certificate.updated_at = now
+    db.session.flush()
+    lifecycle.cure(certificate, "review_overdue", actor=actor, now=now, note="审核确认已通过")
+    lifecycle.cure(certificate, "review_rejected", actor=actor, now=now, note="审核确认已通过")
+    return due.review_due(certificate.first_issued_on, certificate.reviews_done)
+
+
+def _notify(certificate: Certificate, title: str, body: str, now: dt.datetime) -> None:
+    account = db.session.scalar(sa.select(User).where(User.officer_id == certificate.officer_id,
+                                                      User.active.is_(True)))
+    if account is not None:
+        notify.user(account, title, body, "/me/certificates", now=now)
+    notify.agency_hr(certificate.officer.agency_id, f"{certificate.officer.name}：{title}", body, now=now)
+
+
+@exam_signals.attempt_graded.connect
+def on_attempt_graded(attempt, now: dt.datetime, **_) -> None:
+    """An update-test attempt graded: count a pass for the cycle that is due (within the enrolment window, overdue
+    or in a makeup window); a first fail opens the makeup window with the ``update_test_failed`` hold; a second
+    fail in the window revokes (注销, ``update_test_failed_twice``). Attempts of officers not due change nothing."""
+    exam = db.session.get(Exam, attempt.exam_id)
+    if exam is None or exam.purpose != "update_test":
+        return
+    certificate = live_enforcement(attempt.officer_id)
+    if certificate is None:
+        return
+    actor = audit.Actor.system("exam:update_test")
+    today = now.date()
+    due_on = due.update_test_due(certificate.first_issued_on, certificate.update_tests_done)
+    current = open_round(certificate.id)
+    if current is None and today < enrol_window_start(due_on):
+        return  # not yet due: an early sitting counts for nothing
+    if attempt.passed:
+        certificate = lifecycle.lock_certificate(certificate)
+        certificate.update_tests_done += 1
+        certificate.updated_at = now
+        if current is not None:
+            current.status, current.closed_at = "passed", now
+        db.session.flush()
+        lifecycle.cure(certificate, "update_test_failed", actor=actor, now=now, note="补考已通过")
+        lifecycle.cure(certificate, "update_test_overdue", actor=actor, now=now, note="更新测试已通过")
+        audit.record(actor, "certificate.update_test_passed", certificate,
+                     {"number": certificate.number, "due_on": due_on, "attempt_id": attempt.id}, now=now)
+        return
+    if current is not None:
+        current.status, current.closed_at = "failed", now
+        db.session.flush()
+        lifecycle.revoke(certificate, "update_test_failed_twice", actor=actor, now=now, legal_basis=BASIS)
+        return
+    until = today + dt.timedelta(days=policy.get("certificates.makeup_days"))
+    db.session.add(UpdateTestRound(certificate_id=certificate.id, due_on=due_on, failed_attempt_id=attempt.id,
+                                   failed_at=now, makeup_until=until, status="makeup"))
+    db.session.flush()
+    lifecycle.cure(certificate, "update_test_overdue", actor=actor, now=now, note="补考期内")
+    lifecycle.ensure_hold(certificate, "update_test_failed", actor=actor, now=now, legal_basis=BASIS)
+    _notify(certificate, "法律知识更新测试未通过，请在补考期内补考",
+            f"证号 {certificate.number} 的法律知识更新测试未通过，证件暂扣。请于 {cn_date(until)} 前补考；"
+            "逾期未补考或补考仍未通过的，证件将予注销。", now)
+
+
+def expire_round(round_: UpdateTestRound, *, actor: audit.Actor, now: dt.datetime) -> Certificate | None:
+    """The makeup window ended without a pass: close the round and revoke (注销). ``None`` if already revoked."""
+    certificate = db.session.get(Certificate, round_.certificate_id)
+    round_.status, round_.closed_at = "failed", now
+    db.session.flush()
+    if certificate.status == "revoked":
+        return None
+    return lifecycle.revoke(certificate, "update_test_failed_twice", actor=actor, now=now,
+                            legal_basis=BASIS, note=f"补考期至 {cn_date(round_.makeup_until)} 届满仍未通过")
+
+
+@officer_signals.status_changed.connect
+def on_status_changed(officer, actor: audit.Actor, now: dt.datetime, **_) -> None:
+    """An officer marked ``left_post`` or ``retired``: their certificates are revoked at once with that reason."""
+    if officer.status not in ("left_post", "retired"):
+        return
+    revoke_for_status(officer.id, officer.status, actor=actor, now=now)
+
+
+def revoke_for_status(officer_id: int, kind: str, *, actor: audit.Actor, now: dt.datetime) -> list[Certificate]:
+    """Revoke the officer's live certificates (enforcement last, so the presider's hold is not placed first)."""
+    live = db.session.scalars(sa.select(Certificate).where(
+        Certificate.officer_id == officer_id, Certificate.status != "revoked")
+        .order_by(Certificate.type.desc())).all()
+    return [lifecycle.revoke(certificate, kind, actor=actor, now=now) for certificate in live]

@@ -1,0 +1,203 @@
+"""The daily sweep (SPEC §2.8): what nobody has to remember.
+
+In order: certificates of officers marked ``left_post`` / ``retired`` that were missed are revoked; makeup windows
+that ended without a pass revoke (注销); certificates past a due date get the ``review_overdue`` /
+``update_test_overdue`` hold (no update-test hold while a makeup window is open); officers due for the update
+test are enrolled in the next update test; and the reminders due today (60 / 30 / 7 days before a due date
+*(default)*) go to the officer and their agency's HR.
+
+Set-based: a handful of queries find everything to do whatever the number of certificates; only the changes
+themselves are written one by one (each is an event, an audit entry and a notice). Idempotent: a second run on
+the same day finds nothing to do and sends nothing. ``run`` flushes; the caller commits — or, for a dry run, rolls
+back, so a dry run reports exactly what a real run would do.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from certificates import cycles, due, lifecycle
+from certificates.models import Certificate, Hold, Reminder, UpdateTestRound
+from exams.papers.models import Enrolment, Exam
+from portal import audit, background, clock, notify, policy
+from portal.auth.models import User
+from portal.extensions import db
+from portal.officers.models import Officer
+from portal.templating import cn_date
+
+policy.define("certificates.reminder_days", "到期提醒（提前天数，以逗号分隔）", "text", "60,30,7", lifecycle.SECTION,
+              help="审核确认和法律知识更新测试到期前的提醒天数，如 60,30,7；提醒发给本人和所在单位人事管理员。")
+KINDS = {"review": "审核确认", "update_test": "法律知识更新测试"}
+OVERDUE_HOLD = {"review": "review_overdue", "update_test": "update_test_overdue"}
+
+
+@dataclass
+class Report:
+    """What a sweep changed (or, dry, would change): one line per change, and counts by kind."""
+
+    today: dt.date
+    lines: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, kind: str, line: str) -> None:
+        self.counts[kind] += 1
+        self.lines.append(line)
+
+    def summary(self) -> str:
+        labels = {"revoked": "注销", "held": "暂扣", "enrolled": "报名更新测试", "reminded": "到期提醒"}
+        parts = [f"{labels[k]} {self.counts.get(k, 0)}" for k in labels]
+        return f"{self.today:%Y-%m-%d} 巡检：" + "，".join(parts)
+
+
+def reminder_days() -> list[int]:
+    """The reminder thresholds, largest first (a malformed setting falls back to 60, 30, 7)."""
+    raw = str(policy.get("certificates.reminder_days") or "")
+    days = sorted({int(part) for part in raw.replace("，", ",").split(",") if part.strip().isdigit()
+                   and 0 < int(part) <= 366}, reverse=True)
+    return days or [60, 30, 7]
+
+
+def _live_enforcement_rows():
+    return db.session.execute(sa.select(
+        Certificate.id, Certificate.number, Certificate.first_issued_on, Certificate.reviews_done,
+        Certificate.update_tests_done, Certificate.officer_id, Officer.name, Officer.agency_id)
+        .join(Officer, Officer.id == Certificate.officer_id)
+        .where(Certificate.type == "enforcement", Certificate.status != "revoked", Officer.status == "on_duty")
+        .order_by(Certificate.number)).all()
+
+
+def _dues(row) -> dict[str, dt.date]:
+    return {"review": due.review_due(row.first_issued_on, row.reviews_done),
+            "update_test": due.update_test_due(row.first_issued_on, row.update_tests_done)}
+
+
+def run(today: dt.date, *, actor: audit.Actor, now: dt.datetime | None = None) -> Report:
+    """Do the day's work for ``today`` (flushes; the caller commits or, for a dry run, rolls back)."""
+    if now is None:  # a sweep for another day (``--today``) acts at 01:00 of that day, as the scheduled one does
+        now = clock.now() if today == clock.today() else dt.datetime.combine(today, dt.time(1, 0), tzinfo=clock.TZ)
+    report = Report(today)
+    _revoke_departed(report, actor, now)
+    _expire_makeups(report, today, actor, now)
+    rows = _live_enforcement_rows()
+    _overdue_holds(report, rows, today, actor, now)
+    _enrol(report, rows, today, actor, now)
+    _remind(report, rows, today, now)
+    db.session.flush()
+    return report
+
+
+def _revoke_departed(report: Report, actor: audit.Actor, now: dt.datetime) -> None:
+    missed = db.session.execute(sa.select(Officer.id, Officer.status).join(
+        Certificate, Certificate.officer_id == Officer.id).where(
+        Officer.status.in_(("left_post", "retired")), Certificate.status != "revoked").distinct()).all()
+    for officer_id, status in missed:
+        for certificate in cycles.revoke_for_status(officer_id, status, actor=actor, now=now):
+            report.add("revoked", f"注销 {certificate.number} {certificate.officer.name}："
+                                  f"{'调离执法岗位' if status == 'left_post' else '退休'}")
+
+
+def _expire_makeups(report: Report, today: dt.date, actor: audit.Actor, now: dt.datetime) -> None:
+    ended = db.session.scalars(sa.select(UpdateTestRound).where(
+        UpdateTestRound.status == "makeup", UpdateTestRound.makeup_until < today)
+        .order_by(UpdateTestRound.id)).all()
+    for round_ in ended:
+        certificate = cycles.expire_round(round_, actor=actor, now=now)
+        if certificate is not None:
+            report.add("revoked", f"注销 {certificate.number} {certificate.officer.name}：更新测试补考期"
+                                  f"（至 {cn_date(round_.makeup_until)}）届满未通过")
+
+
+def _overdue_holds(report: Report, rows, today: dt.date, actor: audit.Actor, now: dt.datetime) -> None:
+    held = set(db.session.execute(sa.select(Hold.certificate_id, Hold.reason).where(
+        Hold.lifted_at.is_(None), Hold.reason.in_(OVERDUE_HOLD.values()))).all())
+    in_makeup = set(db.session.scalars(sa.select(UpdateTestRound.certificate_id).where(
+        UpdateTestRound.status == "makeup")))
+    todo: list[tuple[int, str, dt.date]] = []
+    for row in rows:
+        for kind, day in _dues(row).items():
+            reason = OVERDUE_HOLD[kind]
+            if due.is_overdue(day, today) and (row.id, reason) not in held:
+                if kind == "update_test" and row.id in in_makeup:
+                    continue
+                todo.append((row.id, reason, day))
+    certificates = {c.id: c for c in db.session.scalars(sa.select(Certificate).where(
+        Certificate.id.in_({cid for cid, _, _ in todo} or {-1})))}
+    for certificate_id, reason, day in todo:
+        certificate = certificates[certificate_id]
+        if lifecycle.ensure_hold(certificate, reason, actor=actor, now=now, legal_basis=cycles.BASIS):
+            kind = "review" if reason == "review_overdue" else "update_test"
+            report.add("held", f"暂扣 {certificate.number} {certificate.officer.name}：{KINDS[kind]}逾期"
+                               f"（应于 {day:%Y-%m-%d} 前完成）")
+
+
+def next_update_exam(now: dt.datetime) -> Exam | None:
+    """The next update test officers can be enrolled in: published, not yet closed, the earliest to open."""
+    return db.session.scalar(sa.select(Exam).where(
+        Exam.purpose == "update_test", Exam.status == "published", Exam.closes_at > now)
+        .order_by(Exam.opens_at, Exam.id).limit(1))
+
+
+def _enrol(report: Report, rows, today: dt.date, actor: audit.Actor, now: dt.datetime) -> None:
+    exam = next_update_exam(now)
+    if exam is None:
+        return
+    enrolled = set(db.session.scalars(sa.select(Enrolment.officer_id).where(Enrolment.exam_id == exam.id)))
+    due_now = [row for row in rows if today >= cycles.enrol_window_start(_dues(row)["update_test"])
+               and row.officer_id not in enrolled]
+    if not due_now:
+        return
+    db.session.execute(sa.insert(Enrolment.__table__), [
+        {"exam_id": exam.id, "officer_id": row.officer_id, "source": "sweep", "enrolled_by": None, "enrolled_at": now}
+        for row in due_now])
+    accounts = dict(db.session.execute(sa.select(User.officer_id, User).where(
+        User.officer_id.in_([row.officer_id for row in due_now]), User.active.is_(True))).all())
+    for row in due_now:
+        day = _dues(row)["update_test"]
+        if row.officer_id in accounts:
+            notify.user(accounts[row.officer_id], "已为您报名法律知识更新测试",
+                        f"您的法律知识更新测试应于 {cn_date(day)} 前完成，已为您报名“{exam.title}”"
+                        f"（{exam.opens_at:%Y-%m-%d %H:%M} 至 {exam.closes_at:%Y-%m-%d %H:%M}）。", "/me/exams", now=now)
+        report.add("enrolled", f"报名 {row.number} {row.name}：“{exam.title}”（更新测试应于 {day:%Y-%m-%d} 前完成）")
+    audit.record(actor, "exam.enrol_due", exam, {"officers": len(due_now)}, agency_id=exam.agency_id, now=now)
+
+
+def _remind(report: Report, rows, today: dt.date, now: dt.datetime) -> None:
+    thresholds = reminder_days()
+    horizon = today + dt.timedelta(days=thresholds[0])
+    sent = set(db.session.execute(sa.select(Reminder.certificate_id, Reminder.kind, Reminder.due_on, Reminder.days)
+                                  .where(Reminder.due_on >= today, Reminder.due_on <= horizon)).all())
+    due_rows: list[tuple] = []
+    marks: list[dict] = []
+    for row in rows:
+        for kind, day in _dues(row).items():
+            left = (day - today).days
+            applicable = [t for t in thresholds if 0 <= left <= t]
+            if not applicable or (row.id, kind, day, min(applicable)) in sent:
+                continue
+            due_rows.append((row, kind, day, left))
+            marks += [{"certificate_id": row.id, "kind": kind, "due_on": day, "days": t, "sent_at": now}
+                      for t in applicable if (row.id, kind, day, t) not in sent]
+    if not due_rows:
+        return
+    db.session.execute(sa.insert(Reminder.__table__), marks)
+    accounts = dict(db.session.execute(sa.select(User.officer_id, User).where(
+        User.officer_id.in_({row.officer_id for row, *_ in due_rows}), User.active.is_(True))).all())
+    by_agency: dict[int, list[str]] = defaultdict(list)
+    for row, kind, day, left in due_rows:
+        text = f"{KINDS[kind]}应于 {cn_date(day)} 前完成（还有 {left} 天）"
+        if row.officer_id in accounts:
+            notify.user(accounts[row.officer_id], f"{KINDS[kind]}即将到期", f"您的{text}。", "/me/certificates", now=now)
+        by_agency[row.agency_id].append(f"{row.name}（{row.number}）{text}")
+        report.add("reminded", f"提醒 {row.number} {row.name}：{text}")
+    for agency_id, items in by_agency.items():
+        notify.agency_hr(agency_id, f"本单位 {len(items)} 人审核确认或更新测试即将到期", "\n".join(items), now=now)
+
+
+@background.scheduled("sweep", "每日巡检（逾期暂扣、离岗注销、更新测试报名、到期提醒）", hour=1, minute=0)
+def scheduled_sweep(now: dt.datetime) -> str:
+    """Scheduled at 01:00: the day's sweep, committed by the scheduler with its run."""
+    report = run(clock.local(now).date(), actor=audit.Actor.system("job:sweep"), now=now)
+    return report.summary()
