@@ -78,7 +78,7 @@ def _retired_key_card(officer: Officer, today: dt.date, now: dt.datetime) -> Cer
 def load(seed: int, now: dt.datetime) -> dict:
     """Load the certificates demo unless certificates exist; returns counts of what was added."""
     if db.session.scalar(sa.select(Certificate.id).limit(1)) is not None:
-        return {"certificates": 0, "applications": 0}
+        return {"certificates": 0, "applications": 0, "reviews": 0}
     today = now.date()
     rng = random.Random(f"{seed}:certificates")
     officers = db.session.scalars(sa.select(Officer).order_by(Officer.id_number)).all()
@@ -118,6 +118,7 @@ def load(seed: int, now: dt.datetime) -> dict:
                          legal_basis=basis)
         made.append(certificate)
 
+    rest = _makeup_window(rest, today)
     # the bulk: three in four of the rest, issued over the last seven years
     waiting = []
     for officer in rest:
@@ -135,9 +136,53 @@ def load(seed: int, now: dt.datetime) -> dict:
                          legal_basis="《行政处罚法》第四十二条", note="当事人投诉，正在核查")
 
     added_applications = _applications(waiting, now)
+    added_reviews = _reviews_waiting(today, now)
     db.session.flush()
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Certificate))
-    return {"certificates": total, "applications": added_applications}
+    return {"certificates": total, "applications": added_applications, "reviews": added_reviews}
+
+
+def _makeup_window(candidates: list[Officer], today: dt.date) -> list[Officer]:
+    """An officer who failed the last update test (a real attempt of the exams demo) with the test due in 20 days:
+    graded as it was, the attempt opened the makeup window and its hold. Returns the other candidates."""
+    from exams.attempts.models import Attempt
+    from exams.papers.models import Exam
+    from exams.signals import attempt_graded
+
+    exam = db.session.scalar(sa.select(Exam).where(Exam.purpose == "update_test", Exam.closes_at < _moment(today))
+                             .order_by(Exam.closes_at.desc()).limit(1))
+    if exam is None:
+        return candidates
+    by_id = {officer.id: officer for officer in candidates}
+    passed = set(db.session.scalars(sa.select(Attempt.officer_id).where(
+        Attempt.exam_id == exam.id, Attempt.passed.is_(True))))
+    attempt = db.session.scalar(sa.select(Attempt).where(
+        Attempt.exam_id == exam.id, Attempt.passed.is_(False), Attempt.officer_id.in_(list(by_id)),
+        Attempt.officer_id.notin_(passed or {-1})).order_by(Attempt.finished_at.desc(), Attempt.id).limit(1))
+    if attempt is None:
+        return candidates
+    officer = by_id[attempt.officer_id]
+    target = today + dt.timedelta(days=20)
+    _issue(officer, anniversary(target, -due.UPDATE_TEST_YEARS), today)
+    attempt_graded.send(attempt, now=attempt.finished_at)
+    return [o for o in candidates if o is not officer]
+
+
+def _reviews_waiting(today: dt.date, now: dt.datetime) -> int:
+    """Two reviews HR of 威海市综合行政执法局 submitted yesterday for certificates due within 60 days: they wait
+    for the legal office's decision."""
+    from certificates.reviews import services as reviews
+
+    hr = db.session.scalar(sa.select(User).where(User.username == "hr"))
+    if hr is None:
+        return 0
+    due_soon = [c for c in db.session.scalars(sa.select(Certificate).join(Officer).where(
+        Certificate.type == "enforcement", Certificate.status == "active", Officer.status == "on_duty",
+        Officer.agency.has(name="威海市综合行政执法局")).order_by(Certificate.number))
+        if due.is_due_soon(due.review_due(c.first_issued_on, c.reviews_done), today)]
+    for certificate in due_soon[:2]:
+        reviews.submit(audit.Actor(hr.id, hr.username), hr, certificate, "本周期培训、考核情况已核实", now - dt.timedelta(days=1))
+    return min(len(due_soon), 2)
 
 
 def _applications(waiting: list[Officer], now: dt.datetime) -> int:

@@ -64,7 +64,7 @@ EXAMS = [
              audience="officers"),
     DemoExam("2026年度行政执法资格考试（第三期）", "qualification", QUALIFICATION, 90, (-75, 9), (-61, 18),
              candidates=0.4),
-    DemoExam("2026年法律知识更新测试", "update_test", UPDATE_TEST, 60, (-130, 9), (-100, 18),
+    DemoExam("2026年法律知识更新测试", "update_test", UPDATE_TEST, 60, (-60, 9), (-30, 18),
              candidates=0.25),
 ]
 

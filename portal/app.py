@@ -70,9 +70,11 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from certificates.applications.views import bp as applications_bp
+    from certificates.compliance.views import bp as compliance_bp
     from certificates.pdf.views import bp as certificate_pdf_bp
     from certificates.public import bp as certificate_public_bp
     from certificates.register.views import bp as register_bp
+    from certificates.reviews.views import bp as reviews_bp
     from certificates.views import bp as certificates_bp
     from exams.attempts.views import bp as attempts_bp
     from exams.bank.views import bp as bank_bp
@@ -105,8 +107,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(applications_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(register_bp)
+    app.register_blueprint(reviews_bp)
     app.register_blueprint(certificate_pdf_bp)
     app.register_blueprint(certificate_public_bp)
+    app.register_blueprint(compliance_bp)
     init_auth(app)
 
 

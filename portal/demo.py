@@ -697,7 +697,8 @@ def load(now: dt.datetime) -> str:
         f"演示数据：新增单位 {new_agencies} 个、人员 {new_officers} 名、账户 {new_accounts} 个、课程 {new_courses} 门、"
         f"培训记录 {new_records} 条、考核指标模板 {new_templates} 套、平时考核评分 {new_scores} 项、"
         f"试题 {exams['questions']} 道、考试 {exams['exams']} 场、考试记录 {exams['attempts']} 份、"
-        f"证件 {certificates['certificates']} 本、证件申请 {certificates['applications']} 项。",
+        f"证件 {certificates['certificates']} 本、证件申请 {certificates['applications']} 项、"
+        f"待确认的审核 {certificates['reviews']} 项。",
         f"演示账户（密码均为 {password}）：",
         *lines,
     ])

@@ -12,13 +12,19 @@ from portal.officers import services as officer_services
 from tests.access import ALL_SIGNED_IN, EVERYONE, ROLES, L, row
 from tests.api import matrix_api
 from tests.assessment.helpers import matrix_template
-from tests.certificates import matrix_pdf, matrix_register, matrix_verification
+from tests.certificates import (
+    matrix_compliance,
+    matrix_pdf,
+    matrix_register,
+    matrix_reviews,
+    matrix_verification,
+)
 from tests.conftest import PASSWORD
 from tests.exams import matrix_attempts, matrix_bank, matrix_papers, matrix_results
 from tests.factories import SYSTEM, image_bytes
 
 #: the exams package keeps its rows (and the objects its URLs need) beside its tests
-AREAS = (matrix_bank, matrix_papers, matrix_attempts, matrix_results, matrix_pdf, matrix_register, matrix_verification, matrix_api)
+AREAS = (matrix_bank, matrix_papers, matrix_attempts, matrix_results, matrix_pdf, matrix_register, matrix_reviews, matrix_verification, matrix_compliance, matrix_api)
 
 MATRIX = {
     ("home.index", "GET"): EVERYONE,

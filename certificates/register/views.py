@@ -147,8 +147,11 @@ def _render_detail(certificate: Certificate, status: int = 200, **forms):
         if certificate.type == "hearing_presider" else None
     events, editions, answers_by = _history(certificate)
     stamp = lifecycle.stamp(certificate)
+    revoke_form = RevokeForm(formdata=None)
+    if request.args.get("kind") in REVOCATION_KINDS:  # e.g. from a rejected review: 审核确认未通过
+        revoke_form.kind.data = request.args["kind"]
     defaults = {"hold_form": HoldForm(formdata=None), "reinstate_form": ReinstateForm(formdata=None),
-                "revoke_form": RevokeForm(formdata=None), "lift_form": LiftForm(formdata=None),
+                "revoke_form": revoke_form, "lift_form": LiftForm(formdata=None),
                 "reissue_form": _reissue_form(certificate)}
     defaults.update(forms)
     for form in defaults.values():

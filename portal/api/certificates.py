@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import jsonify, request
-from sqlalchemy.orm import selectinload
 
 from certificates import due, lifecycle, numbering
+from certificates import qualification as qualification_rules
 from certificates.models import (
     HOLD_REASONS,
     MANUAL_HOLD_REASONS,
@@ -22,7 +22,7 @@ from certificates.models import (
     TYPES,
     Certificate,
 )
-from portal import audit, clock, policy
+from portal import audit, clock
 from portal.api.officers import AGENCY
 from portal.api.schema import Field, Obj
 from portal.api.spec import endpoint
@@ -236,49 +236,21 @@ def revoke_certificate(user, args, body, number):
         note=body["note"] or ""))
 
 
-def _why_not(type_: str, live: Certificate | None, revoked: list[Certificate]) -> str | None:
-    """Why the officer's certificate of ``type_`` is not active, as a sentence; ``None`` when it is."""
-    name = TYPES[type_]
-    if live is not None:
-        if live.status == "active":
-            return None
-        return f"{name}暂扣：{'、'.join(hold.reason_label for hold in live.open_holds)}"
-    if revoked:
-        newest = revoked[0]
-        return f"{name}已{newest.revocation_word}：{newest.revocation_label}"
-    return f"未持有{name}"
-
-
 def qualification(officer: Officer, certificates: list[Certificate]) -> dict:
     """Whether ``officer`` may enforce and preside over hearings, why not, and their certificates (newest first,
-    holds loaded)."""
-    live = {c.type: c for c in certificates if c.status != "revoked"}
-    reasons = []
-    on_duty = officer.status == "on_duty"
-    if not on_duty:
-        reasons.append(f"人员状态为{officer.status_label}")
-    found = {}
-    for type_ in TYPES:
-        why = _why_not(type_, live.get(type_), [c for c in certificates if c.type == type_ and c.status == "revoked"])
-        found[type_] = why is None
-        if why:
-            reasons.append(why)
-    can_enforce = on_duty and found["enforcement"]
-    needs_enforcement = bool(policy.get("certificates.presider_needs_certificate"))
-    can_preside = on_duty and found["hearing_presider"] and (can_enforce or not needs_enforcement)
-    if found["hearing_presider"] and needs_enforcement and not found["enforcement"]:
-        reasons.append("主持听证须持有有效的行政执法证")
-    enforcement = live.get("enforcement")
+    holds loaded) — :func:`certificates.qualification.assess` as JSON."""
+    found = qualification_rules.assess(officer, certificates)
     return {
-        "can_enforce": can_enforce, "can_preside_hearing": can_preside, "reasons": reasons,
+        "can_enforce": found.can_enforce, "can_preside_hearing": found.can_preside_hearing,
+        "reasons": list(found.reasons),
         "certificates": [{
             "number": c.number, "type": c.type, "status": c.status, "edition": c.edition,
             "holds": [{"reason": h.reason, "label": h.reason_label, "since": _moment(h.placed_at)}
                       for h in c.open_holds],
             "issued_on": c.issued_on.isoformat(),
-        } for c in certificates],
-        "next_review_due": _date(due.next_review_due(enforcement)),
-        "next_update_test_due": _date(due.next_update_test_due(enforcement)),
+        } for c in found.certificates],
+        "next_review_due": _date(found.next_review_due),
+        "next_update_test_due": _date(found.next_update_test_due),
     }
 
 
@@ -291,7 +263,4 @@ def officer_qualification(user, args, body, officer_id):
     officer = db.session.get(Officer, officer_id)  # the int converter keeps ids within the column's range
     if officer is None or not in_scope(user, officer.agency_id):
         raise DomainError("not_found", "人员不存在或不在您的管辖范围内", status=404)
-    certificates = list(db.session.scalars(
-        sa.select(Certificate).where(Certificate.officer_id == officer.id)
-        .options(selectinload(Certificate.holds)).order_by(Certificate.created_at.desc(), Certificate.id.desc())))
-    return jsonify(qualification(officer, certificates))
+    return jsonify(qualification(officer, qualification_rules.certificates_of(officer.id)))

@@ -6,7 +6,8 @@ from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 
 from certificates import due
-from certificates.models import Application, Certificate
+from certificates.models import Application, Certificate, Review
+from certificates.reviews import services as reviews
 from exams.papers.models import Exam
 from exams.papers.services import officer_exams
 from portal import audit, background, clock, notify
@@ -88,7 +89,11 @@ def _certificate_counts(user) -> dict:
         Application.status == "pending", scope_condition(user, Application.agency_id)))
     suspended = db.session.scalar(sa.select(sa.func.count()).select_from(Certificate).where(
         Certificate.status == "suspended", scope_condition(user, Certificate.agency_id)))
-    return {"pending_applications": pending, "suspended": suspended}
+    lines = reviews.due_list(user, clock.today())
+    return {"pending_applications": pending, "suspended": suspended,
+            "reviews_to_submit": sum(line.state in ("none", "rejected") for line in lines),
+            "reviews_to_decide": db.session.scalar(sa.select(sa.func.count()).select_from(Review).where(
+                Review.status == "submitted", scope_condition(user, Review.agency_id)))}
 
 
 def _officer_counts(condition):

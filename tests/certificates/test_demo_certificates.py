@@ -55,3 +55,20 @@ def test_the_demo_has_a_certificate_of_every_kind_and_applications_to_approve(ap
     again = runner.invoke(args=["demo", "load"])
     assert again.exit_code == 0 and "证件 0 本" in again.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == before
+
+
+def test_every_demo_officers_qualification_page_answers_and_says_why(app, runner, client, auth, monkeypatch):
+    import re
+
+    monkeypatch.setitem(app.config, "DEMO_PASSWORD", PASSWORD)
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    auth.login("legal", PASSWORD)
+    answers = set()
+    for officer_id in db.session.scalars(sa.select(Officer.id).order_by(Officer.id)):
+        page = client.get(f"/officers/{officer_id}/qualification").get_data(as_text=True)
+        words = re.findall(r'<div class="answer-word">([^<]+)</div>', page)
+        assert len(words) == 2, officer_id
+        answers.add(words[0])
+        if words[0] == "不能执法":
+            assert "原因" in page, officer_id  # never a bare "no"
+    assert answers == {"可以执法", "不能执法"}

@@ -208,6 +208,19 @@ def test_home_pages_answer_the_first_question_of_the_day(client, auth, world, ce
         page = client.get("/home").get_data(as_text=True)
         assert 'data-count="pending_applications">1<' in page and 'data-count="suspended">1<' in page
         auth.logout()
+    auth.login("hr")
+    assert 'data-count="reviews_to_submit">1<' in client.get("/home").get_data(as_text=True)  # due in 30 days
+    auth.logout()
+    from certificates.reviews import services as reviews
+
+    reviews.submit(SYSTEM, world.hr, cert, "", clock.now())
+    db.session.commit()
+    auth.login("legal_city")
+    assert 'data-count="reviews_to_decide">1<' in client.get("/home").get_data(as_text=True)
+    auth.logout()
+    auth.login("hr")
+    assert 'data-count="reviews_to_submit">0<' in client.get("/home").get_data(as_text=True)
+    auth.logout()
     auth.login("hr_other")
     page = client.get("/home").get_data(as_text=True)
     assert 'data-count="pending_applications">0<' in page and 'data-count="suspended">0<' in page
@@ -266,3 +279,9 @@ def test_an_answer_stays_beside_its_hold_after_the_hold_is_lifted(client, auth, 
     db.session.commit()
     auth.login("legal_city")
     assert "ANSWER-KEPT" in client.get(f"/certificates/{cert.number}").get_data(as_text=True)
+
+
+def test_the_revoke_form_can_open_with_a_kind_chosen(client, auth, world, cert):
+    auth.login("legal_city")
+    page = client.get(f"/certificates/{cert.number}?kind=review_rejected_final").get_data(as_text=True)
+    assert 'id="revoke"' in page and '<option selected value="review_rejected_final">' in page

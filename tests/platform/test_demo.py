@@ -303,6 +303,8 @@ def test_a_second_run_completes_a_partial_demo_with_the_same_numbers(app, runner
     history = officer_history(number)
     assert history[0], "the victim has training"
     counts = row_counts()
+    db.session.execute(sa.text("DELETE FROM exam_attempt_item WHERE attempt_id IN "
+                               "(SELECT id FROM exam_attempt WHERE officer_id = :id)"), {"id": victim.id})
     for table in ("officer_category", "officer_photo", "training_record", "assessment_score", "exam_attempt"):
         db.session.execute(sa.text(f"DELETE FROM {table} WHERE officer_id = :id"), {"id": victim.id})
     db.session.execute(sa.text("DELETE FROM officer WHERE id = :id"), {"id": victim.id})
