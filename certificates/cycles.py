@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from certificates import due, lifecycle
 from certificates.models import Certificate, UpdateTestRound
 from exams import signals as exam_signals
+from exams.locks import lock
 from exams.papers.models import Exam
 from portal import audit, notify, policy
 from portal.auth.models import User
@@ -51,15 +52,18 @@ def enrol_window_start(due_on: dt.date) -> dt.date:
 
 
 def complete_review(certificate: Certificate, *, actor: audit.Actor, now: dt.datetime) -> dt.date:
-    """A review confirmed: the next review due date moves one cycle on (from the due date, never from today),
-    and a ``review_overdue`` hold is lifted. Returns the new due date."""
+    """A review confirmed: the next review due date moves one cycle on (from the due date, never from today); a
+    ``review_rejected`` hold is lifted, and a ``review_overdue`` one unless the next cycle is overdue too. Returns
+    the new due date."""
     certificate = lifecycle.lock_certificate(certificate)
     certificate.reviews_done += 1
     certificate.updated_at = now
     db.session.flush()
-    lifecycle.cure(certificate, "review_overdue", actor=actor, now=now, note="审核确认已通过")
+    next_due = due.review_due(certificate.first_issued_on, certificate.reviews_done)
     lifecycle.cure(certificate, "review_rejected", actor=actor, now=now, note="审核确认已通过")
-    return due.review_due(certificate.first_issued_on, certificate.reviews_done)
+    if not due.is_overdue(next_due, now.date()):  # a certificate two cycles behind stays held for the next one
+        lifecycle.cure(certificate, "review_overdue", actor=actor, now=now, note="审核确认已通过")
+    return next_due
 
 
 def _notify(certificate: Certificate, title: str, body: str, now: dt.datetime) -> None:
@@ -87,6 +91,9 @@ def on_attempt_graded(attempt, now: dt.datetime, **_) -> None:
     current = open_round(certificate.id)
     if current is None and today < enrol_window_start(due_on):
         return  # not yet due: an early sitting counts for nothing
+    if current is not None and current.makeup_until < today:
+        expire_round(current, actor=actor, now=now)  # too late: the window ended before this attempt was graded
+        return
     if attempt.passed:
         certificate = lifecycle.lock_certificate(certificate)
         certificate.update_tests_done += 1
@@ -95,7 +102,9 @@ def on_attempt_graded(attempt, now: dt.datetime, **_) -> None:
             current.status, current.closed_at = "passed", now
         db.session.flush()
         lifecycle.cure(certificate, "update_test_failed", actor=actor, now=now, note="补考已通过")
-        lifecycle.cure(certificate, "update_test_overdue", actor=actor, now=now, note="更新测试已通过")
+        next_due = due.update_test_due(certificate.first_issued_on, certificate.update_tests_done)
+        if not due.is_overdue(next_due, today):
+            lifecycle.cure(certificate, "update_test_overdue", actor=actor, now=now, note="更新测试已通过")
         audit.record(actor, "certificate.update_test_passed", certificate,
                      {"number": certificate.number, "due_on": due_on, "attempt_id": attempt.id}, now=now)
         return
@@ -108,8 +117,8 @@ def on_attempt_graded(attempt, now: dt.datetime, **_) -> None:
     db.session.add(UpdateTestRound(certificate_id=certificate.id, due_on=due_on, failed_attempt_id=attempt.id,
                                    failed_at=now, makeup_until=until, status="makeup"))
     db.session.flush()
-    lifecycle.cure(certificate, "update_test_overdue", actor=actor, now=now, note="补考期内")
     lifecycle.ensure_hold(certificate, "update_test_failed", actor=actor, now=now, legal_basis=BASIS)
+    lifecycle.cure(certificate, "update_test_overdue", actor=actor, now=now, note="补考期内")
     _notify(certificate, "法律知识更新测试未通过，请在补考期内补考",
             f"证号 {certificate.number} 的法律知识更新测试未通过，证件暂扣。请于 {cn_date(until)} 前补考；"
             "逾期未补考或补考仍未通过的，证件将予注销。", now)
@@ -117,6 +126,10 @@ def on_attempt_graded(attempt, now: dt.datetime, **_) -> None:
 
 def expire_round(round_: UpdateTestRound, *, actor: audit.Actor, now: dt.datetime) -> Certificate | None:
     """The makeup window ended without a pass: close the round and revoke (注销). ``None`` if already revoked."""
+    lock(UpdateTestRound, [round_.id])
+    db.session.refresh(round_)
+    if round_.status != "makeup":
+        return None  # passed (or closed) meanwhile
     certificate = db.session.get(Certificate, round_.certificate_id)
     round_.status, round_.closed_at = "failed", now
     db.session.flush()

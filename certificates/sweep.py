@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from certificates import cycles, due, lifecycle
-from certificates.models import Certificate, Hold, Reminder, UpdateTestRound
+from certificates.models import Certificate, Hold, Reminder, Review, UpdateTestRound
 from exams.papers.models import Enrolment, Exam
 from portal import audit, background, clock, notify, policy
+from portal.audit import AuditEntry
 from portal.auth.models import User
 from portal.extensions import db
 from portal.officers.models import Officer
+from portal.orgs.models import Agency
 from portal.templating import cn_date
 
 policy.define("certificates.reminder_days", "到期提醒（提前天数，以逗号分隔）", "text", "60,30,7", lifecycle.SECTION,
@@ -63,8 +65,9 @@ def reminder_days() -> list[int]:
 def _live_enforcement_rows():
     return db.session.execute(sa.select(
         Certificate.id, Certificate.number, Certificate.first_issued_on, Certificate.reviews_done,
-        Certificate.update_tests_done, Certificate.officer_id, Officer.name, Officer.agency_id)
-        .join(Officer, Officer.id == Certificate.officer_id)
+        Certificate.update_tests_done, Certificate.officer_id, Officer.name, Officer.agency_id,
+        Agency.path.label("agency_path"))
+        .join(Officer, Officer.id == Certificate.officer_id).join(Agency, Agency.id == Officer.agency_id)
         .where(Certificate.type == "enforcement", Certificate.status != "revoked", Officer.status == "on_duty")
         .order_by(Certificate.number)).all()
 
@@ -126,42 +129,75 @@ def _overdue_holds(report: Report, rows, today: dt.date, actor: audit.Actor, now
     certificates = {c.id: c for c in db.session.scalars(sa.select(Certificate).where(
         Certificate.id.in_({cid for cid, _, _ in todo} or {-1})))}
     for certificate_id, reason, day in todo:
-        certificate = certificates[certificate_id]
+        certificate = lifecycle.lock_certificate(certificates[certificate_id])
+        # read again under the lock: a review confirmed or a test passed since the rows were read is not overdue
+        if reason == "review_overdue":
+            day = due.review_due(certificate.first_issued_on, certificate.reviews_done)
+        else:
+            day = due.update_test_due(certificate.first_issued_on, certificate.update_tests_done)
+            if cycles.open_round(certificate.id) is not None:
+                continue
+        if not due.is_overdue(day, today) or certificate.status == "revoked":
+            continue
         if lifecycle.ensure_hold(certificate, reason, actor=actor, now=now, legal_basis=cycles.BASIS):
             kind = "review" if reason == "review_overdue" else "update_test"
             report.add("held", f"暂扣 {certificate.number} {certificate.officer.name}：{KINDS[kind]}逾期"
                                f"（应于 {day:%Y-%m-%d} 前完成）")
 
 
-def next_update_exam(now: dt.datetime) -> Exam | None:
-    """The next update test officers can be enrolled in: published, not yet closed, the earliest to open."""
-    return db.session.scalar(sa.select(Exam).where(
+def update_exams(now: dt.datetime) -> list[Exam]:
+    """The update tests officers can still be enrolled in: published, not yet closed, earliest first."""
+    return list(db.session.scalars(sa.select(Exam).where(
         Exam.purpose == "update_test", Exam.status == "published", Exam.closes_at > now)
-        .order_by(Exam.opens_at, Exam.id).limit(1))
+        .order_by(Exam.opens_at, Exam.id)))
+
+
+def _withdrawn(exam_ids: list[int]) -> set[tuple[int, int]]:
+    """(exam, officer) pairs the legal office took off an exam's list: the sweep does not put them back."""
+    rows = db.session.execute(sa.select(AuditEntry.object_id, AuditEntry.change).where(
+        AuditEntry.action == "exam.unenrol", AuditEntry.object_type == "exam",
+        AuditEntry.object_id.in_([str(i) for i in exam_ids]))).all()
+    return {(int(object_id), int(change.get("officer"))) for object_id, change in rows
+            if isinstance(change, dict) and str(change.get("officer", "")).isdigit()}
 
 
 def _enrol(report: Report, rows, today: dt.date, actor: audit.Actor, now: dt.datetime) -> None:
-    exam = next_update_exam(now)
-    if exam is None:
+    exams = update_exams(now)
+    if not exams:
         return
-    enrolled = set(db.session.scalars(sa.select(Enrolment.officer_id).where(Enrolment.exam_id == exam.id)))
-    due_now = [row for row in rows if today >= cycles.enrol_window_start(_dues(row)["update_test"])
-               and row.officer_id not in enrolled]
-    if not due_now:
+    ids = [exam.id for exam in exams]
+    enrolled = set(db.session.scalars(sa.select(Enrolment.officer_id).where(Enrolment.exam_id.in_(ids))))
+    withdrawn = _withdrawn(ids)
+    chosen: list[tuple] = []
+    for row in rows:
+        if row.officer_id in enrolled or today < cycles.enrol_window_start(_dues(row)["update_test"]):
+            continue
+        # the earliest update test of a legal office whose jurisdiction covers the officer's agency, unless the
+        # office took the officer off that one's list
+        exam = next((e for e in exams if row.agency_path.startswith(e.agency.path)
+                     and (e.id, row.officer_id) not in withdrawn), None)
+        if exam is not None:
+            chosen.append((row, exam))
+    if not chosen:
         return
     db.session.execute(sa.insert(Enrolment.__table__), [
         {"exam_id": exam.id, "officer_id": row.officer_id, "source": "sweep", "enrolled_by": None, "enrolled_at": now}
-        for row in due_now])
+        for row, exam in chosen])
     accounts = dict(db.session.execute(sa.select(User.officer_id, User).where(
-        User.officer_id.in_([row.officer_id for row in due_now]), User.active.is_(True))).all())
-    for row in due_now:
+        User.officer_id.in_([row.officer_id for row, _ in chosen]), User.active.is_(True))).all())
+    per_exam: dict[int, int] = defaultdict(int)
+    for row, exam in chosen:
         day = _dues(row)["update_test"]
+        per_exam[exam.id] += 1
         if row.officer_id in accounts:
             notify.user(accounts[row.officer_id], "已为您报名法律知识更新测试",
                         f"您的法律知识更新测试应于 {cn_date(day)} 前完成，已为您报名“{exam.title}”"
                         f"（{exam.opens_at:%Y-%m-%d %H:%M} 至 {exam.closes_at:%Y-%m-%d %H:%M}）。", "/me/exams", now=now)
         report.add("enrolled", f"报名 {row.number} {row.name}：“{exam.title}”（更新测试应于 {day:%Y-%m-%d} 前完成）")
-    audit.record(actor, "exam.enrol_due", exam, {"officers": len(due_now)}, agency_id=exam.agency_id, now=now)
+    for exam in exams:
+        if per_exam.get(exam.id):
+            audit.record(actor, "exam.enrol_due", exam, {"officers": per_exam[exam.id]}, agency_id=exam.agency_id,
+                         now=now)
 
 
 def _remind(report: Report, rows, today: dt.date, now: dt.datetime) -> None:
@@ -169,10 +205,14 @@ def _remind(report: Report, rows, today: dt.date, now: dt.datetime) -> None:
     horizon = today + dt.timedelta(days=thresholds[0])
     sent = set(db.session.execute(sa.select(Reminder.certificate_id, Reminder.kind, Reminder.due_on, Reminder.days)
                                   .where(Reminder.due_on >= today, Reminder.due_on <= horizon)).all())
+    submitted = set(db.session.execute(sa.select(Review.certificate_id, Review.due_on).where(
+        Review.status == "submitted")).all())
     due_rows: list[tuple] = []
     marks: list[dict] = []
     for row in rows:
         for kind, day in _dues(row).items():
+            if kind == "review" and (row.id, day) in submitted:
+                continue  # HR has submitted it: the legal office has it, nobody needs reminding
             left = (day - today).days
             applicable = [t for t in thresholds if 0 <= left <= t]
             if not applicable or (row.id, kind, day, min(applicable)) in sent:

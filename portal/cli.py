@@ -207,6 +207,8 @@ def sweep_command(today_text, dry_run):
         today = dt.date.fromisoformat(today_text) if today_text else clock.today()
     except ValueError:
         _fail(f"日期“{today_text}”无效，请按 YYYY-MM-DD 填写")
+    if today > clock.today() and not dry_run:
+        _fail(f"不能按未来日期（{today.isoformat()}）实际巡检；可加 --dry-run 预览")
     try:
         report = sweep.run(today, actor=audit.Actor.system("cli:sweep"))
     except DomainError as err:

@@ -88,6 +88,16 @@ def xlsx_sheet(workbook, title: str, headers: list[str], widths: list[int]):
     return sheet
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cells(values) -> list:
+    """A row for a spreadsheet with text that a spreadsheet program would run as a formula (``=…``, ``+…``, ``-…``,
+    ``@…``) kept as text — typed values such as a course title or a legal basis can start with anything."""
+    return ["'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+            for value in values]
+
+
 def file_response(data: bytes, mime: str, filename: str, ascii_name: str):
     """A file download; ``filename*`` carries the Chinese name, ``filename`` an ASCII one for old clients."""
     response = make_response(data)

@@ -327,7 +327,9 @@ def reject(actor: audit.Actor, user: User, review: Review, reason: str, now: dt.
         raise _invalid("reason", f"理由不能超过 {REASON_MAX} 个字")
     review = _lock(review)
     _pending(review)
-    certificate = review.certificate
+    certificate = lifecycle.lock_certificate(review.certificate)
+    if certificate.status == "revoked":
+        raise _conflict("certificate_revoked", f"证件已{certificate.revocation_word}，无需再作审核决定")
     _decided(review, actor, now, "rejected", reason)
     db.session.flush()
     held = lifecycle.ensure_hold(certificate, "review_rejected", actor=actor, now=now, legal_basis=BASIS)

@@ -43,7 +43,7 @@ def export_file(rows, now: dt.datetime, total: int | None = None, progress=None)
     sheet = exports.xlsx_sheet(workbook, "考试结果登记", HEADERS, WIDTHS)
     written = 0
     for row in rows:
-        sheet.append(_values(sheet, row))
+        sheet.append(exports.cells(_values(sheet, row)))
         written += 1
         if total and written % 1000 == 0:
             progress(written, total, f"已写入 {written} 行，共 {total} 行")

@@ -92,8 +92,10 @@ def _certificate_counts(user) -> dict:
     lines = reviews.due_list(user, clock.today())
     return {"pending_applications": pending, "suspended": suspended,
             "reviews_to_submit": sum(line.state in ("none", "rejected") for line in lines),
-            "reviews_to_decide": db.session.scalar(sa.select(sa.func.count()).select_from(Review).where(
-                Review.status == "submitted", scope_condition(user, Review.agency_id)))}
+            "reviews_to_decide": db.session.scalar(sa.select(sa.func.count()).select_from(Review).join(
+                Certificate, Certificate.id == Review.certificate_id).where(
+                Review.status == "submitted", Certificate.status != "revoked",
+                scope_condition(user, Review.agency_id)))}
 
 
 def _officer_counts(condition):

@@ -159,7 +159,7 @@ def export_file(lines: list[Line], fmt: str, today: dt.date, progress=None) -> t
     workbook = openpyxl.Workbook(write_only=True)
     sheet = exports.xlsx_sheet(workbook, f"{today.year}年培训未达标", _headers(), WIDTHS)
     for position, line in enumerate(lines, start=1):
-        sheet.append(_values(position, line))
+        sheet.append(exports.cells(_values(position, line)))
         if position % 1000 == 0:
             progress(position, len(lines), f"已写入 {position} 行，共 {len(lines)} 行")
     out = io.BytesIO()

@@ -245,3 +245,13 @@ def test_the_board_costs_a_fixed_number_of_statements(app, client, auth, edges):
     assert many == few
     found = boards.compute(world.legal_city, TODAY)
     assert len(found.due_soon) + len(found.overdue) > 10 and found.suspended and found.revoked
+
+
+def test_typed_text_in_the_export_is_never_a_formula(client, auth, edges):
+    world, people, certs = edges
+    lifecycle.place_hold(certs["61"], "other", actor=SYSTEM, now=clock.now(), legal_basis='=HYPERLINK("http://x")')
+    db.session.commit()
+    auth.login("legal_city")
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/compliance/export.xlsx").data))
+    held = list(book["暂扣"].iter_rows(values_only=True))[1:]
+    assert held[0][8] == "'=HYPERLINK(\"http://x\")"

@@ -430,3 +430,18 @@ def test_a_confirmation_and_a_rejection_at_once_cannot_both_win(app, world):
     moved = due.review_due(cert.first_issued_on, cert.reviews_done) != first_due
     assert (review.status == "confirmed") == moved
     assert (review.status == "rejected") == (open_holds(cert) == {"review_rejected"})
+
+
+def test_a_review_of_a_certificate_revoked_meanwhile_is_neither_decided_nor_counted(client, auth, world):
+    cert = issued(world.officer, TODAY + dt.timedelta(days=20))
+    review = submitted(cert, world.hr)
+    lifecycle.revoke(cert, "left_post", actor=SYSTEM, now=clock.now())
+    db.session.commit()
+    for decide in (lambda: services.confirm(SYSTEM, world.legal_city, review, clock.now()),
+                   lambda: services.reject(SYSTEM, world.legal_city, review, "不符合", clock.now())):
+        with pytest.raises(DomainError) as excinfo:
+            decide()
+        assert excinfo.value.code == "certificate_revoked" and excinfo.value.status == 409
+        db.session.rollback()
+    auth.login("legal_city")
+    assert 'data-count="reviews_to_decide">0<' in client.get("/home").get_data(as_text=True)

@@ -86,11 +86,14 @@ def test_a_second_run_changes_and_sends_nothing(cert, world):
     assert (count(Notification), count(AuditEntry), count(Hold)) == (notes, entries, holds)
 
 
-def test_a_dry_run_reports_what_it_would_do_and_changes_nothing(cert, runner):
+def test_a_dry_run_reports_what_it_would_do_and_changes_nothing(cert, runner, frozen):
     result = runner.invoke(args=["sweep", "--today", "2026-12-02", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "（试运行）暂扣 " + cert.number in result.output and "未写入" in result.output
     assert open_reasons(cert) == [] and count(Notification) == 0
+    refused = runner.invoke(args=["sweep", "--today", "2026-12-02"])  # a real run dated in the future
+    assert refused.exit_code != 0 and "未来日期" in refused.output and open_reasons(cert) == []
+    frozen(dt.datetime(2026, 12, 2, 8, 0))
     result = runner.invoke(args=["sweep", "--today", "2026-12-02"])
     assert "暂扣 " + cert.number in result.output and open_reasons(cert) == ["review_overdue"]
     assert runner.invoke(args=["sweep", "--today", "2026-12-32"]).exit_code != 0
@@ -263,3 +266,79 @@ def test_the_scheduler_runs_the_sweep_at_one_in_the_morning(cert):
     state = db.session.scalars(sa.select(background.SchedulerState).where(
         background.SchedulerState.name == "sweep")).one()
     assert state.last_error is None and "暂扣 1" in state.last_summary
+
+
+# ---------------------------------------------------------------- found in review
+
+
+def test_a_certificate_two_cycles_behind_stays_held_after_one_review(cert, frozen):
+    cert.first_issued_on = cert.issued_on = dt.date(2020, 1, 10)
+    cert.update_tests_done = 2  # only the reviews are behind
+    db.session.commit()
+    run(clock.today())
+    assert open_reasons(cert) == ["review_overdue"]
+    assert cycles.complete_review(cert, actor=ACTOR, now=clock.now()) == dt.date(2024, 1, 10)
+    db.session.commit()
+    assert open_reasons(cert) == ["review_overdue"]  # the next cycle is overdue too: no flip-flop
+    assert cycles.complete_review(cert, actor=ACTOR, now=clock.now()) == dt.date(2026, 1, 10)
+    assert cycles.complete_review(cert, actor=ACTOR, now=clock.now()) == dt.date(2028, 1, 10)
+    db.session.commit()
+    assert open_reasons(cert) == []
+
+
+def test_the_sweep_rereads_under_the_lock_before_holding(cert, monkeypatch, frozen):
+    day = REVIEW_DUE + dt.timedelta(days=1)
+    frozen(dt.datetime(2026, 12, 2, 9, 0))
+    stale = sweep._live_enforcement_rows()  # read before the review is confirmed …
+    cycles.complete_review(cert, actor=ACTOR, now=clock.now())
+    db.session.commit()
+    monkeypatch.setattr(sweep, "_live_enforcement_rows", lambda: stale)  # … and used after
+    report = run(day)
+    assert report.counts.get("held", 0) == 0 and open_reasons(cert) == []
+
+
+def test_enrolment_respects_the_exams_jurisdiction_and_a_withdrawal(cert, world):
+    from exams.papers import services as papers
+
+    elsewhere = raw_exam(world.other_district, clock.now() + dt.timedelta(days=5),
+                         clock.now() + dt.timedelta(days=30), purpose="update_test", audience="officers")
+    due_in(cert, 30)
+    assert run(clock.today()).counts.get("enrolled", 0) == 0  # 文登区's test is not for a 环翠区 officer
+    city = update_exam(world, clock.now() + dt.timedelta(days=10))
+    assert run(clock.today()).counts["enrolled"] == 1
+    assert {e.exam_id for e in db.session.scalars(sa.select(Enrolment))} == {city.id}
+    papers.unenrol(ACTOR, city, world.officer.id, clock.now())
+    db.session.commit()
+    assert run(clock.today() + dt.timedelta(days=1)).counts.get("enrolled", 0) == 0
+    assert elsewhere.id != city.id
+
+
+def test_a_pass_after_the_makeup_window_ended_does_not_save_the_certificate(cert, world, frozen):
+    exam = update_exam(world, clock.now() - dt.timedelta(days=1))
+    due_in(cert, 20)
+    graded(exam, world.officer, passed=False)
+    until = db.session.scalars(sa.select(UpdateTestRound.makeup_until)).one()
+    late = dt.datetime.combine(until + dt.timedelta(days=2), dt.time(0, 30), tzinfo=clock.TZ)
+    frozen(late.replace(tzinfo=None))
+    graded(exam, world.officer, passed=True, number=2, now=late)  # the sweep had not run yet
+    db.session.expire_all()
+    assert (cert.status, cert.revocation_kind) == ("revoked", "update_test_failed_twice")
+
+
+def test_a_first_fail_while_overdue_never_tells_the_officer_the_certificate_is_valid(cert, world):
+    exam = update_exam(world, clock.now() - dt.timedelta(days=1))
+    due_in(cert, -3)
+    run(clock.today())
+    graded(exam, world.officer, passed=False)
+    titles = db.session.scalars(sa.select(Notification.title).where(Notification.user_id == world.officer_user.id))
+    assert not any("恢复有效" in title for title in titles)
+    assert open_reasons(cert) == ["update_test_failed"]
+
+
+def test_no_reminder_for_a_review_already_submitted(cert, world):
+    from certificates.reviews import services as reviews
+
+    reviews.submit(ACTOR, world.hr, cert, "", clock.now())
+    db.session.commit()
+    report = run(REVIEW_DUE - dt.timedelta(days=7))
+    assert not [line for line in report.lines if line.startswith("提醒") and "审核确认" in line]
