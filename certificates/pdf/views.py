@@ -7,39 +7,18 @@ suspended one may be printed — its QR reads 暂扣.
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, abort
-from flask_login import current_user
+from flask import Blueprint
 
-from certificates import numbering
-from certificates.models import Certificate
+from certificates.access import certificate_or_404
 from certificates.pdf import render
 from portal import exports
-from portal.auth.access import in_scope, require
-from portal.errors import DomainError
-from portal.extensions import db
+from portal.auth.access import require
 
 bp = Blueprint("certificate_pdf", __name__)
 
 
-def _downloadable_or_404(number: str) -> Certificate:
-    try:
-        number = numbering.parse(number)
-    except DomainError:
-        abort(404)
-    certificate = db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
-    if certificate is None:
-        abort(404)
-    if current_user.role == "officer":
-        if certificate.officer_id != current_user.officer_id:
-            abort(404)
-    elif not in_scope(current_user, certificate.agency_id):
-        abort(404)
-    return certificate
-
-
 def _pdf(number: str, *, card: bool):
-    certificate = _downloadable_or_404(number)
+    certificate = certificate_or_404(number)
     data = render.render(certificate, card=card)  # refuses a revoked certificate (409)
     kind = "卡片" if card else "证书"
     return exports.file_response(data, "application/pdf", f"{certificate.type_label}{kind}-{certificate.number}.pdf",

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from certificates import due, lifecycle, numbering
+from certificates import due, lifecycle
+from certificates.access import certificate_or_404
 from certificates.models import (
     HOLD_REASONS,
     REVOCATION_KINDS,
@@ -32,7 +33,7 @@ from certificates.register.forms import (
     RevokeForm,
 )
 from portal import clock
-from portal.auth.access import current_actor, in_scope, require, scope_condition, scoped_agencies
+from portal.auth.access import current_actor, require, scope_condition, scoped_agencies
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import apply_errors, page_number, parse_id
@@ -100,22 +101,6 @@ def index():
                            dues=_dues(page.items, today))
 
 
-def _certificate_or_404(number: str) -> Certificate:
-    try:
-        number = numbering.parse(number)
-    except DomainError:
-        abort(404)
-    certificate = db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
-    if certificate is None:
-        abort(404)
-    if current_user.role == "officer":
-        if certificate.officer_id != current_user.officer_id:
-            abort(404)
-    elif not in_scope(current_user, certificate.agency_id):
-        abort(404)
-    return certificate
-
-
 def _history(certificate: Certificate):
     events = db.session.scalars(sa.select(CertificateEvent).where(
         CertificateEvent.certificate_id == certificate.id).order_by(CertificateEvent.at, CertificateEvent.id)).all()
@@ -165,11 +150,11 @@ def _render_detail(certificate: Certificate, status: int = 200, **forms):
 @require("hr", "legal")
 def detail(number: str):
     """One certificate: status, due dates, open holds with the officer's answers, editions and the history."""
-    return _render_detail(_certificate_or_404(number))
+    return _render_detail(certificate_or_404(number))
 
 
 def _act(number: str, form_name: str, form, operation, done: str):
-    certificate = _certificate_or_404(number)
+    certificate = certificate_or_404(number)
     if not form.validate_on_submit():
         if form.errors.get("csrf_token"):
             abort(400)
@@ -231,7 +216,7 @@ def revoke(number: str):
 @bp.route("/certificates/<number>/reissue", methods=["POST"])
 @require("legal")
 def reissue(number: str):
-    certificate = _certificate_or_404(number)
+    certificate = certificate_or_404(number)
     form = _reissue_form(certificate, request.form)
 
     def operation(c, seen):
@@ -280,7 +265,7 @@ def _render_mine(form: AnswerForm | None = None, status: int = 200):
 @bp.route("/me/certificates/<number>/answer", methods=["POST"])
 @require("officer")
 def answer(number: str):
-    certificate = _certificate_or_404(number)
+    certificate = certificate_or_404(number)
     form = AnswerForm()
     if not form.validate_on_submit():
         if form.errors.get("csrf_token"):
