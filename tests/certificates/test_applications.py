@@ -300,11 +300,13 @@ def test_two_clerks_applying_at_once_get_one_application_and_a_clear_conflict(ap
 
     barrier = threading.Barrier(2, timeout=30)
     outcomes = []
+    # read the ids here: the fixture's objects belong to this thread's session, which the threads must not touch
+    officer_id, hr_id, user_class = world.officer.id, world.hr.id, type(world.hr)
 
     def run():
         with app.app_context():
-            officer = db.session.get(Officer, world.officer.id)
-            hr = db.session.get(type(world.hr), world.hr.id)
+            officer = db.session.get(Officer, officer_id)
+            hr = db.session.get(user_class, hr_id)
             barrier.wait()
             try:
                 services.apply(SYSTEM, hr, officer, "enforcement", ["城市管理"], "", "", clock.now())
