@@ -57,6 +57,10 @@ TARGETS = [
     (None, "/verify?number={number}&name={name}", 40),
     (None, "/api/v1/status-list", 30),
     (None, "/public/presiders", 80),
+    (None, "/public/officers", 80),
+    (None, "/public/officers?q=王", 80),
+    (None, "/public/bodies", 60),
+    ("legal", "/bodies", 120),
     (None, "/", 15),
     (None, "/healthz", 15),
 ]

@@ -82,7 +82,9 @@ def load(seed: int, now: dt.datetime) -> dict:
     today = now.date()
     rng = random.Random(f"{seed}:certificates")
     officers = db.session.scalars(sa.select(Officer).order_by(Officer.id_number)).all()
-    on_duty = [o for o in officers if o.status == "on_duty" and o.id_number not in NO_CERTIFICATE]
+    # only officers of a valid body hold a certificate (a township not yet confirmed has none)
+    on_duty = [o for o in officers if o.status == "on_duty" and o.id_number not in NO_CERTIFICATE
+               and o.agency.is_valid_body(today)]
     off_duty = [o for o in officers if o.status != "on_duty"]
     holder = next(o for o in on_duty if o.id_number == HOLDER)
     others = [o for o in on_duty if o is not holder]

@@ -1,7 +1,8 @@
 """The daily sweep (SPEC §2.8): what nobody has to remember.
 
 In order: certificates of officers marked ``left_post`` / ``retired`` that were missed are revoked; makeup windows
-that ended without a pass revoke (注销); certificates past a due date get the ``review_overdue`` /
+that ended without a pass revoke (注销); certificates of a body that is not valid get the ``body_invalid`` hold and
+lose it when the body is valid again, and the legal office is reminded of bodies due for re-confirmation; certificates past a due date get the ``review_overdue`` /
 ``update_test_overdue`` hold (no update-test hold while a makeup window is open); officers due for the update
 test are enrolled in the next update test; and the reminders due today (60 / 30 / 7 days before a due date
 *(default)*) go to the officer and their agency's HR.
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from certificates import cycles, due, lifecycle
+from certificates import authority, cycles, due, lifecycle
 from certificates.models import Certificate, Hold, Reminder, Review, UpdateTestRound
 from exams.papers.models import Enrolment, Exam
 from portal import audit, background, clock, notify, policy
@@ -27,6 +28,7 @@ from portal.audit import AuditEntry
 from portal.auth.models import User
 from portal.extensions import db
 from portal.officers.models import Officer
+from portal.orgs import bodies
 from portal.orgs.models import Agency
 from portal.templating import cn_date
 
@@ -49,7 +51,8 @@ class Report:
         self.lines.append(line)
 
     def summary(self) -> str:
-        labels = {"revoked": "注销", "held": "暂扣", "enrolled": "报名更新测试", "reminded": "到期提醒"}
+        labels = {"revoked": "注销", "held": "暂扣", "lifted": "解除暂扣", "enrolled": "报名更新测试",
+                  "reminded": "到期提醒"}
         parts = [f"{labels[k]} {self.counts.get(k, 0)}" for k in labels]
         return f"{self.today:%Y-%m-%d} 巡检：" + "，".join(parts)
 
@@ -84,6 +87,7 @@ def run(today: dt.date, *, actor: audit.Actor, now: dt.datetime | None = None) -
     report = Report(today)
     _revoke_departed(report, actor, now)
     _expire_makeups(report, today, actor, now)
+    _authority(report, today, actor, now)
     rows = _live_enforcement_rows()
     _overdue_holds(report, rows, today, actor, now)
     _enrol(report, rows, today, actor, now)
@@ -111,6 +115,18 @@ def _expire_makeups(report: Report, today: dt.date, actor: audit.Actor, now: dt.
         if certificate is not None:
             report.add("revoked", f"注销 {certificate.number} {certificate.officer.name}：更新测试补考期"
                                   f"（至 {cn_date(round_.makeup_until)}）届满未通过")
+
+
+def _authority(report: Report, today: dt.date, actor: audit.Actor, now: dt.datetime) -> None:
+    for certificate, held in authority.reconcile(today, actor=actor, now=now):
+        agency = certificate.agency.name
+        if held:
+            report.add("held", f"暂扣 {certificate.number} {certificate.officer.name}：{agency}执法主体资格失效")
+        else:
+            report.add("lifted", f"解除暂扣 {certificate.number} {certificate.officer.name}：{agency}执法主体资格已确认并公告")
+    for agency in authority.remind_reconfirmation(today, now=now):
+        report.add("reminded", f"提醒 {agency.name}：执法主体资格应于 "
+                               f"{bodies.reconfirm_due(agency):%Y-%m-%d} 前复核确认")
 
 
 def _overdue_holds(report: Report, rows, today: dt.date, actor: audit.Actor, now: dt.datetime) -> None:
@@ -236,7 +252,7 @@ def _remind(report: Report, rows, today: dt.date, now: dt.datetime) -> None:
         notify.agency_hr(agency_id, f"本单位 {len(items)} 人审核确认或更新测试即将到期", "\n".join(items), now=now)
 
 
-@background.scheduled("sweep", "每日巡检（逾期暂扣、离岗注销、更新测试报名、到期提醒）", hour=1, minute=0)
+@background.scheduled("sweep", "每日巡检（逾期暂扣、执法主体资格、离岗注销、更新测试报名、到期提醒）", hour=1, minute=0)
 def scheduled_sweep(now: dt.datetime) -> str:
     """Scheduled at 01:00: the day's sweep, committed by the scheduler with its run."""
     report = run(clock.local(now).date(), actor=audit.Actor.system("job:sweep"), now=now)

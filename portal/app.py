@@ -96,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.jobs.views import bp as jobs_bp
     from portal.officers import importer as _officer_import  # noqa: F401 - registers the officers import kind
     from portal.officers.views import bp as officers_bp
+    from portal.orgs.body_views import bp as bodies_bp
     from portal.orgs.views import bp as orgs_bp
     from portal.public.views import bp as public_bp
     from portal.training import importer as _training_import  # noqa: F401 - registers the training import kind
@@ -106,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(applications_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(bodies_bp)
     app.register_blueprint(register_bp)
     app.register_blueprint(reviews_bp)
     app.register_blueprint(certificate_pdf_bp)

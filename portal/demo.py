@@ -30,9 +30,10 @@ from portal.extensions import db
 from portal.officers import idcard
 from portal.officers.models import Officer, OfficerCategory, OfficerPhoto
 from portal.orgs import uscc
-from portal.orgs.models import Agency
+from portal.orgs.models import Agency, BodyDecision
 from portal.training import requirements
 from portal.training.models import CATEGORIES, Course, TrainingRecord
+from portal.training.requirements import anniversary
 
 DEMO_OFFICERS = {
     # ID number: (name, agency, post, categories) — the two officer accounts of SPEC §3
@@ -166,22 +167,49 @@ def _agencies(rng: random.Random, now: dt.datetime) -> tuple[dict[str, Agency], 
         agency = Agency(name=name, short_name=short, kind=kind, region_code=region, uscc=code,
                         parent_id=parent_agency.id if parent_agency else None, created_at=now, updated_at=now,
                         qualification_status=status, path="")
-        if status == "confirmed":
-            agency.qualification_decided_on = dt.date(2024, 3, 1)
-            agency.qualification_basis = "《威海市人民政府办公室关于改进和加强行政执法工作的意见》（威政办发〔2016〕3号）四（一）；机构编制部门“三定”规定"
-            agency.announced_on = dt.date(2024, 3, 15)
-            agency.announcement_text = f"经审核，{name}具备行政执法主体资格，现予公告。"
-        elif status == "cancelled":
-            agency.qualification_decided_on = dt.date(2019, 3, 1)
-            agency.qualification_basis = "机构改革，职责划入威海市发展和改革委员会、威海市市场监督管理局"
-            agency.announced_on = dt.date(2019, 3, 20)
-            agency.announcement_text = f"{name}因机构改革撤并，其行政执法主体资格自2019年3月1日起取消。"
+        history = _body_history(agency, name, status, now) if status != "pending" else []
         db.session.add(agency)
         db.session.flush()
+        for decision in history:
+            decision.agency_id = agency.id
+        db.session.add_all(history)
         agency.path = f"{parent_agency.path if parent_agency else '/'}{agency.id}/"
         existing[name] = agency
         created += 1
     return existing, created
+
+
+#: bodies whose re-confirmation the demo shows due soon (dark red) and overdue (bright red)
+RECONFIRM_SOON, RECONFIRM_OVERDUE = "威海市水务局", "威海市人力资源和社会保障局"
+FIRST_CONFIRMED = dt.date(2016, 6, 1)
+
+
+def _body_history(agency: Agency, name: str, status: str, now: dt.datetime) -> list[BodyDecision]:
+    """A body's decisions as the legal office would have recorded them: confirmed in 2016 under the seed document
+    and announced; then re-confirmed (most within the last cycle, one due within 60 days, one overdue) — or, for
+    the cancelled body, cancelled in 2019 and announced."""
+    today = now.date()
+    basis = "威政办发〔2016〕3号 四（一）；机构编制部门“三定”规定"
+    steps = [("confirm", FIRST_CONFIRMED, basis, f"经审核，{name}具备行政执法主体资格，现予公告。"),
+             ("announce", FIRST_CONFIRMED + dt.timedelta(days=14), None, None)]
+    if status == "cancelled":
+        steps += [("cancel", dt.date(2019, 3, 1), "机构改革，职责划入威海市发展和改革委员会、威海市市场监督管理局",
+                   f"{name}因机构改革撤并，其行政执法主体资格自2019年3月1日起取消。"),
+                  ("announce", dt.date(2019, 3, 20), None, None)]
+    else:
+        due = {RECONFIRM_SOON: today + dt.timedelta(days=40), RECONFIRM_OVERDUE: today - dt.timedelta(days=15)}
+        again = anniversary(due[name], -2) if name in due else today - dt.timedelta(days=200)
+        steps += [("reconfirm", again, basis, f"经复核，{name}继续具备行政执法主体资格，现予公告。"),
+                  ("announce", again + dt.timedelta(days=10), None, None)]
+    decisions = []
+    for action, day, legal_basis, text in steps:
+        decisions.append(BodyDecision(action=action, decided_on=day, legal_basis=legal_basis, announcement_text=text,
+                                      actor_label="法制机构（演示数据）", created_at=now))
+        if action == "announce":
+            agency.announced_on = day
+        else:
+            agency.qualification_decided_on, agency.qualification_basis, agency.announcement_text = day, legal_basis, text
+    return decisions
 
 
 def _officer_rows(rng: random.Random, agencies: dict[str, Agency], today: dt.date):

@@ -52,6 +52,13 @@ MATRIX = {
     ("orgs.create", "POST"): row(admin=200),
     ("orgs.edit", "GET"): row(admin=200),
     ("orgs.edit", "POST"): row(admin=200),
+    # enforcement bodies: legal decides within scope, admin reads; posts without fields are refused (422), and
+    # announcing with nothing pending is a conflict (409)
+    ("bodies.index", "GET"): row(legal=200, admin=200),
+    ("bodies.detail", "GET"): row(legal=200, admin=200),
+    ("bodies.confirm", "POST"): row(legal=422),
+    ("bodies.cancel", "POST"): row(legal=422),
+    ("bodies.announce", "POST"): row(legal=422),
     ("admin.users", "GET"): row(admin=200),
     ("admin.create_user", "GET"): row(admin=200),
     ("admin.create_user", "POST"): row(admin=200),

@@ -3,7 +3,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.forms import Form
-from portal.orgs.models import KINDS, QUALIFICATION
+from portal.orgs.models import KINDS
 
 
 def _strip(value):
@@ -36,8 +36,19 @@ class AgencyForm(Form):
     kind = SelectField("类型", choices=list(KINDS.items()))
     parent_id = ParentField("上级单位", coerce=int)
     sort_order = IntegerField("排序（小的在前）", default=0, validators=[Optional(), NumberRange(min=0, max=9999)])
-    qualification_status = SelectField("执法主体资格", choices=list(QUALIFICATION.items()), default="pending")
-    qualification_basis = TextAreaField("确认/取消的法律依据", validators=[Optional(), Length(max=2000)])
-    qualification_decided_on = DateField("确认/取消日期", validators=[Optional()])
-    announcement_text = TextAreaField("公告内容", validators=[Optional(), Length(max=4000)])
-    announced_on = DateField("公告日期", validators=[Optional()])
+
+
+class BodyDecisionForm(Form):
+    """Confirm, re-confirm or cancel a body (the legal office)."""
+
+    decided_on = DateField("决定日期", validators=[DataRequired(message="请填写决定日期")])
+    legal_basis = TextAreaField("法律依据", validators=[DataRequired(message="请写明法律依据"), Length(max=500)],
+                                render_kw={"rows": 2})
+    announcement_text = TextAreaField("公告内容", validators=[DataRequired(message="请填写向社会公告的内容"),
+                                                          Length(max=4000)], render_kw={"rows": 4})
+
+
+class AnnounceForm(Form):
+    """Record the day the latest decision was announced to the public."""
+
+    announced_on = DateField("公告日期", validators=[DataRequired(message="请填写公告日期")])

@@ -92,3 +92,46 @@ def _agency_id(self) -> int:
 
 
 Agency.agency_id = property(_agency_id)
+
+
+BODY_ACTIONS = {"confirm": "确认", "reconfirm": "复核确认", "cancel": "取消", "announce": "公告"}
+
+
+class BodyDecision(db.Model):
+    """One step in a body's standing (SPEC §2.1): confirmed, re-confirmed, cancelled — each with its legal basis
+    and announcement text — or announced. The agency row holds the current state; these rows are its history,
+    and what the public registry shows of it."""
+
+    __tablename__ = "body_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agency.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(10))
+    decided_on: Mapped[dt.date] = mapped_column(sa.Date)
+    legal_basis: Mapped[str | None] = mapped_column(sa.Text)
+    announcement_text: Mapped[str | None] = mapped_column(sa.Text)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    actor_label: Mapped[str] = mapped_column(sa.String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(LocalDateTime)
+
+    __table_args__ = (
+        sa.CheckConstraint("action IN ('confirm','reconfirm','cancel','announce')", name="action"),
+        sa.CheckConstraint("action = 'announce' OR (legal_basis IS NOT NULL AND announcement_text IS NOT NULL)",
+                           name="basis_and_text"),
+    )
+
+    @property
+    def action_label(self) -> str:
+        return BODY_ACTIONS.get(self.action, self.action)
+
+
+class BodyReminder(db.Model):
+    """A re-confirmation reminder sent for one body's due date: the key that keeps the daily sweep from sending
+    it twice."""
+
+    __tablename__ = "body_reminder"
+
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agency.id", ondelete="CASCADE"), primary_key=True,
+                                           autoincrement=False)
+    due_on: Mapped[dt.date] = mapped_column(sa.Date, primary_key=True)
+    sent_at: Mapped[dt.datetime] = mapped_column(LocalDateTime)

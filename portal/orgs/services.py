@@ -53,12 +53,38 @@ class AgencyData:
     announced_on: dt.date | None = None
 
 
-FIELD_LABELS = {
+STRUCTURE_LABELS = {
     "name": "名称", "short_name": "简称", "uscc": "统一社会信用代码", "region_code": "行政区划代码", "kind": "类型",
-    "parent_id": "上级单位", "sort_order": "排序", "qualification_status": "执法主体资格",
-    "qualification_basis": "确认依据", "qualification_decided_on": "确认/取消日期",
+    "parent_id": "上级单位", "sort_order": "排序",
+}
+#: a body's standing: set when an agency is created (the tree as it stands), changed afterwards only through the
+#: legal office's decisions (:mod:`portal.orgs.bodies`), which keep its history
+STANDING_LABELS = {
+    "qualification_status": "执法主体资格", "qualification_basis": "确认依据", "qualification_decided_on": "确认/取消日期",
     "announcement_text": "公告内容", "announced_on": "公告日期",
 }
+FIELD_LABELS = STRUCTURE_LABELS | STANDING_LABELS
+
+
+def _standing_problems(data: AgencyData) -> list[tuple[str, str]]:
+    """A new agency's standing as it stands today (later changes go through :mod:`portal.orgs.bodies`)."""
+    errors = []
+    if data.qualification_status not in QUALIFICATION:
+        errors.append(("qualification_status", "执法主体资格状态无效"))
+    elif data.qualification_status != "pending":
+        if data.kind not in BODY_KINDS:
+            errors.append(("qualification_status", "只有行政机关、法律法规授权的组织和乡镇街道可以确认为执法主体；受委托组织不是执法主体"))
+        if not data.qualification_decided_on:
+            errors.append(("qualification_decided_on", "确认或取消执法主体资格须填写日期"))
+        if not (data.qualification_basis or "").strip():
+            errors.append(("qualification_basis", "确认或取消执法主体资格须写明法律依据"))
+    elif data.announced_on:
+        errors.append(("announced_on", "尚未确认的执法主体不能公告"))
+    if data.announced_on and data.qualification_decided_on and data.announced_on < data.qualification_decided_on:
+        errors.append(("announced_on", "公告日期不能早于确认/取消日期"))
+    if data.announced_on and not (data.announcement_text or "").strip():
+        errors.append(("announcement_text", "公告须有公告内容"))
+    return errors
 
 
 def validate(data: AgencyData, agency: Agency | None) -> None:
@@ -78,21 +104,11 @@ def validate(data: AgencyData, agency: Agency | None) -> None:
         errors.append(("region_code", "行政区划代码应为6位数字"))
     if data.kind not in KINDS:
         errors.append(("kind", "请选择单位类型"))
-    if data.qualification_status not in QUALIFICATION:
-        errors.append(("qualification_status", "执法主体资格状态无效"))
-    elif data.qualification_status != "pending":
-        if data.kind not in BODY_KINDS:
-            errors.append(("qualification_status", "只有行政机关、法律法规授权的组织和乡镇街道可以确认为执法主体；受委托组织不是执法主体"))
-        if not data.qualification_decided_on:
-            errors.append(("qualification_decided_on", "确认或取消执法主体资格须填写日期"))
-        if not (data.qualification_basis or "").strip():
-            errors.append(("qualification_basis", "确认或取消执法主体资格须写明法律依据"))
-    elif data.announced_on:
-        errors.append(("announced_on", "尚未确认的执法主体不能公告"))
-    if data.announced_on and data.qualification_decided_on and data.announced_on < data.qualification_decided_on:
-        errors.append(("announced_on", "公告日期不能早于确认/取消日期"))
-    if data.announced_on and not (data.announcement_text or "").strip():
-        errors.append(("announcement_text", "公告须有公告内容"))
+    if agency is None:
+        errors += _standing_problems(data)
+    elif data.qualification_status != "pending" and data.kind not in BODY_KINDS:
+        errors.append(("kind", f"本单位的执法主体资格为“{agency.qualification_label}”，不能改为{KINDS.get(data.kind, '该')}类型："
+                               "只有行政机关、法律法规授权的组织和乡镇街道可以是执法主体"))
     duplicate = sa.select(Agency.id).where(Agency.name == data.name)
     if agency is not None:
         duplicate = duplicate.where(Agency.id != agency.id)
@@ -114,9 +130,9 @@ def validate(data: AgencyData, agency: Agency | None) -> None:
         raise DomainError("invalid_agency", "单位信息有误", items=[{"field": f, "message": m} for f, m in errors])
 
 
-def _apply(agency: Agency, data: AgencyData) -> dict:
+def _apply(agency: Agency, data: AgencyData, fields=FIELD_LABELS) -> dict:
     changes = {}
-    for field in FIELD_LABELS:
+    for field in fields:
         old, new = getattr(agency, field), getattr(data, field)
         if old != new:
             changes[field] = [old, new]
@@ -138,10 +154,13 @@ def create_agency(actor: audit.Actor, data: AgencyData, now: dt.datetime) -> Age
 
 
 def update_agency(actor: audit.Actor, agency: Agency, data: AgencyData, now: dt.datetime) -> dict:
-    """Change an agency; moving it under another parent moves its whole subtree."""
+    """Change an agency's place and particulars (not its standing as a body: see :mod:`portal.orgs.bodies`); moving
+    it under another parent moves its whole subtree."""
+    for field in STANDING_LABELS:
+        setattr(data, field, getattr(agency, field))
     validate(data, agency)
     old_path = agency.path
-    changes = _apply(agency, data)
+    changes = _apply(agency, data, STRUCTURE_LABELS)
     if "parent_id" in changes:
         parent = db.session.get(Agency, data.parent_id) if data.parent_id else None
         new_path = f"{parent.path if parent else '/'}{agency.id}/"

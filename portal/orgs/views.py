@@ -45,10 +45,7 @@ def _data(form: AgencyForm) -> services.AgencyData:
     return services.AgencyData(
         name=form.name.data or "", short_name=form.short_name.data or "", uscc=form.uscc.data,
         region_code=(form.region_code.data or "").strip(), kind=form.kind.data, parent_id=form.parent_id.data or None,
-        sort_order=form.sort_order.data or 0, qualification_status=form.qualification_status.data,
-        qualification_basis=(form.qualification_basis.data or "").strip() or None,
-        qualification_decided_on=form.qualification_decided_on.data,
-        announcement_text=(form.announcement_text.data or "").strip() or None, announced_on=form.announced_on.data,
+        sort_order=form.sort_order.data or 0,
     )
 
 

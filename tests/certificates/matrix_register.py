@@ -26,6 +26,8 @@ ROWS: dict = {
     ("register.mine", "GET"): row(officer=200),
     ("register.answer", "POST"): row(officer=422),
     ("public.presiders", "GET"): row(200, 200, 200, 200, 200),
+    ("public.officers", "GET"): row(200, 200, 200, 200, 200),
+    ("public.bodies", "GET"): row(200, 200, 200, 200, 200),
 }
 
 

@@ -19,7 +19,8 @@ from tests.conftest import PASSWORD
 
 def expected_holds(day: dt.date) -> set[tuple[int, str]]:
     """(certificate, reason) a sweep on ``day`` must add: past a due date, on duty, not already held for it, no
-    update-test hold in a makeup window."""
+    update-test hold in a makeup window — and the presider hold of an officer whose enforcement certificate that
+    suspends."""
     held = set(db.session.execute(sa.select(Hold.certificate_id, Hold.reason).where(Hold.lifted_at.is_(None))).all())
     makeup = set(db.session.scalars(sa.select(UpdateTestRound.certificate_id).where(UpdateTestRound.status == "makeup")))
     rows = db.session.scalars(sa.select(Certificate).join(Officer).where(
@@ -31,6 +32,13 @@ def expected_holds(day: dt.date) -> set[tuple[int, str]]:
         if (due.update_test_due(c.first_issued_on, c.update_tests_done) < day and c.id not in makeup
                 and (c.id, "update_test_overdue") not in held):
             wanted.add((c.id, "update_test_overdue"))
+    # a presider whose enforcement certificate is held now follows it
+    newly_held = {c.officer_id for c in rows if c.status == "active" and any(w[0] == c.id for w in wanted)}
+    presiders = db.session.scalars(sa.select(Certificate).where(
+        Certificate.type == "hearing_presider", Certificate.status != "revoked",
+        Certificate.officer_id.in_(newly_held or {-1}))).all()
+    wanted |= {(p.id, "enforcement_certificate_inactive") for p in presiders
+               if (p.id, "enforcement_certificate_inactive") not in held}
     return wanted
 
 

@@ -1,5 +1,5 @@
-"""Admin keeps the agency tree (/admin/agencies): codes, kinds, standing as an enforcement body, moves."""
-import datetime as dt
+"""Admin keeps the agency tree (/admin/agencies): codes, kinds, moves. A body's standing is the legal office's
+decision (tests/orgs/test_bodies.py): the admin form neither shows nor changes it."""
 
 import pytest
 import sqlalchemy as sa
@@ -24,11 +24,6 @@ def agency_form(parent, **overrides) -> dict:
         "kind": "government",
         "parent_id": str(parent.id) if parent is not None else "0",
         "sort_order": "0",
-        "qualification_status": "confirmed",
-        "qualification_basis": "威政办发〔2016〕3号 四（一）；《中华人民共和国道路运输条例》",
-        "qualification_decided_on": "2026-10-01",
-        "announcement_text": "经审核，确认环翠区交通运输局具备行政执法主体资格，现予公告。",
-        "announced_on": "2026-10-15",
     }
     data.update(overrides)
     return data
@@ -62,9 +57,7 @@ def test_create_with_a_valid_code(client, admin):
     assert agency.uscc == VALID_USCC
     assert agency.parent_id == admin.district.id
     assert agency.path == f"{admin.district.path}{agency.id}/"
-    assert (agency.kind, agency.qualification_status) == ("government", "confirmed")
-    assert agency.qualification_decided_on == dt.date(2026, 10, 1)
-    assert agency.announced_on == dt.date(2026, 10, 15)
+    assert (agency.kind, agency.qualification_status, agency.announced_on) == ("government", "pending", None)
     [entry] = [e for e in audit("agency.create") if e.object_id == str(agency.id)]
     assert entry.actor_id == admin.admin.id
     listing = client.get("/admin/agencies")
@@ -72,13 +65,26 @@ def test_create_with_a_valid_code(client, admin):
     assert VALID_USCC in page.text(listing)
 
 
-def test_create_without_a_code_and_pending(client, admin):
-    response = client.post("/admin/agencies/new", data=agency_form(
-        admin.district, uscc="", qualification_status="pending", qualification_basis="",
-        qualification_decided_on="", announcement_text="", announced_on=""))
+def test_create_without_a_code(client, admin):
+    response = client.post("/admin/agencies/new", data=agency_form(admin.district, uscc=""))
     assert response.status_code == 302, page.all_field_errors(response)
     agency = db.session.scalar(sa.select(Agency).where(Agency.name == "环翠区交通运输局"))
     assert agency.uscc is None and agency.qualification_status == "pending"
+
+
+def test_standing_posted_to_the_admin_form_is_ignored(client, admin):
+    """Confirming a body is the legal office's decision with its history: a crafted post cannot do it here."""
+    response = client.post("/admin/agencies/new", data=agency_form(
+        admin.district, qualification_status="confirmed", qualification_decided_on="2026-10-01",
+        qualification_basis="某依据", announcement_text="公告", announced_on="2026-10-15"))
+    assert response.status_code == 302, page.all_field_errors(response)
+    agency = db.session.scalar(sa.select(Agency).where(Agency.name == "环翠区交通运输局"))
+    assert (agency.qualification_status, agency.announced_on) == ("pending", None)
+    edited = _edit(client, admin.dept, qualification_status="cancelled", qualification_decided_on="2026-11-01",
+                   qualification_basis="某依据", announcement_text="公告", announced_on="2026-11-02")
+    assert edited.status_code == 302, page.all_field_errors(edited)
+    assert reload(admin.dept).qualification_status == "confirmed"
+    assert "执法主体资格" not in page.text(client.get("/admin/agencies/new"))
 
 
 def test_full_width_region_code_is_stored_as_ascii(client, admin):
@@ -99,16 +105,6 @@ BAD = [
     ("region code with a letter", {"region_code": "37100A"}, "region_code", "6位"),
     ("region code of 7 digits", {"region_code": "3710021"}, "region_code", ""),
     ("region code in Arabic-Indic digits", {"region_code": "٣٧١٠٠٢"}, "region_code", "6位"),
-    ("entrusted organisation confirmed as a body", {"kind": "entrusted"}, "qualification_status", "受委托组织"),
-    ("entrusted organisation cancelled as a body", {"kind": "entrusted", "qualification_status": "cancelled"},
-     "qualification_status", "执法主体"),
-    ("`other` kind confirmed as a body", {"kind": "other"}, "qualification_status", "执法主体"),
-    ("confirmed without a date", {"qualification_decided_on": ""}, "qualification_decided_on", "日期"),
-    ("confirmed without a legal basis", {"qualification_basis": "  "}, "qualification_basis", "法律依据"),
-    ("pending body announced", {"qualification_status": "pending", "qualification_decided_on": "",
-                                "qualification_basis": ""}, "announced_on", "公告"),
-    ("announced before it was decided", {"announced_on": "2026-09-30"}, "announced_on", "早于"),
-    ("announced without an announcement", {"announcement_text": ""}, "announcement_text", "公告内容"),
 ]
 
 
@@ -124,22 +120,19 @@ def test_bad_agency_is_refused_beside_its_field_and_nothing_stored(client, admin
     assert errors and any(words in e for e in errors), (case, page.all_field_errors(response))
     assert all(is_chinese_message(e) for e in page.all_field_errors(response)), page.all_field_errors(response)
     assert page.input_value(response, "short_name") == typed["short_name"]
-    assert page.input_value(response, "qualification_basis").strip() == typed["qualification_basis"].strip()
+    assert page.input_value(response, "uscc") == typed["uscc"].strip()
     db.session.expire_all()
     assert agencies() == before
     assert len(audit("agency.create")) == creates
 
 
-def test_an_agency_cannot_be_made_a_body_by_editing_it_either(client, auth, world, frozen):
-    entrusted = make_agency(world.dept, name="环翠区某街道综合执法辅助中心", short_name="辅助中心", kind="entrusted",
-                            region_code="371002")
+def test_a_body_cannot_be_turned_into_an_entrusted_organisation(client, auth, world, frozen):
+    """An entrusted organisation is never a body (seed 四(三)): a confirmed body keeps a kind that may be one."""
     auth.login("admin")
-    values = page.form_values(client.get(f"/admin/agencies/{entrusted.id}/edit"))
-    values.update(qualification_status=["confirmed"], qualification_decided_on=["2026-11-01"],
-                  qualification_basis=["某依据"])
-    response = client.post(f"/admin/agencies/{entrusted.id}/edit", data=values)
-    assert page.field_errors(response, "qualification_status")
-    assert reload(entrusted).qualification_status == "pending"
+    response = _edit(client, world.dept, kind="entrusted")
+    errors = page.field_errors(response, "kind")
+    assert errors and "执法主体" in errors[0]
+    assert reload(world.dept).kind == "government"
 
 
 def _edit(client, agency, **changes):

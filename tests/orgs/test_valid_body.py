@@ -13,9 +13,9 @@ ANNOUNCED = dt.date(2026, 11, 26)
 
 
 @pytest.fixture
-def body(app, frozen):
+def body(app, world, frozen):
     frozen("2026-11-20 09:00")
-    return make_agency(name="威海市交通运输局", short_name="市交通局", qualification_decided_on=dt.date(2026, 11, 20),
+    return make_agency(world.city, name="威海市交通运输局", short_name="市交通局", qualification_decided_on=dt.date(2026, 11, 20),
                        announced_on=ANNOUNCED)
 
 
@@ -70,15 +70,15 @@ def test_never_valid_unless_confirmed_and_announced(app, fields):
 
 def test_a_cancelled_body_is_invalid_from_its_cancellation(client, auth, world, body, frozen):
     frozen("2026-12-01 09:00")
-    auth.login("admin")
-    values = page.form_values(client.get(f"/admin/agencies/{body.id}/edit"))
-    values.update(qualification_status=["cancelled"], qualification_decided_on=["2026-12-01"],
-                  qualification_basis=["机构改革，职能划转"], announcement_text=["现予公告取消。"],
-                  announced_on=["2026-12-01"])
-    response = client.post(f"/admin/agencies/{body.id}/edit", data=values)
+    auth.login("legal_city")
+    response = client.post(f"/bodies/{body.id}/cancel", data={
+        "cancel-decided_on": "2026-12-01", "cancel-legal_basis": "机构改革，职能划转",
+        "cancel-announcement_text": "现予公告取消。"})
     assert response.status_code == 302, page.all_field_errors(response)
     db.session.expire_all()
     agency = db.session.get(Agency, body.id)
     assert agency.qualification_status == "cancelled"
     assert not agency.is_valid_body(dt.date(2026, 12, 1))
+    auth.logout()
+    auth.login("admin")
     assert _standing(client, "威海市交通运输局") == "已取消"

@@ -23,7 +23,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.officers import idcard
 from portal.officers.models import Officer
-from portal.orgs import uscc
+from portal.orgs import bodies, uscc
 from portal.orgs.models import BODY_KINDS, Agency
 from portal.training import requirements
 from portal.training.models import Course, TrainingRecord
@@ -92,6 +92,16 @@ def check_tree(today) -> None:
     valid = [a for a in agencies if a.kind in BODY_KINDS and a.is_valid_body(today) and a.announcement_text]
     assert len(valid) >= 10, "departments confirmed and announced"
     assert any(a.qualification_status == "cancelled" and a.announced_on for a in agencies), "a cancelled body"
+    # each decided body has the history behind its standing, and the re-confirmation dates show both colours
+    decided = [a for a in agencies if a.qualification_status != "pending"]
+    histories = {a.id: bodies.history(a.id) for a in decided}
+    for a in decided:
+        latest = next(d for d in histories[a.id] if d.action != "announce")
+        assert latest.decided_on == a.qualification_decided_on, a.name
+        assert max(d.decided_on for d in histories[a.id] if d.action == "announce") == a.announced_on, a.name
+    colours = {bodies.reconfirm_css(a, today) for a in decided}
+    assert {"status-due", "status-overdue"} <= colours
+    assert sum(1 for a in decided if bodies.reconfirm_css(a, today)) == 2
 
 
 def check_officers(today) -> None:
