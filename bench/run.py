@@ -61,6 +61,10 @@ TARGETS = [
     (None, "/public/officers?q=王", 80),
     (None, "/public/bodies", 60),
     ("legal", "/bodies", 120),
+    ("legal", "/complaints", 120),
+    ("legal", "/entrustments", 120),
+    (None, "/public/entrustments", 60),
+    (None, "/public/complaints?number={number}", 40),
     (None, "/", 15),
     (None, "/healthz", 15),
 ]

@@ -1,10 +1,13 @@
-"""The authority a certificate is held under: the body named on it must be valid (SPEC §2.1, seed 四(一)).
+"""The authority a certificate is held under (SPEC §2.1, §2.2): the body named on it must be valid, or — for an
+entrusted party — an entrustment agreement must be in force.
 
-A certificate whose agency is not a valid body — never confirmed, cancelled, or confirmed but not yet announced —
-carries the ``body_invalid`` system hold; when the body is valid again the hold is lifted. The orgs registry sends
-``body_changed`` on every decision and this module follows it at once; the daily sweep calls :func:`reconcile`
-to catch the rest (an announcement dated ahead, a certificate moved between agencies) with a couple of queries.
-Entrusted organisations are not bodies: their officers' standing follows their agreement, not this rule.
+A certificate of an agency that is not a valid body (never confirmed, cancelled, or confirmed but not yet
+announced) carries the ``body_invalid`` system hold; one of an entrusted party (an ``entrusted`` organisation, or a
+township that is the entrusted party of an agreement) carries ``entrustment_ended`` while no agreement of its is in
+force (announced, within its term, not terminated, its entrusting body valid). Each hold is lifted when its cause
+is cured. The orgs registry sends ``body_changed`` and ``entrustment_changed`` and this module follows them at once;
+the daily sweep calls :func:`reconcile` to catch what dates alone change (an announcement dated ahead, a term
+ending) with a handful of set reads.
 """
 from __future__ import annotations
 
@@ -18,53 +21,133 @@ from portal import audit, notify, policy
 from portal.auth.access import users_covering
 from portal.auth.models import User
 from portal.extensions import db
-from portal.orgs import bodies
+from portal.orgs import bodies, entrustment
 from portal.orgs import signals as org_signals
-from portal.orgs.models import Agency, BodyReminder
+from portal.orgs.models import Agency, Agreement, BodyReminder
 
 BASIS = "威政办发〔2016〕3号 四（一）"
+ENTRUSTMENT_BASIS = "威政办发〔2016〕3号 四（三）"
 HOLD = "body_invalid"
+ENDED = "entrustment_ended"
 
 
-def valid_body(today: dt.date):
-    """The SQL twin of :meth:`Agency.is_valid_body`."""
-    return sa.and_(Agency.qualification_status == "confirmed", Agency.announced_on.is_not(None),
-                   Agency.announced_on <= today)
+valid_body = bodies.valid_condition  # the SQL twin of Agency.is_valid_body
 
 
-def _follow(certificate: Certificate, valid: bool, *, actor: audit.Actor, now: dt.datetime) -> bool:
-    """Place or lift the hold so it matches the body's validity; True when something changed."""
-    if valid:
-        return lifecycle.cure(certificate, HOLD, actor=actor, now=now, note="执法主体资格已确认并公告")
-    return lifecycle.ensure_hold(certificate, HOLD, actor=actor, now=now, legal_basis=BASIS) is not None
+def entrusted_parties():
+    """A SELECT of the ids of agencies that act in an entrusting body's name: ``entrusted`` organisations and
+    every agency that is the entrusted party of a filed agreement (a township under seed 二(三))."""
+    return sa.union(sa.select(Agreement.entrusted_id).where(Agreement.filed_on.is_not(None)),
+                    sa.select(Agency.id).where(Agency.kind == "entrusted"))
+
+
+def parties_in_force(today: dt.date):
+    """A SELECT of the ids of entrusted parties with an agreement in force today (its entrusting body valid)."""
+    return sa.select(Agreement.entrusted_id).where(entrustment.in_force_condition(today))
+
+
+def wanted(agency_id: int, valid: set[int], parties: set[int], in_force: set[int]) -> set[str]:
+    """The authority holds a live certificate of ``agency_id`` should carry: none under a valid body; under an
+    entrusted party, ``entrustment_ended`` unless an agreement is in force; otherwise ``body_invalid``."""
+    if agency_id in valid:
+        return set()
+    if agency_id in parties:
+        return set() if agency_id in in_force else {ENDED}
+    return {HOLD}
+
+
+def _apply(certificate: Certificate, want: set[str], have: set[str], *, actor: audit.Actor,
+           now: dt.datetime) -> list[tuple[str, bool]]:
+    """Place the holds wanted and not open, cure those open and not wanted; returns (reason, placed) pairs."""
+    changes = []
+    for reason in sorted(want - have):
+        basis = BASIS if reason == HOLD else ENTRUSTMENT_BASIS
+        if lifecycle.ensure_hold(certificate, reason, actor=actor, now=now, legal_basis=basis) is not None:
+            changes.append((reason, True))
+    for reason in sorted(have - want):
+        note = "执法主体资格已确认并公告" if reason == HOLD else "委托协议在有效期内"
+        if lifecycle.cure(certificate, reason, actor=actor, now=now, note=note):
+            changes.append((reason, False))
+    return changes
+
+
+def _facts(today: dt.date, agency_ids=None) -> tuple[set[int], set[int], set[int]]:
+    valid_q = sa.select(Agency.id).where(valid_body(today))
+    if agency_ids is not None:
+        valid_q = valid_q.where(Agency.id.in_(agency_ids))
+    valid = set(db.session.scalars(valid_q))
+    parties = set(db.session.scalars(entrusted_parties()))
+    in_force = set(db.session.scalars(parties_in_force(today)))
+    return valid, parties, in_force
+
+
+def follow(agency_ids: list[int], *, actor: audit.Actor, now: dt.datetime) -> None:
+    """Bring the live certificates of ``agency_ids`` in line with their authority today."""
+    today = now.date()
+    valid, parties, in_force = _facts(today, agency_ids)
+    live = db.session.scalars(sa.select(Certificate).where(
+        Certificate.agency_id.in_(agency_ids or [-1]), Certificate.status != "revoked")
+        .order_by(Certificate.type, Certificate.number)).all()
+    for certificate in live:
+        have = {h.reason for h in certificate.open_holds if h.reason in (HOLD, ENDED)}
+        _apply(certificate, wanted(certificate.agency_id, valid, parties, in_force), have, actor=actor, now=now)
 
 
 @org_signals.body_changed.connect
 def on_body_changed(agency: Agency, actor: audit.Actor, now: dt.datetime, **_) -> None:
-    """A decision on a body: its live certificates follow its validity at once."""
-    valid = agency.is_valid_body(now.date())
-    live = db.session.scalars(sa.select(Certificate).where(
-        Certificate.agency_id == agency.id, Certificate.status != "revoked").order_by(Certificate.type)).all()
-    for certificate in live:
-        _follow(certificate, valid, actor=actor, now=now)
+    """A decision on a body: its live certificates follow its validity at once, and so do those of the parties
+    it entrusted (an agreement is in force only while its entrusting body is valid)."""
+    entrusted = db.session.scalars(sa.select(Agreement.entrusted_id).where(Agreement.entrusting_id == agency.id))
+    follow([agency.id, *entrusted], actor=actor, now=now)
 
 
-def reconcile(today: dt.date, *, actor: audit.Actor, now: dt.datetime) -> list[tuple[Certificate, bool]]:
-    """Hold every live certificate of an invalid body and lift the hold of every certificate whose body is valid
-    again; returns each certificate changed with True when held, False when lifted."""
-    held = sa.select(Hold.certificate_id).where(Hold.reason == HOLD, Hold.lifted_at.is_(None))
-    to_hold = sa.select(Certificate.id).join(Agency, Agency.id == Certificate.agency_id).where(
-        Certificate.status != "revoked", Agency.kind != "entrusted", sa.not_(valid_body(today)),
-        Certificate.id.not_in(held))
-    to_lift = sa.select(Certificate.id).join(Agency, Agency.id == Certificate.agency_id).where(
-        valid_body(today), Certificate.id.in_(held))
+@org_signals.entrustment_changed.connect
+def on_entrustment_changed(agreement: Agreement, actor: audit.Actor, now: dt.datetime, **_) -> None:
+    """An agreement recorded, filed, announced or terminated: the entrusted party's certificates follow."""
+    follow([agreement.entrusted_id], actor=actor, now=now)
+
+
+def reconcile(today: dt.date, *, actor: audit.Actor, now: dt.datetime) -> list[tuple[Certificate, str, bool]]:
+    """The daily catch-up: every live certificate's authority holds brought in line (an announcement dated ahead,
+    an agreement's term ending, a certificate moved). Reads a handful of sets, writes only the changes; returns
+    (certificate, reason, placed) for each."""
+    valid, parties, in_force = _facts(today)
+    live = db.session.execute(sa.select(Certificate.id, Certificate.agency_id).where(
+        Certificate.status != "revoked")).all()
+    open_holds: dict[int, set[str]] = {}
+    for certificate_id, reason in db.session.execute(sa.select(Hold.certificate_id, Hold.reason).where(
+            Hold.lifted_at.is_(None), Hold.reason.in_((HOLD, ENDED)))):
+        open_holds.setdefault(certificate_id, set()).add(reason)
+    todo = [cid for cid, agency_id in live
+            if wanted(agency_id, valid, parties, in_force) != open_holds.get(cid, set())]
     changed = []
-    for ids, valid in ((to_hold, False), (to_lift, True)):
-        for certificate in db.session.scalars(sa.select(Certificate).where(Certificate.id.in_(ids))
-                                              .order_by(Certificate.type, Certificate.number)).all():
-            if _follow(certificate, valid, actor=actor, now=now):
-                changed.append((certificate, not valid))
+    for certificate in db.session.scalars(sa.select(Certificate).where(Certificate.id.in_(todo or [-1]))
+                                          .order_by(Certificate.type, Certificate.number)).all():
+        have = {h.reason for h in certificate.open_holds if h.reason in (HOLD, ENDED)}
+        want = wanted(certificate.agency_id, valid, parties, in_force)
+        for reason, placed in _apply(certificate, want, have, actor=actor, now=now):
+            changed.append((certificate, reason, placed))
     return changed
+
+
+def remind_entrustment_ends(today: dt.date, *, now: dt.datetime) -> list[Agreement]:
+    """Tell the legal offices covering the entrusting body of each announced agreement whose term ends within
+    ``orgs.entrustment_reminder_days`` (once per agreement); returns the agreements reminded."""
+    days = int(policy.get("orgs.entrustment_reminder_days"))
+    rows = db.session.scalars(sa.select(Agreement).where(
+        Agreement.announced_on.is_not(None), Agreement.terminated_on.is_(None), Agreement.ends_on >= today,
+        Agreement.ends_on <= today + dt.timedelta(days=days), Agreement.end_reminded_on.is_(None))).all()
+    for agreement in rows:
+        agreement.end_reminded_on = today
+        recipients = db.session.scalars(sa.select(User).where(
+            User.role == "legal", User.active.is_(True), User.id.in_(users_covering(agreement.entrusting_id)))).all()
+        for user in recipients:
+            notify.user(user, f"委托协议将于 {agreement.ends_on:%Y-%m-%d} 到期",
+                        f"{agreement.entrusting.name}委托{agreement.entrusted.name}的协议将于 "
+                        f"{agreement.ends_on:%Y-%m-%d} 期满；需继续委托的，请及时续签、备案并公告。",
+                        f"/entrustments/{agreement.id}", now=now)
+    db.session.flush()
+    return list(rows)
 
 
 def remind_reconfirmation(today: dt.date, *, now: dt.datetime) -> list[Agency]:

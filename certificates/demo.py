@@ -24,6 +24,8 @@ from portal import audit
 from portal.auth.models import User
 from portal.extensions import db
 from portal.officers.models import Officer
+from portal.orgs import entrustment
+from portal.orgs.models import Agency
 from portal.training.requirements import anniversary
 
 ACTOR = audit.Actor.system("cli:demo")
@@ -78,16 +80,20 @@ def _retired_key_card(officer: Officer, today: dt.date, now: dt.datetime) -> Cer
 def load(seed: int, now: dt.datetime) -> dict:
     """Load the certificates demo unless certificates exist; returns counts of what was added."""
     if db.session.scalar(sa.select(Certificate.id).limit(1)) is not None:
-        return {"certificates": 0, "applications": 0, "reviews": 0}
+        return {"certificates": 0, "applications": 0, "reviews": 0, "complaints": 0}
     today = now.date()
     rng = random.Random(f"{seed}:certificates")
     officers = db.session.scalars(sa.select(Officer).order_by(Officer.id_number)).all()
-    # only officers of a valid body hold a certificate (a township not yet confirmed has none)
+    # only officers of a valid body, or of an entrusted party under an agreement in force, hold a certificate
+    acting = {a for a in {o.agency_id for o in officers}
+              if db.session.get(Agency, a).is_valid_body(today) or entrustment.in_force_for(a, today)}
     on_duty = [o for o in officers if o.status == "on_duty" and o.id_number not in NO_CERTIFICATE
-               and o.agency.is_valid_body(today)]
+               and o.agency_id in acting]
     off_duty = [o for o in officers if o.status != "on_duty"]
     holder = next(o for o in on_duty if o.id_number == HOLDER)
-    others = [o for o in on_duty if o is not holder]
+    # officers of an entrusted party hold certificates only from their agreement on (see the bulk below)
+    party = [o for o in on_duty if o.agency.kind in entrustment.ENTRUSTED_KINDS and not o.agency.is_valid_body(today)]
+    others = [o for o in on_duty if o is not holder and o not in party]
     rng.shuffle(others)
 
     # cards of special kinds first, so each lands on its own officer
@@ -121,8 +127,19 @@ def load(seed: int, now: dt.datetime) -> dict:
         made.append(certificate)
 
     rest = _makeup_window(rest, today)
-    # the bulk: three in four of the rest, issued over the last seven years
+    # kept without a certificate for the applications HR has made: three eligible officers and one who is not
+    applicants = _applicants(rest, today)
+    rest = [o for o in rest if o not in applicants]
+    # the bulk: three in four of the rest, issued over the last seven years — and always the first officer of
+    # each entrusted party (so a QR shows the chain of authority), issued under its agreement in force
     waiting = []
+    for officer in party:
+        agreement = entrustment.in_force_for(officer.agency_id, today)
+        if not any(c.officer.agency_id == officer.agency_id for c in made):
+            made.append(_issue(officer, max(agreement.starts_on, agreement.announced_on) + dt.timedelta(days=30),
+                               today))
+        else:
+            waiting.append(officer)
     for officer in rest:
         if rng.random() < SHARE:
             made.append(_issue(officer, today - dt.timedelta(days=rng.randint(40, 7 * 365)), today))
@@ -137,11 +154,46 @@ def load(seed: int, now: dt.datetime) -> dict:
     lifecycle.place_hold(active[-1], "under_investigation", actor=ACTOR, now=_moment(today - dt.timedelta(days=3)),
                          legal_basis="《行政处罚法》第四十二条", note="当事人投诉，正在核查")
 
-    added_applications = _applications(waiting, now)
+    added_complaints = _complaints(active, today, now)
+    added_applications = _applications(applicants, now)
     added_reviews = _reviews_waiting(today, now)
     db.session.flush()
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Certificate))
-    return {"certificates": total, "applications": added_applications, "reviews": added_reviews}
+    return {"certificates": total, "applications": added_applications, "reviews": added_reviews,
+            "complaints": added_complaints}
+
+
+#: (kind, days ago it happened, what, the legal office's steps with the reply of the last)
+COMPLAINTS = [
+    ("complaint", 9, "扣押三轮车时没有开具任何单据，也没有告知如何领回。", ("accept",), ""),
+    ("complaint", 2, "在菜市场门口检查时没有出示执法证件，态度生硬。", (), ""),
+    ("complaint", 40, "执法人员在检查时推搡摊主，言语粗暴。", ("accept", "substantiate"),
+     "经调查，反映情况属实。已责令该执法人员作出书面检查，并在本单位通报批评。"),
+    ("complaint", 60, "认为罚款数额过高，执法人员故意刁难。", ("accept", "unsubstantiate"),
+     "经调查，罚款数额在法定幅度内，处罚程序合法，未发现故意刁难情形。如对处罚决定不服，可依法申请行政复议或提起行政诉讼。"),
+    ("complaint", 20, "邻居家装修噪音扰民，希望执法人员上门处理。", ("not_accept",),
+     "您反映的是对装修噪音的举报，不属于对执法人员执法行为的投诉，已转交属地街道办事处处理。"),
+    ("praise", 15, "执法人员耐心讲解占道经营的规定，帮我们联系了临时摊位。", (), ""),
+    ("praise", 30, "暴雨夜里执法人员帮助商户转移物资，非常感谢。", ("acknowledge",), "感谢您的肯定，我们已转达本人并予以表扬。"),
+]
+
+
+def _complaints(active: list[Certificate], today: dt.date, now: dt.datetime) -> int:
+    """Complaints and praise in every state about active holders; the officer whose certificate is held
+    under investigation has the accepted complaint behind that hold."""
+    from portal.complaints import services as complaints
+
+    holders = [active[-1]] + active[:len(COMPLAINTS) - 1]
+    public = audit.Actor(None, "public")
+    for certificate, (kind, days, what, steps, reply) in zip(holders, COMPLAINTS, strict=False):
+        happened = today - dt.timedelta(days=days)
+        row = complaints.submit(complaints.Submission(kind, happened, f"{certificate.region}", what, ""),
+                                officer_id=certificate.officer_id, agency_id=certificate.agency_id,
+                                certificate_number=certificate.number, actor=public,
+                                now=_moment(happened + dt.timedelta(days=1)))
+        for step in steps:
+            complaints.decide(row, step, reply=reply, actor=ACTOR, now=_moment(happened + dt.timedelta(days=2)))
+    return min(len(holders), len(COMPLAINTS))
 
 
 def _makeup_window(candidates: list[Officer], today: dt.date) -> list[Officer]:
@@ -181,10 +233,26 @@ def _reviews_waiting(today: dt.date, now: dt.datetime) -> int:
     due_soon = [c for c in db.session.scalars(sa.select(Certificate).join(Officer).where(
         Certificate.type == "enforcement", Certificate.status == "active", Officer.status == "on_duty",
         Officer.agency.has(name="威海市综合行政执法局")).order_by(Certificate.number))
-        if due.is_due_soon(due.review_due(c.first_issued_on, c.reviews_done), today)]
+        # submitted yesterday: due within 60 days of yesterday, so the submission window was open then
+        if due.is_due_soon(due.review_due(c.first_issued_on, c.reviews_done), today - dt.timedelta(days=1))]
     for certificate in due_soon[:2]:
         reviews.submit(audit.Actor(hr.id, hr.username), hr, certificate, "本周期培训、考核情况已核实", now - dt.timedelta(days=1))
     return min(len(due_soon), 2)
+
+
+def _applicants(candidates: list[Officer], today: dt.date) -> list[Officer]:
+    """Three officers of 威海市综合行政执法局 who meet every issuance rule, then one who does not."""
+    eligible, other = [], None
+    for officer in candidates:
+        if officer.agency.name != "威海市综合行政执法局":
+            continue
+        if len(eligible) < 3 and eligibility.check(officer, "enforcement", today).ok:
+            eligible.append(officer)
+        elif other is None and not eligibility.check(officer, "enforcement", today).ok:
+            other = officer
+        if len(eligible) == 3 and other is not None:
+            break
+    return eligible + ([other] if other is not None else [])
 
 
 def _applications(waiting: list[Officer], now: dt.datetime) -> int:

@@ -1,8 +1,9 @@
 """The daily sweep (SPEC §2.8): what nobody has to remember.
 
 In order: certificates of officers marked ``left_post`` / ``retired`` that were missed are revoked; makeup windows
-that ended without a pass revoke (注销); certificates of a body that is not valid get the ``body_invalid`` hold and
-lose it when the body is valid again, and the legal office is reminded of bodies due for re-confirmation; certificates past a due date get the ``review_overdue`` /
+that ended without a pass revoke (注销); certificates follow their authority — ``body_invalid`` while their body is not
+valid, ``entrustment_ended`` while an entrusted party has no agreement in force — and the legal office is reminded
+of bodies due for re-confirmation and agreements ending soon; certificates past a due date get the ``review_overdue`` /
 ``update_test_overdue`` hold (no update-test hold while a makeup window is open); officers due for the update
 test are enrolled in the next update test; and the reminders due today (60 / 30 / 7 days before a due date
 *(default)*) go to the officer and their agency's HR.
@@ -118,15 +119,20 @@ def _expire_makeups(report: Report, today: dt.date, actor: audit.Actor, now: dt.
 
 
 def _authority(report: Report, today: dt.date, actor: audit.Actor, now: dt.datetime) -> None:
-    for certificate, held in authority.reconcile(today, actor=actor, now=now):
+    words = {authority.HOLD: "执法主体资格失效", authority.ENDED: "委托协议不在有效期内"}
+    cured = {authority.HOLD: "执法主体资格已确认并公告", authority.ENDED: "委托协议在有效期内"}
+    for certificate, reason, placed in authority.reconcile(today, actor=actor, now=now):
         agency = certificate.agency.name
-        if held:
-            report.add("held", f"暂扣 {certificate.number} {certificate.officer.name}：{agency}执法主体资格失效")
+        if placed:
+            report.add("held", f"暂扣 {certificate.number} {certificate.officer.name}：{agency}{words[reason]}")
         else:
-            report.add("lifted", f"解除暂扣 {certificate.number} {certificate.officer.name}：{agency}执法主体资格已确认并公告")
+            report.add("lifted", f"解除暂扣 {certificate.number} {certificate.officer.name}：{agency}{cured[reason]}")
     for agency in authority.remind_reconfirmation(today, now=now):
         report.add("reminded", f"提醒 {agency.name}：执法主体资格应于 "
                                f"{bodies.reconfirm_due(agency):%Y-%m-%d} 前复核确认")
+    for agreement in authority.remind_entrustment_ends(today, now=now):
+        report.add("reminded", f"提醒 {agreement.entrusting.name}委托{agreement.entrusted.name}的协议将于 "
+                               f"{agreement.ends_on:%Y-%m-%d} 期满")
 
 
 def _overdue_holds(report: Report, rows, today: dt.date, actor: audit.Actor, now: dt.datetime) -> None:

@@ -35,6 +35,7 @@ from certificates.models import (
 )
 from portal import clock
 from portal.extensions import db
+from portal.orgs import entrustment
 from portal.orgs.models import Agency
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,12 @@ class Facts:
     #: an older edition: when the next one replaced it
     superseded_on: dt.date | None = None
     has_photo: bool = False
+    #: an entrusted party's certificate: the body in whose name the holder acts, the entrusted matters and the
+    #: agreement's term (the one in force, else the latest)
+    entrusting: str | None = None
+    entrusted_matters: str | None = None
+    entrusted_from: dt.date | None = None
+    entrusted_until: dt.date | None = None
 
     def as_json(self) -> dict:
         """The facts as ``/api/v1/verify/<token>`` shows them (dates ISO 8601)."""
@@ -106,6 +113,9 @@ class Facts:
             "since": iso(self.since), "holds": list(self.holds), "revoked_on": iso(self.revoked_on),
             "revocation_word": self.revocation_word, "next_review_due": iso(self.next_review_due),
             "superseded_on": iso(self.superseded_on), "has_photo": self.has_photo,
+            "entrustment": None if self.entrusting is None else {
+                "entrusting_body": self.entrusting, "matters": self.entrusted_matters,
+                "from": iso(self.entrusted_from), "until": iso(self.entrusted_until)},
         }
 
 
@@ -182,7 +192,21 @@ def _local_date(moment: dt.datetime | None) -> dt.date | None:
     return clock.local(moment).date() if moment is not None else None
 
 
-def _current(cert: Certificate) -> Result:
+def _entrustment(cert: Certificate, today: dt.date) -> dict:
+    """For a holder acting in an entrusting body's name: that body, the matters and the term of the agreement in
+    force (else of the latest announced one, whose end the hold then explains). At most two SELECTs, and only for
+    the kinds of agency that can be entrusted."""
+    if cert.agency.kind not in entrustment.ENTRUSTED_KINDS or cert.agency.is_valid_body(today):
+        return {}  # a township confirmed as a body acts in its own name
+    agreement = (entrustment.in_force_for(cert.agency_id, today)
+                 or entrustment.latest_announced(cert.agency_id, today))
+    if agreement is None:
+        return {}
+    return {"entrusting": agreement.entrusting.name, "entrusted_matters": agreement.matters,
+            "entrusted_from": agreement.starts_on, "entrusted_until": agreement.ends_on}
+
+
+def _current(cert: Certificate, today: dt.date) -> Result:
     """The answer for the certificate's current edition: its status now."""
     status = {"active": VALID, "suspended": SUSPENDED, "revoked": REVOKED}[cert.status]
     enforcement = None
@@ -198,6 +222,7 @@ def _current(cert: Certificate) -> Result:
         revocation_word=cert.revocation_word if status == REVOKED else None,
         next_review_due=due.next_review_due(cert, enforcement) if status != REVOKED else None,
         has_photo=bool(cert.officer.has_photo) and status != REVOKED,
+        **(_entrustment(cert, today) if status != REVOKED else {}),
     )
     headline = cert.status_label if status == REVOKED else HEADLINES[status]
     return Result(status, headline, facts, cert.id, cert.officer_id)
@@ -251,7 +276,7 @@ def resolve(token: str, today: dt.date | None = None) -> Result:
         return _superseded(cert, edition)
     if checked.outcome == tokens.KEY_RETIRED and cert.status != "revoked":
         return _bare(KEY_RETIRED)  # a revoked certificate says so, whatever key signed its card
-    return _current(cert)
+    return _current(cert, today or clock.today())
 
 
 def lookup(number: str, name: str, today: dt.date | None = None) -> Result:
@@ -272,7 +297,7 @@ def lookup(number: str, name: str, today: dt.date | None = None) -> Result:
     cert = _load(parsed)
     if cert is None or cert.officer.name != name:
         return _bare(UNKNOWN)
-    return _current(cert)
+    return _current(cert, today or clock.today())
 
 
 def record_verifications(counts: Mapping[tuple[int, dt.date], int]) -> None:

@@ -62,6 +62,7 @@ def _import_models() -> None:
     from portal import audit, background, notify, policy  # noqa: F401
     from portal.assessment import models as _assessment  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
+    from portal.complaints import models as _complaints  # noqa: F401
     from portal.officers import models as _officers  # noqa: F401
     from portal.orgs import models as _orgs  # noqa: F401
     from portal.training import models as _training  # noqa: F401
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.assessment.views import bp as assessment_bp
     from portal.auth.views import bp as auth_bp
     from portal.auth.views import init_app as init_auth
+    from portal.complaints.views import bp as complaints_bp
     from portal.home.views import bp as home_bp
     from portal.imports import jobs as _import_jobs  # noqa: F401 - registers the import job handler
     from portal.imports.views import bp as imports_bp
@@ -97,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.officers import importer as _officer_import  # noqa: F401 - registers the officers import kind
     from portal.officers.views import bp as officers_bp
     from portal.orgs.body_views import bp as bodies_bp
+    from portal.orgs.entrustment_views import bp as entrustments_bp
     from portal.orgs.views import bp as orgs_bp
     from portal.public.views import bp as public_bp
     from portal.training import importer as _training_import  # noqa: F401 - registers the training import kind
@@ -108,6 +111,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(applications_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(bodies_bp)
+    app.register_blueprint(entrustments_bp)
+    app.register_blueprint(complaints_bp)
     app.register_blueprint(register_bp)
     app.register_blueprint(reviews_bp)
     app.register_blueprint(certificate_pdf_bp)

@@ -76,6 +76,7 @@ def from_environment(env: dict | None = None, instance_path: str | None = None) 
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "20 per minute"),
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "600 per minute"),
         "VERIFY_RATE_LIMIT": env.get("VERIFY_RATE_LIMIT", "10/minute"),
+        "COMPLAINT_RATE_LIMIT": env.get("COMPLAINT_RATE_LIMIT", "5/hour;20/day"),
         "STATUS_LIST_MIN_INTERVAL": _int(env, "STATUS_LIST_MIN_INTERVAL", 300),
         "DEMO_PASSWORD": env.get("DEMO_PASSWORD", "demo-pass-2016"),
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),

@@ -30,7 +30,7 @@ from portal.extensions import db
 from portal.officers import idcard
 from portal.officers.models import Officer, OfficerCategory, OfficerPhoto
 from portal.orgs import uscc
-from portal.orgs.models import Agency, BodyDecision
+from portal.orgs.models import Agency, Agreement, BodyDecision
 from portal.training import requirements
 from portal.training.models import CATEGORIES, Course, TrainingRecord
 from portal.training.requirements import anniversary
@@ -46,6 +46,7 @@ UPDATE_TEST_OFFICER = "371002199003071233"
 
 # (name, short name, kind, region, categories of its officers, head count, parent name, qualification)
 _CITY = "威海市人民政府"
+ENTRUSTED_ORG = "威海市城市管理服务中心"
 TREE = [
     (_CITY, "威海市政府", "other", "371000", None, 0, None, "pending"),
     ("威海市司法局", "市司法局", "government", "371000", ["综合执法"], 6, _CITY, "confirmed"),
@@ -108,6 +109,8 @@ TREE = [
     ("威海临港经济技术开发区管理委员会", "临港区管委会", "other", "371073", None, 0, _CITY, "pending"),
     ("威海临港经济技术开发区综合行政执法局", "临港区综合执法局", "government", "371073", ["城市管理", "综合执法"],
      6, "威海临港经济技术开发区管理委员会", "confirmed"),
+    # acts only in 威海市综合行政执法局's name, under the agreements of ENTRUSTMENTS (never a body itself)
+    (ENTRUSTED_ORG, "市城管服务中心", "entrusted", "371000", ["城市管理"], 4, "威海市综合行政执法局", "pending"),
 ]
 
 REGION_NAMES = {"371000": "威海市区", "371002": "环翠区", "371003": "文登区", "371082": "荣成市", "371083": "乳山市",
@@ -210,6 +213,51 @@ def _body_history(agency: Agency, name: str, status: str, now: dt.datetime) -> l
         else:
             agency.qualification_decided_on, agency.qualification_basis, agency.announcement_text = day, legal_basis, text
     return decisions
+
+
+def _entrustments(agencies: dict[str, Agency], now: dt.datetime) -> int:
+    """The entrusted organisation's agreements — an expired one and its renewal, in force and filed late — and a
+    township entrusted under seed 二(三) by its district's enforcement bureau, ending within 30 days. Each recorded,
+    filed and announced as the legal office would (the rules of SPEC §2.2 checked on the way)."""
+    from portal.orgs import entrustment
+
+    if db.session.scalar(sa.select(Agreement.id).limit(1)) is not None:
+        return 0
+    today = now.date()
+    actor = audit.Actor.system("demo")
+    document = (b"%PDF-1.4\n% demo: the signed agreement would be the scanned original\n"
+                b"1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+    city = agencies["威海市综合行政执法局"]
+    common = dict(rights_obligations="委托机关负责监督受委托组织实施委托事项，对其行为的后果承担法律责任；受委托组织在委托范围内以"
+                                     "委托机关名义实施，不得再委托其他组织或者个人。",
+                  liability="受委托组织超越委托范围或者违法实施的，委托机关依法追究责任并可以解除本协议。",
+                  document=document, document_name="委托协议（签章扫描件）.pdf")
+    plans = [
+        (city, agencies[ENTRUSTED_ORG], dict(
+            legal_basis="《中华人民共和国行政处罚法》第二十条、第二十一条；威政办发〔2016〕3号 四（三）",
+            matters="市区主次干道、广场的市容环境卫生、户外广告设置的日常巡查，以及对违反城市市容和环境卫生管理规定行为的行政处罚",
+            powers=["penalty", "inspection"], meets_article_21=True),
+         [(dt.date(2024, 1, 1), dt.date(2025, 12, 31), dt.date(2023, 12, 10), 5, 3),
+          (dt.date(2026, 1, 1), dt.date(2027, 12, 31), dt.date(2025, 12, 1), 15, 4)]),
+        (agencies["环翠区综合行政执法局"], agencies["环翠区羊亭镇人民政府"], dict(
+            legal_basis="《中华人民共和国行政处罚法》第二十条；威政办发〔2016〕3号 二（三）",
+            matters="羊亭镇辖区内违法建设的巡查，以及对违反城乡规划管理规定行为的行政处罚",
+            powers=["penalty", "inspection"], meets_article_21=True),
+         [(today - dt.timedelta(days=700), today + dt.timedelta(days=20), today - dt.timedelta(days=710), 6, 2)]),
+    ]
+    made = 0
+    for entrusting, entrusted, terms, periods in plans:
+        previous = None
+        for starts, ends, signed, filing_days, announce_days in periods:
+            data = entrustment.AgreementData(entrusting_id=entrusting.id, entrusted_id=entrusted.id, starts_on=starts,
+                                             ends_on=ends, signed_on=signed,
+                                             renews_id=previous.id if previous else None, **terms, **common)
+            row = entrustment.create(data, actor=actor, now=now)
+            entrustment.file(row, signed + dt.timedelta(days=filing_days), actor=actor, now=now)
+            entrustment.announce(row, signed + dt.timedelta(days=filing_days + announce_days), actor=actor, now=now)
+            previous = row
+            made += 1
+    return made
 
 
 def _officer_rows(rng: random.Random, agencies: dict[str, Agency], today: dt.date):
@@ -705,6 +753,7 @@ def load(now: dt.datetime) -> str:
     """Load (or complete) the demo and return a summary listing the demo accounts."""
     rng = random.Random(20160301)
     agencies, new_agencies = _agencies(rng, now)
+    new_agreements = _entrustments(agencies, now)
     new_officers, numbers = _officers(rng, agencies, now)
     lines, new_accounts = _accounts(agencies, now)
     seed = rng.randrange(2 ** 32)
@@ -714,7 +763,7 @@ def load(now: dt.datetime) -> str:
     new_scores = _assessments(seed, numbers, template, now)
     exams = exams_demo.load(agencies[_CITY].id, seed, set(DEMO_OFFICERS), [UPDATE_TEST_OFFICER], now)
     certificates = certificates_demo.load(seed, now)
-    added = {"agencies": new_agencies, "officers": new_officers, "accounts": new_accounts,
+    added = {"agencies": new_agencies, "agreements": new_agreements, "officers": new_officers, "accounts": new_accounts,
              "courses": new_courses, "training_records": new_records, "indicator_templates": new_templates,
              "assessment_scores": new_scores, **{f"exam_{key}": value for key, value in exams.items()},
              **{f"certificate_{key}": value for key, value in certificates.items()}}
@@ -722,11 +771,11 @@ def load(now: dt.datetime) -> str:
         audit.record(audit.Actor.system("cli:demo"), "demo.load", change=added, now=now)
     password = current_app.config["DEMO_PASSWORD"]
     return "\n".join([
-        f"演示数据：新增单位 {new_agencies} 个、人员 {new_officers} 名、账户 {new_accounts} 个、课程 {new_courses} 门、"
+        f"演示数据：新增单位 {new_agencies} 个、委托协议 {new_agreements} 份、人员 {new_officers} 名、账户 {new_accounts} 个、课程 {new_courses} 门、"
         f"培训记录 {new_records} 条、考核指标模板 {new_templates} 套、平时考核评分 {new_scores} 项、"
         f"试题 {exams['questions']} 道、考试 {exams['exams']} 场、考试记录 {exams['attempts']} 份、"
         f"证件 {certificates['certificates']} 本、证件申请 {certificates['applications']} 项、"
-        f"待确认的审核 {certificates['reviews']} 项。",
+        f"待确认的审核 {certificates['reviews']} 项、投诉与表扬 {certificates['complaints']} 件。",
         f"演示账户（密码均为 {password}）：",
         *lines,
     ])

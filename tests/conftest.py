@@ -74,6 +74,7 @@ def app(tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": FAST_HASH,
         "LOGIN_RATE_LIMIT": "10000 per minute",
+        "COMPLAINT_RATE_LIMIT": "10000 per minute",
         "SERVER_NAME": None,
         "SIGNING_KEY_DIR": str(tmp_path_factory.mktemp("keys")),
         "PUBLIC_BASE_URL": "http://127.0.0.1:5000",

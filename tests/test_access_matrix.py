@@ -8,6 +8,7 @@ import pytest
 from portal import background, clock, notify
 from portal.audit import Actor
 from portal.auth import services as auth_services
+from portal.complaints import services as complaint_services
 from portal.officers import services as officer_services
 from tests.access import ALL_SIGNED_IN, EVERYONE, ROLES, L, row
 from tests.api import matrix_api
@@ -59,6 +60,24 @@ MATRIX = {
     ("bodies.confirm", "POST"): row(legal=422),
     ("bodies.cancel", "POST"): row(legal=422),
     ("bodies.announce", "POST"): row(legal=422),
+    # complaints: the legal office triages within scope; the public form is anyone's (a visit without a number
+    # shows the start page, a post without one the same)
+    # entrustment agreements: legal records and moves them within scope (posts without fields: 422; an empty new
+    # form: 422), admin reads
+    ("entrustments.index", "GET"): row(legal=200, admin=200),
+    ("entrustments.create", "GET"): row(legal=200),
+    ("entrustments.create", "POST"): row(legal=422),
+    ("entrustments.detail", "GET"): row(legal=200, admin=200),
+    ("entrustments.document", "GET"): row(legal=200, admin=200),
+    ("entrustments.file", "POST"): row(legal=422),
+    ("entrustments.announce", "POST"): row(legal=422),
+    ("entrustments.terminate", "POST"): row(legal=422),
+    ("public.entrustments", "GET"): EVERYONE,
+    ("complaints.index", "GET"): row(legal=200),
+    ("complaints.detail", "GET"): row(legal=200),
+    ("complaints.decide", "POST"): row(legal=422),
+    ("public.complaints_page", "GET"): EVERYONE,
+    ("public.complaints_page", "POST"): EVERYONE,
     ("admin.users", "GET"): row(admin=200),
     ("admin.create_user", "GET"): row(admin=200),
     ("admin.create_user", "POST"): row(admin=200),
@@ -140,6 +159,20 @@ def test_every_view_declares_its_access(app):
         assert getattr(view, "access", None), f"{rule.endpoint} has no require(...) or public marker"
 
 
+def matrix_agreement(world):
+    """An agreement of the matrix's tree: ``dept`` entrusts an entrusted organisation below it."""
+    from portal.orgs import entrustment
+    from tests.factories import make_agency
+
+    party = make_agency(world.dept, name="环翠区综合执法辅助中心", short_name="辅助中心", kind="entrusted",
+                        region_code="371002")
+    return entrustment.create(entrustment.AgreementData(
+        entrusting_id=world.dept.id, entrusted_id=party.id, legal_basis="依据", matters="事项", powers=["inspection"],
+        meets_article_21=False, starts_on=clock.today(), ends_on=clock.today(), rights_obligations="权利义务",
+        liability="责任", signed_on=clock.today(), document=b"%PDF-1.4 test", document_name="a.pdf"),
+        actor=SYSTEM, now=clock.now())
+
+
 def _url(app, endpoint, world, extra):
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
     values = {"officer_id": world.officer.id, "agency_id": world.dept.id, "user_id": world.hr.id,
@@ -162,7 +195,12 @@ def test_route_answers_role(app, client, auth, world, endpoint, method, role):
     token, raw = auth_services.create_token(SYSTEM, staff, "matrix", clock.now())
     extra = {"note_id": notify.user(me, "测试消息", "内容", email=False).id,
              "job_id": background.enqueue(Actor(staff.id, staff.login_name), "import", "测试作业").id,
-             "token_id": token.id, "template_id": matrix_template().id}
+             "token_id": token.id, "template_id": matrix_template().id,
+             "complaint_id": complaint_services.submit(
+                 complaint_services.Submission("complaint", clock.today(), "某路口", "执法时态度粗暴，推搡当事人。", ""),
+                 officer_id=world.officer.id, agency_id=world.dept.id, certificate_number="371000124000011",
+                 actor=SYSTEM, now=clock.now()).id,
+             "agreement_id": matrix_agreement(world).id}
     for area in AREAS:
         extra.update(area.objects(world, me))
     headers = {"Authorization": f"Bearer {raw}"} if endpoint.startswith("api.") and role not in ("anon", "officer") else {}

@@ -18,6 +18,8 @@ from certificates.models import Answer, CertificateEvent, Review, UpdateTestRoun
 from exams.attempts.models import Attempt
 from exams.papers.models import PURPOSES, Exam
 from portal.assessment.services import QuarterResult, quarter_results
+from portal.complaints import services as complaint_services
+from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.training import requirements
 from portal.training.progress import progress_of
@@ -70,6 +72,8 @@ class Record:
     reviews: list[Review]
     #: failed update tests whose makeup window is open
     makeups: list[UpdateTestRound]
+    #: complaints and praise about the officer, newest first
+    complaints: list[Complaint]
 
     @property
     def numbers(self) -> dict[int, str]:
@@ -105,4 +109,4 @@ def build(officer, today: dt.date) -> Record:
         officer=officer, today=today, answer=answer,
         dues={c.id: answer.dues(c, today) for c in answer.certificates},
         events=dict(events), answers=dict(answers), training=progress_of(officer.id, today), attempts=attempts,
-        grades=grades, reviews=reviews, makeups=makeups)
+        grades=grades, reviews=reviews, makeups=makeups, complaints=complaint_services.of_officer(officer.id))

@@ -14,8 +14,8 @@ submission, and the legal office's decision (one by one, or as the batch job ``c
 * *grades* — the routine-assessment grades of the quarters that end within the period (eight quarters a
   period; a quarter is never counted in two periods); none may be 较差. A quarter not fully scored is listed
   as such and fails nothing.
-* *complaints* — substantiated complaints in the period, fewer than ``certificates.review_max_complaints``
-  *(default 2)*. Complaints (SPEC §2.10) do not exist yet: 0 is recorded and the criterion says so.
+* *complaints* — complaints substantiated by the legal office about things that happened in the period, fewer
+  than ``certificates.review_max_complaints`` *(default 2)* (SPEC §2.10).
 * *disciplinary* — no open ``disciplinary`` hold on the certificate.
 
 The recommendation is ``pass`` when every criterion passes, else ``fail``; it advises, the legal office decides.
@@ -43,6 +43,7 @@ from portal.assessment import grading
 from portal.assessment import services as assessment
 from portal.auth.access import in_scope, scope_condition
 from portal.auth.models import User
+from portal.complaints import services as complaint_services
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.officers import idcard
@@ -54,7 +55,7 @@ from portal.training.requirements import anniversary
 
 policy.define("certificates.review_max_complaints", "审核确认：查实投诉件数上限（少于此数方可建议通过）", "int", 2,
               lifecycle.SECTION, minimum=1, maximum=100, unit="件",
-              help="两年审核周期内查实的投诉少于此数，方可建议审核确认通过（投诉处理功能上线后计入）。")
+              help="两年审核周期内查实的投诉少于此数，方可建议审核确认通过。")
 
 JOB_KIND = "certificate_reviews"
 #: the legal basis of the review and of the ``review_rejected`` hold
@@ -64,7 +65,6 @@ NOTE_MAX = 500
 REASON_MAX = 500
 #: what the list calls the state of the current cycle's review
 STATES = {"none": "未提交", "submitted": "已提交，待法制机构确认", "rejected": "未通过"}
-COMPLAINTS_PENDING = "投诉处理功能上线后计入"
 
 
 def _invalid(field: str, message: str, status: int = 422) -> DomainError:
@@ -142,14 +142,14 @@ def assess(certificate: Certificate, today: dt.date) -> Assessment:
     holds = db.session.scalars(sa.select(Hold).where(Hold.certificate_id == certificate.id, Hold.lifted_at.is_(None))
                                .order_by(Hold.placed_at, Hold.id)).all()
     limit = policy.get("certificates.review_max_complaints")
-    complaints = 0  # SPEC §2.10 is not built yet
+    complaints = complaint_services.substantiated_count(certificate.officer_id, start, end)
     facts = {
         "as_of": today.isoformat(),
         "training": {"start": training.start.isoformat(), "end": training.end.isoformat(), "met": training.met,
                      "parts": [{"code": p.code, "label": p.label, "have": p.have, "need": p.need, "met": p.met}
                                for p in training.parts]},
         "grades": grades,
-        "complaints": {"substantiated": complaints, "limit": limit, "counted": False, "note": COMPLAINTS_PENDING},
+        "complaints": {"substantiated": complaints, "limit": limit, "counted": True},
         "holds": [{"id": h.id, "reason": h.reason, "label": h.reason_label, "placed_on": h.placed_at.date().isoformat(),
                    "legal_basis": h.legal_basis, "system": h.is_system} for h in holds],
     }
@@ -175,7 +175,7 @@ def assess(certificate: Certificate, today: dt.date) -> Assessment:
     criteria.append(Rule("grades", "平时考核无“较差”等次", not poor, why))
 
     criteria.append(Rule("complaints", f"查实投诉少于 {limit} 件", complaints < limit,
-                         f"查实投诉 {complaints} 件（{COMPLAINTS_PENDING}）"))
+                         f"{cn_date(start)}至{cn_date(end)}发生、经查实的投诉 {complaints} 件"))
 
     disciplinary = [h for h in holds if h.reason == "disciplinary"]
     criteria.append(Rule("disciplinary", "无未解除的纪律处分暂扣", not disciplinary,

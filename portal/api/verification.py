@@ -15,6 +15,13 @@ from portal.extensions import db
 
 DEFAULT_MIN_INTERVAL = 300
 
+ENTRUSTMENT = Obj("VerifiedEntrustment", (
+    Field("entrusting_body", "string", "委托机关", required=True),
+    Field("matters", "string", "委托事项", required=True),
+    Field("from", "date", "委托期限起", required=True),
+    Field("until", "date", "委托期限止", required=True),
+), description="受委托组织的执法人员以委托机关的名义执法（SPEC §2.2）")
+
 CERTIFICATE = Obj("VerifiedCertificate", (
     Field("number", "string", "证号", required=True),
     Field("type", "string", "证件类型", required=True, enum=tuple(TYPES)),
@@ -38,6 +45,9 @@ CERTIFICATE = Obj("VerifiedCertificate", (
     Field("has_photo", "boolean", "有照片", required=True),
     Field("photo_url", "string", "照片地址", nullable=True,
           description="only for a current edition with a good signature that is not revoked"),
+    Field("entrustment", "object", "委托执法", nullable=True, obj=ENTRUSTMENT,
+          description="an entrusted party's holder acts in the entrusting body's name: the agreement in force, "
+                      "else the latest (whose end the hold explains); null otherwise"),
 ), description="证件的公开信息（不含身份证号、手机号、邮箱、暂扣备注）")
 
 VERIFICATION = Obj("Verification", (

@@ -13,6 +13,7 @@ from exams.papers.services import officer_exams
 from portal import audit, background, clock, notify
 from portal.auth.access import public, require, scope_condition, scoped_agencies
 from portal.auth.models import ROLES, User
+from portal.complaints.models import CLOSED, Complaint
 from portal.extensions import db
 from portal.forms import ActionForm
 from portal.officers.models import Officer
@@ -151,8 +152,11 @@ def _legal_home():
     open_exams = db.session.scalar(sa.select(sa.func.count()).select_from(Exam).where(
         scope_condition(current_user, Exam.agency_id), Exam.status == "published", Exam.opens_at <= now,
         Exam.closes_at > now))
+    complaints_open = db.session.scalar(sa.select(sa.func.count()).select_from(Complaint).where(
+        scope_condition(current_user, Complaint.agency_id), Complaint.status.not_in(CLOSED)))
     return render_template("home/legal.html", counts=counts, per_agency=per_agency, bodies=bodies, valid=valid,
-                           chart=chart, open_exams=open_exams, certificates=_certificate_counts(current_user))
+                           chart=chart, open_exams=open_exams, certificates=_certificate_counts(current_user),
+                           complaints_open=complaints_open)
 
 
 def _admin_home():

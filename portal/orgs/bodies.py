@@ -38,6 +38,12 @@ policy.define("orgs.reconfirm_reminder_days", "执法主体复核确认提前提
               maximum=366, unit="天", help="复核确认到期前此天数，提醒辖区法制机构。")
 
 
+def valid_condition(today: dt.date):
+    """The SQL twin of :meth:`Agency.is_valid_body`: confirmed and announced on or before ``today``."""
+    return sa.and_(Agency.qualification_status == "confirmed", Agency.announced_on.is_not(None),
+                   Agency.announced_on <= today)
+
+
 def reconfirm_due(agency: Agency) -> dt.date | None:
     """When a confirmed body is due to be re-confirmed (its last decision + the cycle), else ``None``."""
     if agency.qualification_status != "confirmed" or agency.qualification_decided_on is None:
@@ -80,6 +86,8 @@ def _check(agency: Agency, decision: Decision, today: dt.date) -> Decision:
         errors.append(("decided_on", "决定日期不能晚于今天"))
     elif agency.qualification_decided_on and decision.decided_on < agency.qualification_decided_on:
         errors.append(("decided_on", f"决定日期不能早于上一次决定（{agency.qualification_decided_on:%Y-%m-%d}）"))
+    elif agency.announced_on and decision.decided_on <= agency.announced_on:
+        errors.append(("decided_on", f"决定日期应晚于上一次公告（{agency.announced_on:%Y-%m-%d}），以便公告本次决定"))
     if not basis:
         errors.append(("legal_basis", "请写明法律依据"))
     elif len(basis) > BASIS_MAX:
@@ -175,10 +183,38 @@ def announce(agency: Agency, announced_on: dt.date | None, *, actor: audit.Actor
     return _record(agency, "announce", actor, now, before, announced_on)
 
 
+@dataclass(frozen=True)
+class Announced:
+    """The decision the public knows: its action, date, basis and text, and the day it was announced."""
+
+    action: str
+    decided_on: dt.date
+    legal_basis: str | None
+    announcement_text: str | None
+    announced_on: dt.date
+
+
+def announced_decisions(agency_ids: list[int]) -> dict[int, Announced]:
+    """For each agency, the latest decision that has been announced (a re-confirmation not yet announced leaves
+    the previous one in place), from the history in one SELECT."""
+    rows = db.session.scalars(sa.select(BodyDecision).where(BodyDecision.agency_id.in_(agency_ids or [-1]))
+                              .order_by(BodyDecision.agency_id, BodyDecision.id)).all()
+    pending: dict[int, BodyDecision] = {}
+    result: dict[int, Announced] = {}
+    for row in rows:
+        if row.action != "announce":
+            pending[row.agency_id] = row
+        elif row.agency_id in pending:
+            decided = pending.pop(row.agency_id)
+            result[row.agency_id] = Announced(decided.action, decided.decided_on, decided.legal_basis,
+                                              decided.announcement_text, row.decided_on)
+    return result
+
+
 def history(agency_id: int) -> list[BodyDecision]:
-    """Every decision on a body, newest first."""
+    """Every decision on a body, the latest recorded first."""
     return list(db.session.scalars(sa.select(BodyDecision).where(BodyDecision.agency_id == agency_id)
-                                   .order_by(BodyDecision.created_at.desc(), BodyDecision.id.desc())))
+                                   .order_by(BodyDecision.id.desc())))
 
 
 def reconfirm_css(agency: Agency, today: dt.date) -> str:

@@ -12,7 +12,7 @@ from portal import audit
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.orgs import uscc
-from portal.orgs.models import BODY_KINDS, KINDS, QUALIFICATION, Agency
+from portal.orgs.models import BODY_KINDS, KINDS, QUALIFICATION, Agency, BodyDecision
 
 REGION_CODE = re.compile(r"^[0-9]{6}$")  # ASCII digits only: \d would match every script's digits
 
@@ -149,6 +149,15 @@ def create_agency(actor: audit.Actor, data: AgencyData, now: dt.datetime) -> Age
     db.session.flush()
     parent = db.session.get(Agency, data.parent_id) if data.parent_id else None
     agency.path = f"{parent.path if parent else '/'}{agency.id}/"
+    if data.qualification_status != "pending":  # the standing it already has, as its history's first rows
+        action = "confirm" if data.qualification_status == "confirmed" else "cancel"
+        db.session.add(BodyDecision(agency_id=agency.id, action=action, decided_on=data.qualification_decided_on,
+                                    legal_basis=data.qualification_basis.strip(),
+                                    announcement_text=(data.announcement_text or "（未载明）").strip(),
+                                    actor_id=actor.user_id, actor_label=actor.label[:80], created_at=now))
+        if data.announced_on:
+            db.session.add(BodyDecision(agency_id=agency.id, action="announce", decided_on=data.announced_on,
+                                        actor_id=actor.user_id, actor_label=actor.label[:80], created_at=now))
     audit.record(actor, "agency.create", agency, {k: getattr(data, k) for k in FIELD_LABELS}, now=now)
     return agency
 

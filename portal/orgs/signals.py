@@ -12,3 +12,7 @@ from blinker import Namespace
 _signals = Namespace()
 
 body_changed = _signals.signal("body-changed")
+
+#: sent when an entrustment agreement is recorded, filed, announced or terminated:
+#: ``entrustment_changed.send(agreement, actor=actor, now=now)``
+entrustment_changed = _signals.signal("entrustment-changed")

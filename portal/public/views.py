@@ -4,17 +4,23 @@ ID number or phone)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from certificates.authority import valid_body
+from certificates import numbering
 from certificates.models import TYPES, Certificate
-from portal import clock
+from portal import clock, policy
+from portal.audit import Actor
 from portal.auth.access import public
-from portal.extensions import db
-from portal.forms import page_number, parse_id
+from portal.complaints import services as complaints
+from portal.complaints.forms import ComplaintForm
+from portal.errors import DomainError
+from portal.extensions import db, limiter
+from portal.forms import apply_errors, page_number, parse_id
 from portal.officers.models import Officer
-from portal.orgs.models import BODY_KINDS, Agency
+from portal.orgs import entrustment
+from portal.orgs.bodies import announced_decisions, valid_condition
+from portal.orgs.models import BODY_KINDS, Agency, Agreement
 
 bp = Blueprint("public", __name__, template_folder="templates")
 
@@ -27,11 +33,14 @@ def _cached(response):
     return response, 200, {"Cache-Control": cache}
 
 
-def _paged(query):
+def _paged(query, *, objects: bool = False):
+    """One page of ``query`` (30 rows; a page past the end shows the last): rows (or ORM objects), the page, the
+    number of pages and the total."""
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     pages = (total + PER_PAGE - 1) // PER_PAGE
     page = max(1, min(page_number(request.args), pages or 1))
-    rows = db.session.execute(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    limited = query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    rows = db.session.scalars(limited).all() if objects else db.session.execute(limited).all()
     return rows, page, pages, total
 
 
@@ -85,7 +94,7 @@ def bodies():
     today = clock.today()
     show = request.args.get("show", "valid")
     show = show if show in BODY_VIEWS else "valid"
-    shown = {"valid": valid_body(today),
+    shown = {"valid": valid_condition(today),
              "cancelled": sa.and_(Agency.kind.in_(BODY_KINDS), Agency.qualification_status == "cancelled",
                                   Agency.announced_on.is_not(None), Agency.announced_on <= today)}
     counts = {key: db.session.scalar(sa.select(sa.func.count()).select_from(Agency).where(condition))
@@ -95,9 +104,102 @@ def bodies():
     if name:
         query = query.where(sa.or_(Agency.name.contains(name, autoescape=True),
                                    Agency.short_name.contains(name, autoescape=True)))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    pages = (total + PER_PAGE - 1) // PER_PAGE
-    page = max(1, min(page_number(request.args), pages or 1))
-    rows = db.session.scalars(query.order_by(Agency.path).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    return _cached(render_template("public/bodies.html", rows=rows, show=show, views=BODY_VIEWS, counts=counts,
+    rows, page, pages, total = _paged(query.order_by(Agency.path), objects=True)
+    announced = announced_decisions([a.id for a in rows])
+    return _cached(render_template("public/bodies.html", rows=rows, announced=announced, show=show,
+                                   views=BODY_VIEWS, counts=counts,
                                    name=name, page=page, pages=pages, total=total, endpoint="public.bodies"))
+
+
+@bp.route("/public/entrustments")
+@public
+def entrustments():
+    """委托执法公告 (SPEC §2.2, seed 四(三)): announced agreements — parties, matters, powers and term — in force,
+    not yet begun, or ended / terminated; never one not yet announced. Searchable by either party's name."""
+    today = clock.today()
+    announced = sa.and_(Agreement.announced_on.is_not(None), Agreement.announced_on <= today)
+    in_force = entrustment.in_force_condition(today)
+    upcoming = sa.and_(Agreement.starts_on > today,
+                       sa.or_(Agreement.terminated_on.is_(None), Agreement.terminated_on > today))
+    views = {"in_force": in_force, "upcoming": upcoming, "ended": sa.not_(sa.or_(in_force, upcoming))}
+    show = request.args.get("show", "in_force")
+    show = show if show in views else "in_force"
+    query = sa.select(Agreement).where(announced, views[show])
+    counts = {key: db.session.scalar(sa.select(sa.func.count()).select_from(Agreement).where(announced, condition))
+              for key, condition in views.items()}
+    name = (request.args.get("q") or "").strip()[:40]
+    if name:
+        parties = sa.select(Agency.id).where(Agency.name.contains(name, autoescape=True))
+        query = query.where(sa.or_(Agreement.entrusting_id.in_(parties), Agreement.entrusted_id.in_(parties)))
+    rows, page, pages, total = _paged(query.order_by(Agreement.ends_on.desc(), Agreement.id.desc()), objects=True)
+    return _cached(render_template("public/entrustments.html", rows=rows, show=show, counts=counts, name=name,
+                                   page=page, pages=pages, total=total, today=today,
+                                   endpoint="public.entrustments"))
+
+
+#: a complaint is a few short fields: anything much larger is not a person typing
+COMPLAINT_MAX_BYTES = 16 * 1024
+
+
+def _certificate(number_text: str) -> Certificate | None:
+    """The certificate of a well-formed number (the check character first), else ``None``."""
+    try:
+        number = numbering.parse(number_text or "")
+    except DomainError:
+        return None
+    return db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
+
+
+def _no_store(template: str, status: int = 200, **context):
+    """A complaint page in the verification pages' light layout: never cached, never indexed."""
+    page = render_template(template, authority=policy.get("certificates.reviewing_authority"), **context)
+    response = make_response(page, status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.route("/public/complaints", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config.get("COMPLAINT_RATE_LIMIT", "5/hour"), methods=["POST"])
+@limiter.limit(lambda: current_app.config.get("VERIFY_RATE_LIMIT", "10/minute"), methods=["GET"],
+               exempt_when=lambda: not request.args.get("ref"))
+@public
+def complaints_page():
+    """投诉与表扬 (SPEC §2.10): ``?number=`` — the short form about that certificate's holder (from the verification
+    page or the roster); ``?ref=`` — the outcome of a complaint by its reference number; neither — both boxes.
+    A complaint answers with its reference number. Sending is rate-limited per client (``COMPLAINT_RATE_LIMIT``) and
+    size-limited; looking up a reference is limited like ``/verify`` (the reference is the sender's only key)."""
+    if request.method == "POST" and (request.content_length or 0) > COMPLAINT_MAX_BYTES:
+        abort(413)
+    ref = (request.args.get("ref") or "").strip()[:40]
+    if ref:
+        found = complaints.by_reference(ref)
+        return _no_store("public/complaint_outcome.html", 200 if found else 404, complaint=found, ref=ref,
+                         new=request.args.get("new") == "1")
+    number = (request.form.get("number") if request.method == "POST" else request.args.get("number")) or ""
+    certificate = _certificate(number[:40])
+    form = ComplaintForm()
+    if certificate is None:
+        status = 404 if number else 200
+        return _no_store("public/complaint_start.html", status, number=number[:40])
+    items, status = [], 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            submission = complaints.Submission(form.kind.data, form.happened_on.data, form.place.data or "",
+                                               form.what.data or "", form.contact.data or "")
+            try:
+                row = complaints.submit(submission, officer_id=certificate.officer_id,
+                                        agency_id=certificate.agency_id, certificate_number=certificate.number,
+                                        actor=Actor(None, "public", request.remote_addr), now=clock.now())
+                db.session.commit()
+            except DomainError as err:
+                db.session.rollback()
+                items, status = apply_errors(form, err.items), err.status
+            else:
+                return redirect(url_for("public.complaints_page", ref=row.reference, new=1))
+        else:
+            status = 422
+    elif not form.happened_on.data:
+        form.happened_on.data = clock.today()
+    return _no_store("public/complaint_form.html", status, form=form, certificate=certificate, items=items,
+                     today=clock.today())

@@ -14,6 +14,7 @@ from certificates.models import Certificate, Hold, Review
 from certificates.reviews import services
 from portal import audit, background, clock, policy
 from portal.audit import AuditEntry
+from portal.complaints import services as complaint_services
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.notify import Notification
@@ -121,14 +122,42 @@ def test_an_open_disciplinary_hold_fails_and_other_holds_do_not(world):
     assert criteria(cert)["disciplinary"]
 
 
-def test_the_complaints_criterion_is_listed_until_complaints_exist(world):
-    cert = issued(world.officer, SOON)
+def _complaint(officer, cert, happened_on: dt.date, *steps: str, kind: str = "complaint"):
+    """A complaint about ``officer`` taken through ``steps`` of the legal office's triage."""
+    row = complaint_services.submit(
+        complaint_services.Submission(kind, happened_on, "环翠区某路口", "执法时态度粗暴，推搡当事人。", ""),
+        officer_id=officer.id, agency_id=cert.agency_id, certificate_number=cert.number, actor=SYSTEM,
+        now=clock.now())
+    for step in steps:
+        complaint_services.decide(row, step, reply="经调查核实，已作处理。", actor=SYSTEM, now=clock.now())
+    db.session.commit()
+    return row
+
+
+def test_substantiated_complaints_of_the_period_count_against_the_recommendation(world):
+    cert = issued(world.officer, SOON)  # period: 2024-12-15 … today
+    meet_period(world.officer)
+    start = dt.date(2024, 12, 15)
     rule = next(r for r in services.assess(cert, TODAY).criteria if r.code == "complaints")
-    assert rule.ok and rule.label == "查实投诉少于 2 件" and "投诉处理功能上线后计入" in rule.why
+    assert rule.ok and rule.label == "查实投诉少于 2 件" and "投诉 0 件" in rule.why
+    # what does not count: unsubstantiated, declined, still open, praise, before the period, another officer
+    _complaint(world.officer, cert, TODAY, "accept", "unsubstantiate")
+    _complaint(world.officer, cert, TODAY, "not_accept")
+    _complaint(world.officer, cert, TODAY, "accept")
+    _complaint(world.officer, cert, TODAY, "acknowledge", kind="praise")
+    _complaint(world.officer, cert, start - dt.timedelta(days=1), "accept", "substantiate")
+    _complaint(world.officer2, cert, TODAY, "accept", "substantiate")
+    _complaint(world.officer, cert, start, "accept", "substantiate")  # the first day of the period counts
+    judged = services.assess(cert, TODAY)
+    assert judged.facts["complaints"] == {"substantiated": 1, "limit": 2, "counted": True}
+    assert judged.recommendation == "pass"
+    _complaint(world.officer, cert, TODAY, "accept", "substantiate")
+    judged = services.assess(cert, TODAY)
+    rule = next(r for r in judged.criteria if r.code == "complaints")
+    assert not rule.ok and "投诉 2 件" in rule.why and judged.recommendation == "fail"
     policy.update(SYSTEM, {"certificates.review_max_complaints": 3})
     db.session.commit()
-    facts = services.assess(cert, TODAY).facts["complaints"]
-    assert facts == {"substantiated": 0, "limit": 3, "counted": False, "note": "投诉处理功能上线后计入"}
+    assert services.assess(cert, TODAY).recommendation == "pass"
     assert [r.code for r in services.assess(cert, TODAY).criteria] == [
         "training", "grades", "complaints", "disciplinary"]
 
@@ -142,7 +171,7 @@ def test_hr_sees_the_facts_and_submits(client, auth, world):
     page = client.get(f"/reviews/new?certificate={cert.number}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and html.count('data-ok="yes"') == 4
-    assert "系统建议：通过" in html and "投诉处理功能上线后计入" in html and world.officer.id_number not in html
+    assert "系统建议：通过" in html and "发生、经查实的投诉 0 件" in html and world.officer.id_number not in html
     response = client.post(f"/reviews/new?certificate={cert.number}", data={"note": "已核实"})
     assert response.status_code == 302
     row = db.session.scalars(sa.select(Review)).one()

@@ -36,7 +36,7 @@ def scan(pdf: bytes, tmp_path: Path, name: str) -> str:
     subprocess.run([_program("pdftoppm"), "-r", "300", "-png", str(source), str(tmp_path / name)], check=True)
     found = []
     for image in sorted(tmp_path.glob(f"{name}*.png")):
-        result = subprocess.run([_program("zbarimg"), "--raw", "-q", str(image)], capture_output=True, text=True)
+        result = subprocess.run([_program("zbarimg"), "-Sdisable", "-Sqrcode.enable", "--raw", "-q", str(image)], capture_output=True, text=True)
         found += [line for line in result.stdout.splitlines() if line]
     assert len(found) == 1, found
     return found[0]

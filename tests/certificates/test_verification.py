@@ -105,7 +105,7 @@ def test_a_valid_token_shows_the_certificate_with_photo(client, officer):
         "agency": "环翠区综合行政执法局", "categories": ["城市管理", "市场监管"], "region": "环翠区全域",
         "edition": 1, "current_edition": 1, "issued_on": "2024-03-01", "since": None, "holds": [],
         "revoked_on": None, "revocation_word": None, "next_review_due": "2026-03-01", "superseded_on": None,
-        "has_photo": True, "photo_url": f"/v/{issued.token}/photo.jpg"}
+        "has_photo": True, "photo_url": f"/v/{issued.token}/photo.jpg", "entrustment": None}
 
 
 def test_the_photo_is_served_for_a_valid_token_only(client, officer):

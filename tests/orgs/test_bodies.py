@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.orgs import bodies
 from portal.orgs.models import Agency, BodyDecision
 from tests.certificates import issued as issued_module
+from tests.conftest import PASSWORD
 from tests.factories import make_agency
 from tests.officers import page
 from tests.officers.helpers import is_chinese_message
@@ -86,7 +87,8 @@ def test_a_decision_missing_what_it_needs_is_refused_beside_its_field(client, le
     assert errors and any(words in e for e in errors), page.all_field_errors(response)
     assert all(is_chinese_message(e) for e in page.all_field_errors(response))
     assert reload(pending).qualification_status == "pending"
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(BodyDecision)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BodyDecision).where(
+        BodyDecision.agency_id == pending.id)) == 0
 
 
 @pytest.mark.parametrize("announced_on, ok", [
@@ -170,7 +172,7 @@ def test_a_reconfirmation_keeps_the_body_valid_and_restarts_its_cycle(client, le
     assert agency.is_valid_body(TODAY) and bodies.announcement_pending(agency)
     assert bodies.reconfirm_due(agency) == dt.date(2028, 11, 26)
     assert open_holds(cert) == set()
-    assert [d.action for d in bodies.history(agency.id)] == ["reconfirm"]
+    assert [d.action for d in bodies.history(agency.id)] == ["reconfirm", "announce", "confirm"]
 
 
 def test_a_revoked_certificate_is_left_alone(client, legal, world):
@@ -278,3 +280,28 @@ def test_admin_reads_but_does_not_decide(client, auth, world, frozen):
     assert client.get(f"/bodies/{world.dept.id}").status_code == 200
     assert "取消资格" not in page.text(client.get(f"/bodies/{world.dept.id}"))
     assert client.post(f"/bodies/{world.dept.id}/cancel", data=decision("cancel-")).status_code == 403
+
+
+def test_the_public_sees_the_announced_decision_until_a_reconfirmation_is_announced(client, legal, world):
+    response = client.post(f"/bodies/{world.dept.id}/confirm", data=decision(legal_basis="新的三定规定"))
+    assert response.status_code == 302
+    client.post("/logout")
+    public = text_of(client.get("/public/bodies"))
+    assert "环翠区综合行政执法局" in public and "新的三定规定" not in public and "公告日期 2024年3月15日" in public
+    client.post("/login", data={"login": "legal_city", "password": PASSWORD})
+    client.post(f"/bodies/{world.dept.id}/announce", data={"announced_on": "2026-11-26"})
+    client.post("/logout")
+    public = text_of(client.get("/public/bodies"))
+    assert "复核确认日期 2026年11月26日" in public and "新的三定规定" in public
+
+
+def test_a_reconfirmation_must_come_after_the_last_announcement(client, legal, world):
+    response = client.post(f"/bodies/{world.dept.id}/confirm", data=decision(decided_on="2024-03-15"))
+    assert response.status_code == 422
+    assert any("上一次公告" in e for e in page.field_errors(response, "decided_on"))
+
+
+def text_of(response) -> str:
+    import re
+
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))

@@ -1,0 +1,271 @@
+"""Entrustment agreements (委托执法, SPEC §2.2, seed 四(三) and 二(三)): the legal office records an agreement, files
+it, announces it, and records its termination; a renewal is a new agreement naming the one it renews.
+
+Each rule of SPEC §2.2 is refused (422) with its legal basis named, field by field:
+* the entrusting party must be a valid 行政机关 (a ``government`` body, confirmed and announced);
+* the entrusted party must be an ``entrusted`` organisation or a ``township`` (seed 二(三));
+* 行政强制措施 may never be entrusted (行政强制法第十七条第一款; seed 三(一)3);
+* 行政许可 only to another 行政机关 — here a township (行政许可法第二十四条第一款);
+* 行政处罚 only to an organisation meeting 行政处罚法第二十一条 — the agreement records that it does;
+* an entrusted party may never entrust further (再委托: seed 四(三); 行政处罚法第二十条第三款);
+* announcement only after filing.
+Filing more than ``orgs.filing_days`` (10) days after signing is flagged, not refused. An agreement is in force only
+once announced, within its term, not terminated, and while its entrusting body is valid.
+
+Every step is an audit entry and the ``entrustment_changed`` signal, on which the certificates package places or
+lifts the ``entrustment_ended`` hold of the entrusted party's certificates. Callers commit.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from portal import audit, policy
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.orgs import bodies, signals
+from portal.orgs.bodies import SECTION
+from portal.orgs.models import POWERS, Agency, Agreement
+
+policy.define("orgs.filing_days", "委托协议备案期限（签订后天数）", "int", 10, SECTION, minimum=1, maximum=90, unit="天",
+              help="委托协议签订后超过此天数才向法制机构备案的，系统标记为逾期备案。")
+policy.define("orgs.entrustment_reminder_days", "委托期限届满提前提醒（天）", "int", 30, SECTION, minimum=1,
+              maximum=180, unit="天", help="委托协议期限届满前此天数，提醒法制机构。")
+
+DOCUMENT_MAX = 10 * 1024 * 1024
+TEXT_MAX = 4000
+ENTRUSTED_KINDS = ("entrusted", "township")
+#: the dates a term may take (a typo such as 9999 is refused, not stored)
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+RE_ENTRUST = "受委托组织不得再委托其他组织或者个人实施行政执法（威政办发〔2016〕3号 四（三）；《行政处罚法》第二十条第三款）"
+
+
+@dataclass
+class AgreementData:
+    """What the legal office typed and uploaded."""
+
+    entrusting_id: int | None
+    entrusted_id: int | None
+    legal_basis: str
+    matters: str
+    powers: list[str]
+    meets_article_21: bool
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    rights_obligations: str
+    liability: str
+    signed_on: dt.date | None
+    document: bytes | None
+    document_name: str
+    renews_id: int | None = None
+    errors: list = field(default_factory=list)
+
+
+def _refuse(items: list[tuple[str, str]], message: str = "委托协议不符合规定，请按提示修改") -> DomainError:
+    return DomainError("invalid_agreement", message, status=422,
+                       items=[{"field": name, "message": text} for name, text in items])
+
+
+def is_entrusted_party(agency_id: int) -> bool:
+    """True when the agency is the entrusted party of a filed agreement (so acts in another's name, and may not
+    entrust further); an agreement only signed and never filed makes nobody an entrusted party."""
+    return db.session.scalar(sa.select(Agreement.id).where(
+        Agreement.entrusted_id == agency_id, Agreement.filed_on.is_not(None)).limit(1)) is not None
+
+
+def problems(data: AgreementData, today: dt.date) -> list[tuple[str, str]]:
+    """Every rule ``data`` breaks, as (field, message naming the legal basis)."""
+    errors: list[tuple[str, str]] = []
+    entrusting = db.session.get(Agency, data.entrusting_id) if data.entrusting_id else None
+    entrusted = db.session.get(Agency, data.entrusted_id) if data.entrusted_id else None
+    if entrusting is None:
+        errors.append(("entrusting_id", "请选择委托机关"))
+    elif entrusting.kind == "entrusted" or is_entrusted_party(entrusting.id):
+        errors.append(("entrusting_id", RE_ENTRUST))
+    elif entrusting.kind != "government":
+        errors.append(("entrusting_id", f"{entrusting.name}不是行政机关，不能委托实施行政执法（《行政处罚法》第二十条）"))
+    elif not entrusting.is_valid_body(today):
+        errors.append(("entrusting_id", f"{entrusting.name}的执法主体资格未经确认并公告，不得开展（委托）行政执法"
+                                        "（威政办发〔2016〕3号 四（一））"))
+    if entrusted is None:
+        errors.append(("entrusted_id", "请选择受委托组织"))
+    elif entrusted.kind not in ENTRUSTED_KINDS:
+        errors.append(("entrusted_id", f"{entrusted.name}是{entrusted.kind_label}：受托方须为受委托组织，或依"
+                                       "威政办发〔2016〕3号 二（三）受委托的乡镇人民政府、街道办事处"))
+    elif entrusting is not None and entrusted.id == entrusting.id:
+        errors.append(("entrusted_id", "委托机关和受委托组织不能是同一单位"))
+    powers = [p for p in data.powers if p in POWERS]
+    if not powers:
+        errors.append(("powers", "请选择委托的职权种类"))
+    if "coercion" in powers:
+        errors.append(("powers", "行政强制措施权不得委托（《行政强制法》第十七条第一款；威政办发〔2016〕3号 三（一）3）"))
+    if "licensing" in powers and entrusted is not None and entrusted.kind != "township":
+        errors.append(("powers", "行政许可只能委托其他行政机关实施（《行政许可法》第二十四条第一款）"))
+    if "penalty" in powers and not data.meets_article_21:
+        errors.append(("meets_article_21", "委托行政处罚的，受委托组织须符合《行政处罚法》第二十一条规定的条件，"
+                                           "请核实后勾选"))
+    for name, label in (("legal_basis", "委托的法律依据"), ("matters", "委托事项"),
+                        ("rights_obligations", "双方的权利和义务"), ("liability", "法律责任")):
+        value = (getattr(data, name) or "").strip()
+        if not value:
+            errors.append((name, f"请填写{label}"))
+        elif len(value) > TEXT_MAX:
+            errors.append((name, f"{label}不能超过 {TEXT_MAX} 个字"))
+    if data.signed_on is None:
+        errors.append(("signed_on", "请填写签订日期"))
+    elif data.signed_on > today:
+        errors.append(("signed_on", "签订日期不能晚于今天"))
+    if data.starts_on is None:
+        errors.append(("starts_on", "请填写委托期限的起始日期"))
+    if data.starts_on is not None and not EARLIEST <= data.starts_on <= LATEST:
+        errors.append(("starts_on", f"起始日期应在 {EARLIEST.year} 年至 {LATEST.year} 年之间"))
+    if data.ends_on is None:
+        errors.append(("ends_on", "请填写委托期限的截止日期"))
+    elif not EARLIEST <= data.ends_on <= LATEST:
+        errors.append(("ends_on", f"截止日期应在 {EARLIEST.year} 年至 {LATEST.year} 年之间"))
+    elif data.starts_on is not None and data.ends_on < data.starts_on:
+        errors.append(("ends_on", "截止日期不能早于起始日期"))
+    if not data.document:
+        errors.append(("document", "请上传双方签章的委托协议（PDF）"))
+    elif len(data.document) > DOCUMENT_MAX:
+        errors.append(("document", "协议文件不能超过 10 MB"))
+    elif not data.document.startswith(b"%PDF-"):
+        errors.append(("document", "协议文件须为 PDF"))
+    return errors
+
+
+def create(data: AgreementData, *, actor: audit.Actor, now: dt.datetime) -> Agreement:
+    """Record a signed agreement (not yet filed, announced or in force)."""
+    errors = problems(data, now.date())
+    if errors:
+        raise _refuse(errors)
+    if data.renews_id is not None:
+        old = db.session.get(Agreement, data.renews_id)
+        if old is None or (old.entrusting_id, old.entrusted_id) != (data.entrusting_id, data.entrusted_id):
+            raise _refuse([("renews_id", "续签的协议须与原协议的委托机关和受委托组织相同")])
+    row = Agreement(
+        entrusting_id=data.entrusting_id, entrusted_id=data.entrusted_id, renews_id=data.renews_id,
+        legal_basis=data.legal_basis.strip(), matters=data.matters.strip(),
+        powers=[p for p in POWERS if p in data.powers], meets_article_21=bool(data.meets_article_21),
+        starts_on=data.starts_on, ends_on=data.ends_on, rights_obligations=data.rights_obligations.strip(),
+        liability=data.liability.strip(), signed_on=data.signed_on, document=data.document,
+        document_name=(data.document_name or "委托协议.pdf")[-120:], created_by_label=actor.label[:80],
+        created_at=now, updated_at=now)
+    db.session.add(row)
+    db.session.flush()
+    audit.record(actor, "entrustment.create", row, {
+        "entrusting": data.entrusting_id, "entrusted": data.entrusted_id, "powers": row.powers,
+        "term": [str(data.starts_on), str(data.ends_on)], "renews": data.renews_id}, now=now)
+    signals.entrustment_changed.send(row, actor=actor, now=now)
+    return row
+
+
+def _lock(agreement: Agreement) -> Agreement:
+    db.session.execute(sa.select(Agreement.id).where(Agreement.id == agreement.id).with_for_update())
+    db.session.refresh(agreement)
+    return agreement
+
+
+def _conflict(code: str, message: str) -> DomainError:
+    return DomainError(code, message, status=409)
+
+
+def late(agreement: Agreement) -> bool:
+    """Filed more than ``orgs.filing_days`` days after signing (or, not filed, already past that day)."""
+    limit = int(policy.get("orgs.filing_days"))
+    filed = agreement.filed_on
+    return filed is not None and (filed - agreement.signed_on).days > limit
+
+
+def file(agreement: Agreement, filed_on: dt.date | None, *, actor: audit.Actor, now: dt.datetime) -> Agreement:
+    """Record the agreement's filing (备案) with the legal office; a filing past the deadline is flagged."""
+    agreement = _lock(agreement)
+    if agreement.state != "signed":
+        raise _conflict("already_filed", f"该协议{agreement.state_label}，不能重复备案")
+    if filed_on is None:
+        raise _refuse([("filed_on", "请填写备案日期")])
+    if filed_on > now.date():
+        raise _refuse([("filed_on", "备案日期不能晚于今天")])
+    if filed_on < agreement.signed_on:
+        raise _refuse([("filed_on", f"备案日期不能早于签订日期（{agreement.signed_on:%Y-%m-%d}）")])
+    agreement.filed_on, agreement.updated_at = filed_on, now
+    db.session.flush()
+    audit.record(actor, "entrustment.file", agreement, {"filed_on": str(filed_on), "late": late(agreement),
+                                                         "days": agreement.filing_days()}, now=now)
+    signals.entrustment_changed.send(agreement, actor=actor, now=now)
+    return agreement
+
+
+def announce(agreement: Agreement, announced_on: dt.date | None, *, actor: audit.Actor,
+             now: dt.datetime) -> Agreement:
+    """Record the agreement's announcement; only a filed agreement may be announced (SPEC §2.2)."""
+    agreement = _lock(agreement)
+    if agreement.state == "signed":
+        raise _refuse([("announced_on", "委托协议须先向法制机构备案，备案后方可公告（威政办发〔2016〕3号 四（三））")],
+                      "尚未备案的委托协议不能公告")
+    if agreement.state != "filed":
+        raise _conflict("already_announced", f"该协议{agreement.state_label}，不能再公告")
+    if announced_on is None:
+        raise _refuse([("announced_on", "请填写公告日期")])
+    if announced_on > now.date():
+        raise _refuse([("announced_on", "公告日期不能晚于今天：请在公告发布后登记")])
+    if announced_on < agreement.filed_on:
+        raise _refuse([("announced_on", f"公告日期不能早于备案日期（{agreement.filed_on:%Y-%m-%d}）")])
+    agreement.announced_on, agreement.updated_at = announced_on, now
+    db.session.flush()
+    audit.record(actor, "entrustment.announce", agreement, {"announced_on": str(announced_on)}, now=now)
+    signals.entrustment_changed.send(agreement, actor=actor, now=now)
+    return agreement
+
+
+def terminate(agreement: Agreement, terminated_on: dt.date | None, reason: str, *, actor: audit.Actor,
+              now: dt.datetime) -> Agreement:
+    """End the agreement before its term (解除): from ``terminated_on`` it is no longer in force, and the entrusted
+    party's certificates are held (委托终止) unless another agreement of theirs is in force."""
+    agreement = _lock(agreement)
+    if agreement.terminated_on is not None:
+        raise _conflict("already_terminated", "该协议已终止")
+    reason = (reason or "").strip()
+    errors = []
+    if terminated_on is None:
+        errors.append(("terminated_on", "请填写终止日期"))
+    elif terminated_on < agreement.signed_on:
+        errors.append(("terminated_on", "终止日期不能早于签订日期"))
+    if not reason:
+        errors.append(("reason", "请写明终止的理由"))
+    elif len(reason) > TEXT_MAX:
+        errors.append(("reason", f"理由不能超过 {TEXT_MAX} 个字"))
+    if errors:
+        raise _refuse(errors)
+    agreement.terminated_on, agreement.termination_reason, agreement.updated_at = terminated_on, reason, now
+    db.session.flush()
+    audit.record(actor, "entrustment.terminate", agreement, {"terminated_on": str(terminated_on),
+                                                              "reason": reason}, now=now)
+    signals.entrustment_changed.send(agreement, actor=actor, now=now)
+    return agreement
+
+
+def in_force_condition(today: dt.date):
+    """The SQL twin of :meth:`Agreement.in_force`: announced, within its term, not terminated, and its entrusting
+    body valid."""
+    return sa.and_(Agreement.announced_on.is_not(None), Agreement.announced_on <= today,
+                   Agreement.starts_on <= today, Agreement.ends_on >= today,
+                   sa.or_(Agreement.terminated_on.is_(None), Agreement.terminated_on > today),
+                   Agreement.entrusting_id.in_(sa.select(Agency.id).where(bodies.valid_condition(today))))
+
+
+def in_force_for(agency_id: int, today: dt.date) -> Agreement | None:
+    """The agreement under which ``agency_id`` acts today (the one ending last), or ``None``."""
+    return db.session.scalar(sa.select(Agreement).where(Agreement.entrusted_id == agency_id,
+                                                        in_force_condition(today))
+                             .order_by(Agreement.ends_on.desc(), Agreement.id.desc()).limit(1))
+
+
+def latest_announced(agency_id: int, today: dt.date) -> Agreement | None:
+    """The entrusted party's most recent announced agreement, in force or not (what the verification page shows
+    beside the hold once none is in force); an agreement not yet announced is not public."""
+    return db.session.scalar(sa.select(Agreement).where(
+        Agreement.entrusted_id == agency_id, Agreement.announced_on.is_not(None), Agreement.announced_on <= today)
+        .order_by(Agreement.ends_on.desc(), Agreement.id.desc()).limit(1))

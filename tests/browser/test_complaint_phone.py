@@ -1,0 +1,46 @@
+"""On a phone (390 × 844), with CSRF on as in production and JavaScript off: from a QR's verification page, a member
+of the public opens the complaint form, fills four short fields, sends it and reads the reference number — a
+handful of taps — then looks the outcome up by that number. A screenshot of the form is kept in
+``test-artifacts/``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from portal.complaints.models import Complaint
+from portal.extensions import db
+from tests.certificates.issued import issue
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PHONE = {"width": 390, "height": 844}
+
+
+def test_a_complaint_from_the_qr_page_on_a_phone(app, live_server, page, world, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGNING_KEY_DIR", str(tmp_path / "keys"))
+    card = issue(world.officer)
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = page.context.browser.new_context(locale="zh-CN", viewport=PHONE, java_script_enabled=False)
+    try:
+        phone = context.new_page()
+        phone.goto(f"{live_server}/v/{card.token}")
+        phone.get_by_role("link", name="投诉或表扬该执法人员").click()
+        assert phone.get_by_text("王建国").first.is_visible()
+        phone.get_by_label("发生地点").fill("新威路菜市场门口")
+        phone.get_by_label("发生了什么").fill("执法人员没有出示证件就扣押了三轮车。")
+        assert phone.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        phone.screenshot(path=str(ARTIFACTS / "complaint-form-390x844.png"), full_page=True)
+        phone.get_by_role("button", name="提交").click()
+        assert phone.get_by_text("已收到您的投诉").is_visible()
+        db.session.expire_all()
+        reference = db.session.scalar(sa.select(Complaint.reference))
+        assert reference and phone.get_by_text(reference).first.is_visible()
+        phone.goto(f"{live_server}/public/complaints")
+        phone.get_by_label("投诉编号").fill(reference.lower())
+        phone.get_by_role("button", name="查询").click()
+        assert phone.get_by_text("待受理").is_visible()
+    finally:
+        context.close()
