@@ -66,7 +66,8 @@ def test_accept_then_substantiate_and_the_sender_reads_the_reply(client, legal, 
     told = db.session.scalars(sa.select(Notification.title).where(
         Notification.user_id == legal.officer_user.id)).all()
     assert any("查实" in title for title in told)
-    actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.object_type == "complaint")).all()
+    actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.object_type == "complaint")
+                                 .order_by(AuditEntry.id)).all()
     assert actions == ["complaint.submit", "complaint.accept", "complaint.substantiate"]
     assert row.reference not in text(client.get("/complaints"))  # closed: off the open list
     assert row.reference in text(client.get("/complaints?view=closed"))
