@@ -104,16 +104,16 @@ def check(officer: Officer, type: str, today: dt.date) -> Eligibility:  # noqa: 
     rules.append(Rule("photo", "照片已上传", bool(officer.has_photo),
                       "已上传证件照片" if officer.has_photo else "尚未上传证件照片"))
     agency = officer.agency
-    agreement = None if agency.is_valid_body(today) else entrustment.in_force_for(agency.id, today)
+    valid = agency.is_valid_body(today)
+    agreement = None if valid else entrustment.in_force_for(agency.id, today)
     if agreement is not None:
         rules.append(Rule("body", "受委托组织有有效委托协议", True,
                           f"{agency.name}依{agreement.entrusting.name}的委托协议（{_cn(agreement.starts_on)}至"
                           f"{_cn(agreement.ends_on)}，{_cn(agreement.announced_on)} 公告）以其名义实施行政执法"))
-    elif agency.kind == "entrusted" or (not agency.is_valid_body(today) and entrustment.is_entrusted_party(agency.id)):
+    elif agency.kind == "entrusted" or (not valid and entrustment.is_entrusted_party(agency.id)):
         rules.append(Rule("body", "受委托组织有有效委托协议", False,
                           f"{agency.name}为受委托组织，须有已备案并公告、在有效期内的委托协议"))
     else:
-        valid = agency.is_valid_body(today)
         if valid:
             why = f"{agency.name}执法主体资格已确认并于 {_cn(agency.announced_on)} 公告"
         elif agency.qualification_status == "confirmed":

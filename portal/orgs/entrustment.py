@@ -18,7 +18,7 @@ lifts the ``entrustment_ended`` hold of the entrusted party's certificates. Call
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -60,7 +60,6 @@ class AgreementData:
     document: bytes | None
     document_name: str
     renews_id: int | None = None
-    errors: list = field(default_factory=list)
 
 
 def _refuse(items: list[tuple[str, str]], message: str = "委托协议不符合规定，请按提示修改") -> DomainError:
@@ -173,7 +172,7 @@ def _conflict(code: str, message: str) -> DomainError:
 
 
 def late(agreement: Agreement) -> bool:
-    """Filed more than ``orgs.filing_days`` days after signing (or, not filed, already past that day)."""
+    """Filed more than ``orgs.filing_days`` days after signing."""
     limit = int(policy.get("orgs.filing_days"))
     filed = agreement.filed_on
     return filed is not None and (filed - agreement.signed_on).days > limit

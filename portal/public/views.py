@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from certificates import numbering
 from certificates.models import TYPES, Certificate
+from certificates.public import no_store
 from portal import clock, policy
 from portal.audit import Actor
 from portal.auth.access import public
@@ -150,13 +151,10 @@ def _certificate(number_text: str) -> Certificate | None:
     return db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
 
 
-def _no_store(template: str, status: int = 200, **context):
+def _light_page(template: str, status: int = 200, **context):
     """A complaint page in the verification pages' light layout: never cached, never indexed."""
     page = render_template(template, authority=policy.get("certificates.reviewing_authority"), **context)
-    response = make_response(page, status)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
+    return no_store(make_response(page, status))
 
 
 @bp.route("/public/complaints", methods=["GET", "POST"])
@@ -174,14 +172,14 @@ def complaints_page():
     ref = (request.args.get("ref") or "").strip()[:40]
     if ref:
         found = complaints.by_reference(ref)
-        return _no_store("public/complaint_outcome.html", 200 if found else 404, complaint=found, ref=ref,
+        return _light_page("public/complaint_outcome.html", 200 if found else 404, complaint=found, ref=ref,
                          new=request.args.get("new") == "1")
     number = (request.form.get("number") if request.method == "POST" else request.args.get("number")) or ""
     certificate = _certificate(number[:40])
     form = ComplaintForm()
     if certificate is None:
         status = 404 if number else 200
-        return _no_store("public/complaint_start.html", status, number=number[:40])
+        return _light_page("public/complaint_start.html", status, number=number[:40])
     items, status = [], 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -201,5 +199,5 @@ def complaints_page():
             status = 422
     elif not form.happened_on.data:
         form.happened_on.data = clock.today()
-    return _no_store("public/complaint_form.html", status, form=form, certificate=certificate, items=items,
+    return _light_page("public/complaint_form.html", status, form=form, certificate=certificate, items=items,
                      today=clock.today())
