@@ -2,6 +2,10 @@
 ``TEST_DATABASE_URL`` is set), emptied after every test; a client whose requests run in their own context;
 a frozen clock; log-in helpers.
 
+Every test runs at :data:`TEST_NOW` (the clock frozen) unless it moves the clock with ``frozen`` or is marked
+``real_clock``; so no test depends on the day it runs, and ``.ci/run`` proves it by running a pass of the suite
+with the process date moved more than a year ahead (``.ci/timeshift``).
+
 Set ``REQUIRE_SYSTEM_PROGRAMS=1`` (``.ci/run`` does) and a test that would skip for a missing program fails
 instead, and a run in which nothing passed fails.
 """
@@ -26,6 +30,12 @@ from portal.extensions import db  # noqa: E402
 
 REQUIRE_SYSTEM_PROGRAMS = os.environ.get("REQUIRE_SYSTEM_PROGRAMS") == "1"
 PASSWORD = "correct-horse-42"
+#: how long a test waits for another process, a server or a browser before it fails. Generous on purpose: CI runs
+#: the suite beside a browser and a database, and a start-up that takes 2 s on an idle machine has taken 20 s there.
+#: A wait ends as soon as its condition holds, so the bound costs nothing when all is well.
+PATIENCE = 180.0
+#: the moment every test runs at unless it moves the clock: dates in tests are computed from it or from the clock
+TEST_NOW = dt.datetime(2026, 11, 26, 9, 0)
 FAST_HASH = "scrypt:4096:8:1"
 
 
@@ -99,9 +109,11 @@ def _empty_tables(app) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _context(app, caplog):
-    """Each test runs inside an app context on empty tables, with the real clock unless it freezes it; a test
-    fails when the app logged an unhandled error (a user would have seen the 500 page)."""
+def _context(app, caplog, request):
+    """Each test runs inside an app context on empty tables, with the clock frozen at :data:`TEST_NOW` unless it
+    is marked ``real_clock``; a test fails when the app logged an unhandled error (a user would have seen the
+    500 page)."""
+    clock.freeze(None if request.node.get_closest_marker("real_clock") else TEST_NOW)
     ctx = app.app_context()
     ctx.push()
     try:
@@ -135,7 +147,7 @@ def runner(app):
 
 @pytest.fixture
 def frozen(request):
-    """Freeze the clock: ``frozen(moment)``; returns a function to move it."""
+    """Move the frozen clock: ``frozen(moment)`` (it starts at :data:`TEST_NOW`); returns the new moment."""
 
     def set_clock(moment):
         if isinstance(moment, str):
@@ -143,7 +155,7 @@ def frozen(request):
         clock.freeze(moment)
         return clock.now()
 
-    set_clock(dt.datetime(2026, 11, 26, 9, 0))
+    set_clock(TEST_NOW)
     return set_clock
 
 
@@ -171,6 +183,23 @@ def world(app):
     from tests.factories import small_world
 
     return small_world()
+
+
+def pytest_report_header(config):
+    """Say which date the processes of this run believe it is; under ``TIME_SHIFT_DAYS`` (``.ci/run``'s pass a year
+    ahead, through ``.ci/timeshift/sitecustomize.py``) refuse to run unless the move took effect."""
+    days = os.environ.get("TIME_SHIFT_DAYS", "").strip()
+    if days:
+        try:
+            import sitecustomize
+            moved = getattr(sitecustomize, "SHIFTED_DAYS", 0)
+        except ImportError:
+            moved = 0
+        if moved != int(days):
+            raise pytest.UsageError(f"TIME_SHIFT_DAYS={days} but the clock did not move: put .ci/timeshift on "
+                                    "PYTHONPATH and install the dev dependencies (time-machine)")
+        return f"clock moved {days} days ahead: the processes of this run believe today is {dt.date.today()}"
+    return None
 
 
 @pytest.hookimpl(hookwrapper=True)

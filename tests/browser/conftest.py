@@ -5,6 +5,8 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from tests.conftest import PATIENCE
+
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
                   "--no-first-run", "--disable-component-update", "--disable-sync"]
 
@@ -24,20 +26,25 @@ def live_server(app):
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
-        thread.join(timeout=5)
+        thread.join(timeout=PATIENCE)
 
 
 @pytest.fixture
 def page():
-    """A fresh chromium page (phone-sized viewport is set per test when it matters)."""
+    """A fresh chromium page (phone-sized viewport is set per test when it matters). Every wait of the page and of
+    playwright's ``expect`` is bounded by :data:`tests.conftest.PATIENCE`, not by playwright's 5 s and 30 s: a
+    busy machine is slow, not wrong."""
     executable = chromium_path()
     if executable is None:
         pytest.skip("needs Debian's chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=PATIENCE * 1000)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS, headless=True)
         context = browser.new_context(locale="zh-CN")
+        context.set_default_timeout(PATIENCE * 1000)
         try:
             yield context.new_page()
         finally:

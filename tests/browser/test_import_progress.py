@@ -53,7 +53,7 @@ def test_hr_watches_a_large_import(app, world, live_server, page, tmp_path):
 
     runner = threading.Thread(target=scheduler)
     runner.start()
-    page.get_by_text("已完成：共 5000 行，新增 5000 条").wait_for(timeout=120_000)
+    page.get_by_text("已完成：共 5000 行，新增 5000 条").wait_for()
     runner.join()
     assert page.locator(".job-status").inner_text() == "已完成"
     assert bar.get_attribute("value") == "100"

@@ -14,6 +14,7 @@ import pytest
 from certificates import keys
 from portal import clock
 from portal.errors import DomainError
+from tests.conftest import PATIENCE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -169,7 +170,7 @@ for _ in range(int(sys.argv[2])):
 def test_two_processes_rotating_at_once_keep_both_keys(key_dir):
     processes = [subprocess.Popen([sys.executable, "-c", CHILD, str(key_dir), "10"], cwd=ROOT,
                                   stdout=subprocess.PIPE, text=True) for _ in range(2)]
-    outputs = [process.communicate(timeout=60)[0].split() for process in processes]
+    outputs = [process.communicate(timeout=PATIENCE)[0].split() for process in processes]
     assert [process.returncode for process in processes] == [0, 0]
     made = outputs[0] + outputs[1]
     assert len(made) == 20 and len(set(made)) == 20

@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ from aiosmtpd.controller import Controller
 from portal.app import create_app
 from portal.config import from_environment
 from portal.extensions import db
-from tests.conftest import FAST_HASH
+from tests.conftest import FAST_HASH, PATIENCE
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).with_name("flask"))
@@ -41,15 +42,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until(predicate, timeout: float, interval: float = 0.1, message: str = "condition"):
-    """Poll ``predicate`` until it returns something truthy; fail the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
+def wait_until(predicate, message: str | Callable[[], str] = "condition", timeout: float = PATIENCE,
+               interval: float = 0.1):
+    """Poll ``predicate`` until it returns something truthy; after ``timeout`` seconds fail the test with
+    ``message`` — a callable is called then, so it can report what was seen by the end of the wait."""
+    began = time.monotonic()
     while True:
         value = predicate()
         if value:
             return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {message}")
+        if time.monotonic() - began > timeout:
+            pytest.fail(f"waited {time.monotonic() - began:.0f} s for {message() if callable(message) else message}")
         time.sleep(interval)
 
 
@@ -260,7 +263,7 @@ class SchedulerProcess:
             except ProcessLookupError:
                 pass
         if sig == signal.SIGKILL:
-            self.proc.wait(timeout=10)
+            self.proc.wait(timeout=PATIENCE)
 
 
 @pytest.fixture
@@ -268,7 +271,7 @@ def spawn(scratch):
     """``spawn(**env)`` starts a scheduler on the scratch database; every one still running is killed after."""
     started: list[SchedulerProcess] = []
 
-    def start(run_for: float = 120, **extra_env) -> SchedulerProcess:
+    def start(run_for: float = 2 * PATIENCE, **extra_env) -> SchedulerProcess:
         env = dict(scratch.env)
         env.update({key: str(value) for key, value in extra_env.items()})
         proc = subprocess.Popen([FLASK, "--app", "wsgi", "scheduler", "--run-for", str(run_for)], cwd=ROOT, env=env,

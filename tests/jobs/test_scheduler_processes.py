@@ -18,6 +18,7 @@ from portal import background, scheduler
 from portal.auth.models import User
 from portal.extensions import db
 from portal.orgs.models import Agency
+from tests.conftest import PATIENCE
 from tests.factories import small_world
 from tests.jobs import helpers
 from tests.jobs.conftest import HOLDS, WAITS, wait_until
@@ -62,8 +63,8 @@ def _assert_each_mail_once(smtp, expected: int):
 
 
 def _holder_and_waiter(a, b):
-    wait_until(lambda: (a.holds or b.holds) and (a.waits or b.waits), 30,
-               message=f"one scheduler to hold the lock and one to wait\n--- a:\n{a.output}\n--- b:\n{b.output}")
+    wait_until(lambda: (a.holds or b.holds) and (a.waits or b.waits),
+               message=lambda: f"one scheduler to hold the lock and one to wait\n--- a:\n{a.output}\n--- b:\n{b.output}")
     holder, waiter = (a, b) if a.holds else (b, a)
     assert not waiter.holds, f"both hold the lock\n--- a:\n{a.output}\n--- b:\n{b.output}"
     assert not holder.waits or holder.output.index(WAITS) < holder.output.index(HOLDS)
@@ -92,7 +93,7 @@ def test_two_schedulers_started_together_one_runs_and_the_other_takes_over_when_
             jobs = helpers.jobs()
             return (all(jobs[j].done for j in first_jobs)
                     and helpers.email_states(first_mail) == {"sent": 6})
-    wait_until(first_batch_done, 30, message="the first jobs and e-mails")
+    wait_until(first_batch_done, message="the first jobs and e-mails")
     with scratch.context():
         jobs = helpers.jobs()
         assert [(jobs[j].status, jobs[j].result) for j in first_jobs] == [
@@ -111,7 +112,7 @@ def test_two_schedulers_started_together_one_runs_and_the_other_takes_over_when_
         helpers.mail_due_now()
     holder.kill(signal.SIGKILL)
     took_over = time.monotonic()
-    wait_until(lambda: waiter.holds, 10, message=f"the waiting scheduler to take over\n{waiter.output}")
+    wait_until(lambda: waiter.holds, message=lambda: f"the waiting scheduler to take over\n{waiter.output}")
     assert time.monotonic() - took_over < 10
     with scratch.context():
         new_job = helpers.enqueue_import(world.hr, world.dept, 30, 4)
@@ -119,7 +120,7 @@ def test_two_schedulers_started_together_one_runs_and_the_other_takes_over_when_
     def second_batch_done():
         with scratch.context():
             return helpers.jobs()[new_job].done and helpers.email_states(second_mail) == {"sent": 4}
-    wait_until(second_batch_done, 30, message=f"the new work after the takeover\n{waiter.output}")
+    wait_until(second_batch_done, message=lambda: f"the new work after the takeover\n{waiter.output}")
     with scratch.context():
         assert helpers.jobs()[new_job].result["created"] == 4
         assert helpers.officer_count() == 3 + 5 + 4
@@ -136,12 +137,12 @@ def test_killing_the_scheduler_mid_job_and_starting_two_new_ones_leaves_exactly_
         helpers.mail_due_now()
 
     first = spawn(**_mail_env(smtp))
-    wait_until(lambda: first.holds, 20, message=first.output)
+    wait_until(lambda: first.holds, message=lambda: first.output)
 
     def running():
         with scratch.context():
             return helpers.jobs()[big].status == "running"
-    wait_until(running, 20, interval=0.05, message="the big import to start")
+    wait_until(running, interval=0.05, message="the big import to start")
     first.kill(signal.SIGKILL)
     with scratch.context():
         assert helpers.jobs()[big].status == "running", "killed mid-job"
@@ -152,7 +153,7 @@ def test_killing_the_scheduler_mid_job_and_starting_two_new_ones_leaves_exactly_
         helpers.mail_due_now()
     c, d = spawn(**_mail_env(smtp)), spawn(**_mail_env(smtp))
     holder, waiter = _holder_and_waiter(c, d)
-    wait_until(lambda: holder.said("1 个中断的后台作业已标记为失败"), 10, message=holder.output)
+    wait_until(lambda: holder.said("1 个中断的后台作业已标记为失败"), message=lambda: holder.output)
 
     with scratch.context():
         job = helpers.jobs()[big]
@@ -164,7 +165,7 @@ def test_killing_the_scheduler_mid_job_and_starting_two_new_ones_leaves_exactly_
         with scratch.context():
             return (helpers.jobs()[again].done
                     and helpers.email_states(mail + late_mail).get("sent", 0) == 8)
-    wait_until(done, 30, message=f"the work after the restart\n{holder.output}")
+    wait_until(done, message=lambda: f"the work after the restart\n{holder.output}")
     with scratch.context():
         assert helpers.jobs()[again].result["created"] == 2
         assert helpers.jobs()[big].status == "failed", "an interrupted job is not run again behind the user's back"
@@ -221,7 +222,7 @@ def test_a_scheduler_stops_by_itself_after_run_for_and_the_next_catches_up(scrat
     scheduled job that never ran but whose time passed while no scheduler was running."""
     world = _prepare(scratch)
     first = spawn(run_for=1, **_mail_env(smtp))
-    assert first.proc.wait(timeout=30) == 0, first.output
+    assert first.proc.wait(timeout=PATIENCE) == 0, first.output
     assert first.holds and first.said("调度进程已停止") and "Traceback" not in first.output, first.output
     with scratch.context():
         state = db.session.get(background.SchedulerState, background.HEARTBEAT)
@@ -233,14 +234,14 @@ def test_a_scheduler_stops_by_itself_after_run_for_and_the_next_catches_up(scrat
         notes = helpers.notify_many(_users(world), 2, "补跑")
 
     second = spawn(**_mail_env(smtp))
-    wait_until(lambda: second.holds, 15, message=second.output)
+    wait_until(lambda: second.holds, message=lambda: second.output)
     assert not second.waits
-    wait_until(lambda: second.said("补跑停机期间错过的定时任务：mail"), 10, message=second.output)
+    wait_until(lambda: second.said("补跑停机期间错过的定时任务：mail"), message=lambda: second.output)
 
     def sent():
         with scratch.context():
             return helpers.email_states(notes) == {"sent": 2}
-    wait_until(sent, 10, message=second.output)
+    wait_until(sent, message=lambda: second.output)
     _assert_each_mail_once(smtp, 2)
 
 
@@ -249,20 +250,20 @@ def test_a_scheduler_that_stops_finishes_its_job_before_letting_the_next_one_in(
     with scratch.context():
         big = helpers.enqueue_import(world.hr, world.dept, 1000, 6000)
     first = spawn(run_for=2.5)
-    wait_until(lambda: first.holds, 20, message=first.output)
+    wait_until(lambda: first.holds, message=lambda: first.output)
     second = spawn()
-    wait_until(lambda: second.waits, 20, message=second.output)
+    wait_until(lambda: second.waits, message=lambda: second.output)
 
     def running():
         with scratch.context():
             return helpers.jobs()[big].status == "running"
-    wait_until(running, 20, interval=0.05, message="the big import to start")
-    wait_until(lambda: second.holds, 60, message=f"{first.output}\n---\n{second.output}")
+    wait_until(running, interval=0.05, message="the big import to start")
+    wait_until(lambda: second.holds, message=lambda: f"{first.output}\n---\n{second.output}")
     with scratch.context():
         job = helpers.jobs()[big]
         assert job.status == "succeeded", "the lock was let go while the job still ran"
         assert job.result["created"] == 6000
-    assert first.proc.wait(timeout=10) == 0 and first.said("调度进程已停止"), first.output
+    assert first.proc.wait(timeout=PATIENCE) == 0 and first.said("调度进程已停止"), first.output
 
 
 def test_the_lock_is_let_go_when_its_block_ends(scratch):
@@ -278,12 +279,12 @@ def test_the_lock_is_let_go_when_its_block_ends(scratch):
     with scheduler.exclusive_lock(scratch.app, first_said.append):
         thread = threading.Thread(target=second, daemon=True)
         thread.start()
-        wait_until(lambda: second_said, 10, message="the second taker to say it waits")
+        wait_until(lambda: second_said, message="the second taker to say it waits")
         assert second_said == ["另一个调度进程正在运行，等待其退出……"]
         time.sleep(1.5)
         assert not entered.is_set()
-    assert entered.wait(5), "the lock was not let go"
-    thread.join(5)
+    assert entered.wait(PATIENCE), "the lock was not let go"
+    thread.join(PATIENCE)
     assert first_said == []
     if scratch.dialect == "sqlite":
         assert (scratch.instance / "scheduler.lock").exists()
@@ -303,19 +304,19 @@ def test_a_scheduler_that_loses_its_lock_stops_at_once_and_only_one_runs_after(s
                 "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = :key AND granted"),
                 {"key": scheduler.LOCK_KEY}).scalars().all()
             assert db.session.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
-    assert holder.proc.wait(timeout=15) != 0, holder.output
+    assert holder.proc.wait(timeout=PATIENCE) != 0, holder.output
     assert holder.said("调度锁已丢失"), holder.output
-    wait_until(lambda: waiter.holds, 10, message=waiter.output)
+    wait_until(lambda: waiter.holds, message=lambda: waiter.output)
 
     third = spawn()
-    wait_until(lambda: third.waits, 15, message=third.output)
+    wait_until(lambda: third.waits, message=lambda: third.output)
     with scratch.context():
         job = helpers.enqueue_import(world.hr, world.dept, 70, 2)
 
     def done():
         with scratch.context():
             return helpers.jobs()[job].done
-    wait_until(done, 20, message=waiter.output)
+    wait_until(done, message=lambda: waiter.output)
     time.sleep(1)
     assert waiter.alive() and third.alive() and not third.holds
     assert _heartbeat_holder(scratch).endswith(f":{waiter.pid}")

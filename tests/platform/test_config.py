@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from portal.config import ConfigError, from_environment
+from tests.conftest import PATIENCE
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = Path(sys.executable).with_name("flask")
@@ -69,7 +70,7 @@ def test_the_flask_command_refuses_to_start_without_a_secret_key(tmp_path):
            if k not in ("SECRET_KEY", "FLASK_ENV", "FLASK_APP", "DATABASE_URL", "TEST_DATABASE_URL")}
     env.update(APP_ENV="production", INSTANCE_PATH=str(tmp_path))
     done = subprocess.run([str(FLASK), "--app", "wsgi", "routes"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=PATIENCE)
     assert done.returncode != 0
     output = (done.stdout + done.stderr).strip()
     assert "SECRET_KEY" in output

@@ -117,7 +117,7 @@ def test_at_zero_the_page_reloads_and_the_server_hands_the_paper_in(world, live_
     expect(page.locator("#countdown")).to_have_text(re.compile(r"剩余 00:0[1-3]"))
     choose(page, items(attempt)[0])
     frozen(CLOSES + dt.timedelta(seconds=1))
-    page.wait_for_url(f"{live_server}/attempts/{attempt.id}/result", timeout=10_000)
+    page.wait_for_url(f"{live_server}/attempts/{attempt.id}/result")
     expect(page.get_by_text("考试时间已到（截止 17:00:00），试卷已按截止前保存的答案交卷")).to_be_visible()
     assert page.locator("#score").inner_text().startswith("2")
 

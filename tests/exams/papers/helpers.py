@@ -21,9 +21,13 @@ from tests.officers import page
 
 _serial = itertools.count(1)
 
-#: under the ``frozen`` clock (2026-11-26 09:00) the default window is tomorrow 09:00 … 17:00
-OPENS = "2026-11-27T09:00"
-CLOSES = "2026-11-27T17:00"
+
+
+def default_window() -> tuple[str, str]:
+    """The window an exam gets unless a test says otherwise: tomorrow 09:00 … 17:00 by the clock, as a form
+    writes it (``2026-11-27T09:00``)."""
+    tomorrow = clock.today() + dt.timedelta(days=1)
+    return f"{tomorrow.isoformat()}T09:00", f"{tomorrow.isoformat()}T17:00"
 
 
 def questions(agency, count: int, category: str = "行政处罚法", kind: str = "single", tag: str | None = None,
@@ -54,8 +58,9 @@ def section(row: int = 0, title: str = "", category: str = "行政处罚法", co
 
 
 def exam_data(agency, sections=None, **fields) -> services.ExamData:
+    opens, closes = default_window()
     data = services.ExamData(title="2026年行政执法资格考试", purpose="practice", duration_minutes="60",
-                             opens_at=OPENS, closes_at=CLOSES, audience="everyone", agency_id=agency.id,
+                             opens_at=opens, closes_at=closes, audience="everyone", agency_id=agency.id,
                              sections=sections if sections is not None else [section()])
     for key, value in fields.items():
         setattr(data, key, value)
@@ -104,8 +109,9 @@ def sit(exam, officer, number: int = 1, status: str = "final", passed: bool = Fa
 
 def form(agency=None, rows=None, **fields) -> dict:
     """The exam form as posted: ``rows`` are dicts of a section's fields."""
-    data = {"title": "2026年行政执法资格考试", "purpose": "practice", "duration_minutes": "60", "opens_at": OPENS,
-            "closes_at": CLOSES, "pass_mark": "", "max_attempts": "", "audience": "everyone", "instructions": ""}
+    opens, closes = default_window()
+    data = {"title": "2026年行政执法资格考试", "purpose": "practice", "duration_minutes": "60", "opens_at": opens,
+            "closes_at": closes, "pass_mark": "", "max_attempts": "", "audience": "everyone", "instructions": ""}
     if agency is not None:
         data["agency_id"] = str(agency.id)
     rows = rows if rows is not None else [{"category": "行政处罚法", "count": "5", "points": "2"}]
