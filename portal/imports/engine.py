@@ -12,10 +12,13 @@ import datetime as dt
 import hashlib
 import io
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from xml.etree.ElementTree import iterparse
 
 import openpyxl
+from openpyxl.cell.read_only import EMPTY_CELL
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -29,6 +32,16 @@ policy.define("imports.max_mb", "导入文件最大体积", "int", 10, "导入",
               help="上传页面受服务器上传上限（12 MB）约束，最大可设为 11 MB")
 
 MAX_ERRORS_SHOWN = 500
+#: an XLSX is a zip of XML parts; one whose parts would unpack to more than this is refused before anything is
+#: unpacked (a 20,000-row officers file unpacks to about 14 MB; a 60 KB zip bomb can declare gigabytes)
+MAX_UNPACKED_MB = 100
+MAX_PARTS = 1000
+#: the columns a row may use (the widest import kind has 17); a row with more cells, or a value further right,
+#: is refused before the row is parsed, so one row of millions of empty cells costs no memory
+MAX_COLUMNS = 64
+#: Excel's own limits: rows in a sheet, characters in a cell
+EXCEL_MAX_ROW = 1_048_576
+EXCEL_MAX_CELL_TEXT = 32_767
 
 
 @dataclass(frozen=True)
@@ -123,21 +136,131 @@ def _header_name(headers: list, index: int) -> str:
     return f"{get_column_letter(index + 1)}列"
 
 
-def _read_xlsx(data: bytes) -> list[tuple[int, list]]:
+def _too_big(message: str) -> DomainError:
+    return DomainError("import_too_large", message + "，无法导入；请检查文件，或删去多余的行列后另存再导入", status=422)
+
+
+def _column_of(reference: str | None) -> int:
+    """The 1-based column of a cell reference such as ``AB12`` (0 when there is none)."""
+    column = 0
+    for char in reference or "":
+        if not "A" <= char <= "Z":
+            break
+        column = column * 26 + ord(char) - 64
+    return column
+
+
+def _inspect_archive(data: bytes) -> None:
+    """Refuse an XLSX whose parts would unpack to more than :data:`MAX_UNPACKED_MB` — read from the archive's
+    directory, before anything is unpacked. (``zipfile`` never unpacks more than a part declares.)"""
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise _unreadable_xlsx() from None
+    unpacked = sum(part.file_size for part in parts)
+    if len(parts) > MAX_PARTS or unpacked > MAX_UNPACKED_MB * 1024 * 1024:
+        raise _too_big(f"该 Excel 文件解压后超过 {MAX_UNPACKED_MB} MB（{unpacked / 1024 / 1024:,.0f} MB）")
+
+
+def _inspect_sheets(data: bytes, max_rows: int) -> None:
+    """Stream every worksheet's XML (memory stays flat: each row is dropped once read) and refuse, before
+    openpyxl builds a single row, a sheet with a row of more than :data:`MAX_COLUMNS` cells or a value further
+    right, a row beyond Excel's last, a cell longer than Excel allows, or more shared strings than the rows and
+    columns allowed could hold."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for part in archive.infolist():
+            name = part.filename
+            if name == "xl/sharedStrings.xml":
+                _inspect_strings(archive, part, (max_rows + 1) * MAX_COLUMNS)
+            elif name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                _inspect_sheet(archive, part)
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _inspect_strings(archive: zipfile.ZipFile, part: zipfile.ZipInfo, most: int) -> None:
+    count = 0
+    with archive.open(part) as stream:
+        for _, element in iterparse(stream, events=("end",)):
+            if _local(element.tag) == "si":
+                count += 1
+                if count > most:
+                    raise _too_big(f"该 Excel 文件的文本单元格超过 {most:,} 个")
+                element.clear()
+
+
+def _inspect_sheet(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> None:
+    parents, cells, row_number = [], 0, 0
+    with archive.open(part) as stream:
+        for event, element in iterparse(stream, events=("start", "end")):
+            tag = _local(element.tag)
+            if event == "start":
+                parents.append(element)
+                if tag == "row":
+                    cells = 0
+                    row_number = int(element.get("r") or row_number + 1)
+                    if not 0 < row_number <= EXCEL_MAX_ROW:
+                        raise _too_big(f"该 Excel 文件有第 {row_number:,} 行，超出 Excel 的行数")
+                elif tag == "c":
+                    cells += 1
+                    if cells > MAX_COLUMNS:
+                        raise _too_big(f"第 {row_number} 行有超过 {MAX_COLUMNS} 个单元格")
+                continue
+            parents.pop()
+            if tag in ("v", "t", "f") and element.text and len(element.text) > EXCEL_MAX_CELL_TEXT:
+                raise _too_big(f"第 {row_number} 行有超过 {EXCEL_MAX_CELL_TEXT} 个字符的单元格")
+            if tag == "c" and _column_of(element.get("r")) > MAX_COLUMNS and len(element):
+                raise _too_big(f"第 {row_number} 行第 {_column_of(element.get('r'))} 列有内容，超过 {MAX_COLUMNS} 列")
+            if tag in ("row", "c") and parents:
+                parents[-1].remove(element)  # what has been checked is dropped: memory stays flat
+
+
+class _Collector:
+    """Rows as they are read, with the row limit applied while reading: the header row, then every non-blank row
+    (its spreadsheet number kept); blank rows are only counted, so a sheet of a million empty rows costs nothing."""
+
+    def __init__(self, max_rows: int):
+        self.max_rows = max_rows
+        self.rows: list[tuple[int, list]] = []
+        self.data_rows = 0
+
+    def add(self, number: int, values: list) -> None:
+        while values and values[-1] is None:
+            values.pop()
+        if number == 1:
+            self.rows.append((number, values))
+        elif values:
+            self.data_rows += 1
+            if self.data_rows > self.max_rows:
+                raise DomainError("import_too_many_rows", f"文件的数据超过上限 {self.max_rows} 行"
+                                  f"（读到第 {number} 行时停止），请拆分后导入", status=422)
+            self.rows.append((number, values))
+
+
+def _read_xlsx(data: bytes, max_rows: int) -> list[tuple[int, list]]:
+    _inspect_archive(data)
+    try:
+        _inspect_sheets(data, max_rows)
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except DomainError:
         raise
     except Exception:  # noqa: BLE001 - zip, XML and openpyxl errors alike: the file is not a readable workbook
         raise _unreadable_xlsx() from None
+    collected = _Collector(max_rows)
     try:
         if not workbook.worksheets:
             raise DomainError("import_empty", "文件是空的", status=422)
         sheet = workbook.worksheets[0]
         # the <dimension> a program wrote may be wrong; trusting it would silently drop rows or columns
         sheet.reset_dimensions()
-        rows, formulas, headers = [], [], []
-        for number, cells in enumerate(sheet.iter_rows(), start=1):
+        formulas, headers, gap = [], [], None
+        for number, cells in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1):
+            if number > 1 and (cells is gap or all(cell is EMPTY_CELL for cell in cells)):
+                gap = cells  # openpyxl yields one shared tuple for every row missing from the file: O(1) after this
+                continue
             values = []
             for index, cell in enumerate(cells):
                 if getattr(cell, "data_type", None) == "f":
@@ -149,7 +272,7 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list]]:
                     values.append(_cell_value(cell.value))
             if number == 1:
                 headers = values
-            rows.append((number, values))
+            collected.add(number, values)
     except DomainError:
         raise
     except Exception:  # noqa: BLE001 - a damaged sheet inside a readable archive
@@ -158,7 +281,7 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list]]:
         workbook.close()
     if formulas:
         raise _fail(formulas)
-    return rows
+    return collected.rows
 
 
 def decode_text(data: bytes) -> str:
@@ -173,7 +296,7 @@ def decode_text(data: bytes) -> str:
         raise DomainError("import_encoding", "无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码的 CSV", status=422) from None
 
 
-def _read_csv(data: bytes) -> list[tuple[int, list]]:
+def _read_csv(data: bytes, max_rows: int) -> list[tuple[int, list]]:
     text = decode_text(data)
     if "\x00" in text:
         raise DomainError("import_unreadable", "文件内容不是文本表格，请上传 .xlsx 或 CSV 文件", status=422)
@@ -182,23 +305,27 @@ def _read_csv(data: bytes) -> list[tuple[int, list]]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    rows, formulas, headers = [], [], []
+    collected, formulas, headers = _Collector(max_rows), [], []
     try:
         for number, cells in enumerate(reader, start=1):
             values = [_cell_value(c) for c in cells]
+            while values and values[-1] is None:
+                values.pop()
+            if len(values) > MAX_COLUMNS:
+                raise _too_big(f"第 {number} 行有 {len(values)} 列，超过 {MAX_COLUMNS} 列")
             if number == 1:
                 headers = values
             for index, value in enumerate(values):
                 if number > 1 and isinstance(value, str) and value.startswith("=") and len(value) > 1:
                     formulas.append(error(number, _header_name(headers, index),
                                           f"第 {index + 1} 列是公式（以“=”开头），请填写数值或文本"))
-            rows.append((number, values))
+            collected.add(number, values)
     except csv.Error:
         raise DomainError("import_unreadable", "CSV 文件格式有误（引号不配对等），请在 Excel 中另存为 CSV 后再导入",
                           status=422) from None
     if formulas:
         raise _fail(formulas)
-    return rows
+    return collected.rows
 
 
 def precheck(data: bytes) -> None:
@@ -212,15 +339,20 @@ def precheck(data: bytes) -> None:
         raise DomainError("import_empty", "文件是空的", status=422)
     if data[:4] == b"\xd0\xcf\x11\xe0":
         raise DomainError("import_format", "不支持旧版 .xls 格式，请在 Excel 中另存为 .xlsx 或 CSV", status=422)
+    if _is_xlsx(data):
+        _inspect_archive(data)
+
+
+def _is_xlsx(data: bytes) -> bool:
+    return data[:4] == b"PK\x03\x04"
 
 
 def read_table(filename: str, data: bytes) -> tuple[list[str], list[Row]]:
-    """Read an uploaded file into headers and rows, enforcing the size and row limits."""
+    """Read an uploaded file into headers and rows, enforcing the size, shape and row limits as it reads."""
     precheck(data)
-    raw = _read_xlsx(data) if data[:4] == b"PK\x03\x04" else _read_csv(data)
-    while raw and not any(v is not None for v in raw[-1][1]):
-        raw.pop()
-    if not raw:
+    max_rows = policy.get("imports.max_rows")
+    raw = _read_xlsx(data, max_rows) if _is_xlsx(data) else _read_csv(data, max_rows)
+    if not raw or (len(raw) == 1 and not raw[0][1]):
         raise DomainError("import_empty", "文件是空的", status=422)
     header_number, header_cells = raw[0]
     headers = [str(h).strip() if h is not None else "" for h in header_cells]
@@ -230,10 +362,6 @@ def read_table(filename: str, data: bytes) -> tuple[list[str], list[Row]]:
             if any(v is not None for v in values)]
     if not rows:
         raise DomainError("import_empty", "文件中只有表头，没有数据行", status=422)
-    max_rows = policy.get("imports.max_rows")
-    if len(rows) > max_rows:
-        raise DomainError("import_too_many_rows", f"文件有 {len(rows)} 行数据，超过上限 {max_rows} 行，请拆分后导入",
-                          status=422)
     return headers, rows
 
 
