@@ -63,10 +63,14 @@ class Job(db.Model):
         return self.status in ("succeeded", "failed")
 
     def as_dict(self) -> dict:
-        """The job's state for the polling progress bar."""
+        """The job's state for the polling progress bar — never an export's file, which only its owner downloads
+        (:func:`portal.exports.download`); ``has_file`` says whether there is one."""
+        result = self.result
+        if result and "file" in result:
+            result = {**{key: value for key, value in result.items() if key != "file"}, "has_file": True}
         return {"id": self.id, "kind": self.kind, "title": self.title, "status": self.status,
                 "status_label": self.status_label, "progress": self.progress, "message": self.message,
-                "result": self.result, "error": self.error, "done": self.done}
+                "result": result, "error": self.error, "done": self.done}
 
 
 class Progress:

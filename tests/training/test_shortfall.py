@@ -161,10 +161,19 @@ def test_a_large_export_runs_as_a_job_and_only_its_owner_gets_the_file(client, a
     assert len(rows) == 2002 and rows[1][1] == "批量00000" and rows[-1][1] == "王建国"
     # the generic job page knows it finished, too
     assert "已完成" in text(client.get(f"/jobs/{job_id}"))
+    # the polling JSON never carries the file, to the owner or to an admin who watches every job (issue 13)
+    mine = client.get(f"/jobs/{job_id}.json").get_json()
+    assert mine["status"] == "succeeded" and mine["result"]["count"] == 2001 and "file" not in mine["result"]
     auth.logout()
     auth.login("legal_city")  # sees the agency, but the file is not theirs
     assert client.get(job_page).status_code == 404
     assert client.get(f"{job_page}/file").status_code == 404
+    auth.logout()
+    auth.login("admin")
+    state = client.get(f"/jobs/{job_id}.json")
+    assert state.status_code == 200 and "file" not in state.get_json()["result"]
+    assert "批量00000" not in state.get_data(as_text=True) and len(state.data) < 2000
+    assert client.get(f"{job_page}/file").status_code in (403, 404)
 
 
 def test_a_csv_export_job_yields_the_csv(client, hr):
