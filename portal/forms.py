@@ -1,5 +1,6 @@
 """The base form (CSRF from Flask-WTF, WTForms' built-in messages in Chinese), shared fields, and the paging
 helpers of list pages."""
+from flask import abort
 from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, widgets
@@ -43,7 +44,31 @@ MAX_ID = 2**31 - 1
 
 def page_number(args) -> int:
     """The ``page`` query argument, clamped to 1…100 000 (a huge number must not reach the database)."""
-    return min(max(args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    return int_arg(args, "page", 1, 1, MAX_PAGE)
+
+
+def int_arg(args, name: str, default: int, lowest: int, highest: int) -> int:
+    """A whole number from a query string or a posted form (``args``), clamped to ``lowest``…``highest``;
+    ``default`` when it is absent or not a number. The one parser of typed integers: Werkzeug's ``type=`` int
+    conversion would hand a 25-digit number to the database, which cannot hold it (a 500)."""
+    text = str(args.get(name) or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return default
+    if len(text) > len(str(highest)):
+        return highest
+    return min(max(int(text), lowest), highest)
+
+
+def id_arg(args, name: str) -> int | None:
+    """An id from a query string or a posted form: ``None`` when absent or blank; 404 when it is not an id an
+    INTEGER column can hold (no such object can exist)."""
+    text = str(args.get(name) or "").strip()
+    if not text:
+        return None
+    value = parse_id(text)
+    if value is None:
+        abort(404)
+    return value
 
 
 class ListPagination(Pagination):

@@ -32,3 +32,44 @@ def test_a_huge_user_id_posted_for_a_token_is_refused_cleanly(client, auth, worl
     response = client.post("/admin/tokens", data={"user_id": HUGER, "name": "x"})
     assert response.status_code == 422
     assert "请选择账户" in response.get_data(as_text=True)
+
+
+def test_a_huge_officer_or_course_in_the_record_list_query_is_not_found(client, auth, world):
+    """Issue 13: ``/training/records?officer=99999999999999999999999`` was an OverflowError (500)."""
+    auth.login("hr", PASSWORD)
+    assert client.get("/training/records?officer=99999999999999999999999").status_code == 404
+    assert client.get(f"/training/records?course={HUGER}").status_code == 404
+    assert client.get("/training/records?officer=").status_code == 200  # blank: no filter
+
+
+#: every name of a query argument a page reads as a number or an id
+NUMERIC_ARGS = ("page", "officer", "course", "agency", "year", "quarter", "difficulty", "template", "from", "n",
+                "exam", "kind", "per_page", "id", "user", "status", "show")
+
+
+@pytest.mark.parametrize("login", ["hr", "legal_city", "admin", "officer"])
+def test_no_page_of_any_role_fails_on_huge_numbers_in_its_query(app, client, auth, world, login):
+    """Every GET page without a path argument, opened with every numeric query argument set to a 30-digit number:
+    a page may refuse or ignore it, never fail (the test fails on any 500 or logged error)."""
+    auth.login(world.officer.id_number if login == "officer" else login, PASSWORD)
+    query = "&".join(f"{name}={HUGER}" for name in NUMERIC_ARGS)
+    paths = sorted({rule.rule for rule in app.url_map.iter_rules()
+                    if "GET" in rule.methods and not rule.arguments and not rule.rule.startswith(("/static", "/logout"))})
+    assert len(paths) > 40
+    for path in paths:
+        response = client.get(f"{path}?{query}")
+        assert response.status_code < 500, f"{path}: {response.status_code}"
+
+
+def test_no_view_parses_a_typed_integer_without_bounds():
+    """``request.args.get(…, type=int)`` hands any number to the database; ``portal.forms.int_arg`` / ``id_arg`` /
+    ``parse_id`` bound it. A check over the source keeps it so."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    offenders = [f"{path.relative_to(root)}:{number}" for package in ("portal", "exams", "certificates")
+                 for path in (root / package).rglob("*.py")
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+                 if re.search(r"type=int\b|int\(request\.", line)]
+    assert offenders == []

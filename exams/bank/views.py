@@ -18,7 +18,7 @@ from portal import clock, policy
 from portal.auth.access import current_actor, require
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import apply_errors, page_number
+from portal.forms import apply_errors, int_arg, page_number
 from portal.orgs.models import Agency
 
 bp = Blueprint("bank", __name__, template_folder="templates")
@@ -61,7 +61,7 @@ def questions():
         if value:
             query = query.where(getattr(Question, name) == value)
     if request.args.get("difficulty") in {"1", "2", "3", "4", "5"}:
-        query = query.where(Question.difficulty == int(request.args["difficulty"]))
+        query = query.where(Question.difficulty == int_arg(request.args, "difficulty", 1, 1, 5))
     if request.args.get("status") in STATUSES:
         query = query.where(Question.status == request.args["status"])
     query = query.order_by(Question.id.desc())  # ids grow with time: newest first, on the primary key

@@ -24,7 +24,7 @@ from portal import clock
 from portal.auth.access import current_actor, get_in_scope_or_404, require, scope_condition, scoped_agencies
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import page_number
+from portal.forms import int_arg, page_number
 from portal.officers import idcard
 from portal.officers.models import Officer
 from portal.orgs.models import Agency
@@ -115,7 +115,7 @@ def _rows_of(exam: Exam | None) -> list[services.SectionRow]:
 
 
 def _posted_rows(extra: int = 0) -> list[services.SectionRow]:
-    count = min(max(request.form.get("rows", type=int) or 0, 1), services.MAX_SECTIONS + BLANK_ROWS)
+    count = int_arg(request.form, "rows", 1, 1, services.MAX_SECTIONS + BLANK_ROWS)
     count = min(count + extra, services.MAX_SECTIONS + BLANK_ROWS)
     return [services.SectionRow(i, *(request.form.get(f"sections-{i}-{name}", "") for name in
                                      ("title", "category", "tag", "kind", "count", "points")))

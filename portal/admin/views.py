@@ -14,7 +14,7 @@ from portal.auth.access import agencies_in_scope, current_actor, require, scoped
 from portal.auth.models import ROLES, ApiToken, User
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import ActionForm, id_value, page_number
+from portal.forms import ActionForm, page_number, parse_id
 from portal.orgs.models import Agency
 from portal.orgs.services import tree_order
 
@@ -231,7 +231,7 @@ def tokens():
     form = ActionForm()
     error = None
     if form.validate_on_submit():
-        user = db.session.get(User, id_value(request.form.get("user_id", type=int)) or 0)
+        user = db.session.get(User, parse_id(request.form.get("user_id")) or 0)
         try:
             if user is None:
                 raise DomainError("unknown_user", "请选择账户")

@@ -16,7 +16,7 @@ from portal.auth.access import current_actor, get_in_scope_or_404, require, scop
 from portal.auth.models import User
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import MAX_ID, id_value
+from portal.forms import MAX_ID, int_arg, parse_id
 from portal.officers.models import Officer
 
 bp = Blueprint("assessment", __name__, template_folder="templates")
@@ -27,20 +27,12 @@ MAX_ROWS = 40  # rows per group a form may carry
 GRADE_COLOURS = {"good": "#1e7e34", "fairly_good": "#0b5ed7", "average": "#b06f00", "poor": "#b3261e"}
 
 
-def _id(raw: str | None) -> int | None:
-    """A posted or queried id an INTEGER column can hold (ASCII digits only), else ``None``."""
-    raw = (raw or "").strip()
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 10:
-        return None
-    return id_value(int(raw))
-
-
 def _int_arg(name: str, default: int, lowest: int, highest: int) -> int:
     """A whole-number query argument within bounds; absent means ``default``, anything else is a 404."""
     raw = request.args.get(name, "").strip()
     if not raw:
         return default
-    value = _id(raw)
+    value = parse_id(raw)
     if value is None or not lowest <= value <= highest:
         abort(404)
     return value
@@ -51,7 +43,7 @@ def _chosen_agency(agencies, required: bool):
     raw = request.args.get("agency", "").strip()
     if not raw:
         return agencies[0] if required and agencies else None
-    agency_id = _id(raw)
+    agency_id = parse_id(raw)
     chosen = next((agency for agency in agencies if agency.id == agency_id), None)
     if chosen is None:
         abort(404)
@@ -103,8 +95,7 @@ def _posted_rows(extra: int = 0) -> dict[str, list[services.IndicatorRow]]:
     """The rows as typed (every group's count comes with the form), plus ``extra`` blank ones per group."""
     rows: dict[str, list[services.IndicatorRow]] = {}
     for group in GROUPS:
-        count = request.form.get(f"{group}-rows", type=int) or 0
-        count = min(max(count, 1) + extra, MAX_ROWS)
+        count = min(int_arg(request.form, f"{group}-rows", 1, 1, MAX_ROWS) + extra, MAX_ROWS)
         rows[group] = [services.IndicatorRow(group, i, request.form.get(f"{group}-{i}-name", ""),
                                              request.form.get(f"{group}-{i}-weight", "")) for i in range(count)]
     return rows
@@ -175,7 +166,7 @@ def new_template():
     source = None
     raw = request.args.get("from", "")
     if raw:
-        source_id = _id(raw)
+        source_id = parse_id(raw)
         source = db.session.get(IndicatorTemplate, source_id) if source_id else None
         if source is None:
             abort(404)
@@ -220,7 +211,7 @@ def _posted_cells() -> dict[int, dict[int, str]]:
     every cell named ``s-<officer>-<indicator>``."""
     cells: dict[int, dict[int, str]] = {}
     for raw in request.form.getlist("officer"):
-        officer_id = _id(raw)
+        officer_id = parse_id(raw)
         if officer_id is None:
             abort(400)
         cells.setdefault(officer_id, {})
@@ -254,7 +245,7 @@ def grid():
     if request.method == "POST":
         if agency is None:
             abort(404)
-        template_id = _id(request.form.get("template"))
+        template_id = parse_id(request.form.get("template"))
         if template_id is None:
             abort(400)
         cells = _posted_cells()

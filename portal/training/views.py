@@ -24,7 +24,7 @@ from portal.auth.access import (
 )
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import ListPagination, apply_errors, page_number
+from portal.forms import ListPagination, apply_errors, id_arg, page_number, parse_id
 from portal.officers import idcard
 from portal.officers.models import Officer
 from portal.orgs.models import Agency
@@ -94,12 +94,12 @@ def records():
     if condition is not None:
         query = query.where(condition)
     officer = None
-    officer_id = request.args.get("officer", type=int)
+    officer_id = id_arg(request.args, "officer")
     if officer_id:
         officer = get_in_scope_or_404(Officer, officer_id)
         query = query.where(TrainingRecord.officer_id == officer.id)
     course = None
-    course_id = request.args.get("course", type=int)
+    course_id = id_arg(request.args, "course")
     if course_id:
         course = db.session.get(Course, course_id)
         if course is None or not in_scope(current_user, course.agency_id):
@@ -141,8 +141,7 @@ def _course_choices(blank: str) -> list:
 
 
 def _posted_id(name: str) -> int | None:
-    value = request.form.get(name, "") if request.method == "POST" else request.args.get(name, "")
-    return int(value) if value.isdigit() and 0 < int(value) <= 2**31 - 1 else None
+    return parse_id((request.form if request.method == "POST" else request.args).get(name))
 
 
 @bp.route("/training/records/new", methods=["GET", "POST"])
@@ -212,7 +211,7 @@ def class_new():
         if course is None or not in_scope(current_user, course.agency_id):
             abort(404)
     if request.method == "POST":
-        posted = {int(v) for v in request.form.getlist("officer_ids") if v.isdigit() and int(v) <= 2**31 - 1}
+        posted = {parse_id(v) for v in request.form.getlist("officer_ids")} - {None}
         if posted:
             allowed = db.session.scalar(sa.select(sa.func.count()).select_from(Officer).where(
                 Officer.id.in_(posted), scope_condition(current_user, Officer.agency_id)))
