@@ -15,7 +15,7 @@ from cryptography.exceptions import InvalidSignature
 from flask import current_app
 
 from certificates import keys
-from portal import clock
+from portal import clock, jsonbody
 
 ALG = "Ed25519"
 ACCEPTED_ALGS = ("Ed25519", "EdDSA")
@@ -108,7 +108,7 @@ def _object(part: str) -> dict | None:
     if data is None:
         return None
     try:
-        value = json.loads(data.decode("utf-8"))
+        value = jsonbody.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return None
     return value if isinstance(value, dict) else None

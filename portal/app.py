@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from portal import config as config_module
-from portal import errors, templating
+from portal import errors, jsonbody, templating
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -33,6 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.config.update(config_module.from_environment(None, instance_path))
     app.config.update(overrides or {})
+    app.json = jsonbody.BoundedJSONProvider(app)
     app.url_map.converters["int"] = DatabaseInt
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)

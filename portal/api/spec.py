@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, current_app, g, make_response, request
 
-from portal import clock
+from portal import clock, jsonbody
 from portal.api.schema import Field, Obj, parse, parse_object
 from portal.auth.access import PUBLIC
 from portal.auth.models import ROLES
@@ -115,7 +115,8 @@ def _rate_key() -> str:
 def _parse_body(body: Obj, errors: list) -> dict:
     raw = request.get_json(silent=True)
     if not isinstance(raw, dict):
-        raise DomainError("bad_request", "请求体须为 JSON 对象（Content-Type: application/json）", status=400)
+        raise DomainError("bad_request", "请求体须为 JSON 对象（Content-Type: application/json），"
+                          f"嵌套不超过 {jsonbody.MAX_DEPTH} 层", status=400)
     clean = parse_object(body, {k: v for k, v in raw.items()}, "", errors)
     for f in body.fields:
         if f.type == "array" and isinstance(f.items, Obj) and isinstance(clean.get(f.name), list):
