@@ -220,6 +220,8 @@ def process_photo(raw: bytes) -> tuple[bytes, int, int]:
     else:
         image = image.convert("RGB")
     image.thumbnail(PHOTO_BOX, Image.Resampling.LANCZOS)
+    # Pillow writes back what the source carried in ``info`` (a JPEG comment, XMP …): the pixels alone are kept
+    image.info.clear()
     out = io.BytesIO()
     image.save(out, "JPEG", quality=88, optimize=True)
     return out.getvalue(), image.width, image.height

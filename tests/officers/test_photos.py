@@ -80,6 +80,49 @@ def test_exif_is_removed_and_orientation_applied(client, hr):
     assert (image.width, image.height) == (480, 640)  # turned upright, then fitted
 
 
+def jpeg_segments(data: bytes) -> list[str]:
+    """The marker segments of a JPEG up to its scan: ``APP0``, ``COM``, ``DQT`` …"""
+    names = {0xFE: "COM", 0xDB: "DQT", 0xC4: "DHT", 0xDD: "DRI", 0xDA: "SOS"}
+    names.update({0xC0 + n: f"SOF{n}" for n in range(16) if n not in (4, 8, 12)})
+    names.update({0xE0 + n: f"APP{n}" for n in range(16)})
+    assert data[:2] == b"\xff\xd8"
+    found, at = [], 2
+    while at < len(data) and data[at] == 0xFF:
+        marker = data[at + 1]
+        found.append(names.get(marker, hex(marker)))
+        if marker == 0xDA:
+            break
+        at += 2 + int.from_bytes(data[at + 2:at + 4], "big")
+    return found
+
+
+@pytest.mark.parametrize("source", ["JPEG", "PNG"])
+def test_every_metadata_segment_is_dropped_comments_included(client, auth, hr, source):
+    """Issue 13: a JPEG comment survived the re-encoding and the public QR page served it. What is stored holds
+    pixels and nothing else: JFIF, quantisation and Huffman tables, frame and scan — no comment, EXIF, XMP, ICC."""
+    picture = Image.new("RGB", (600, 800), (90, 140, 40))
+    raw = io.BytesIO()
+    secret = "住址：威海市某路1号 电话13800000000"
+    if source == "JPEG":
+        exif = Image.Exif()
+        exif[0x010F] = "ACME Camera"
+        picture.save(raw, "JPEG", comment=secret.encode(), exif=exif, icc_profile=b"ICC-PROFILE-BYTES" * 8,
+                     xmp=b"<x:xmpmeta>ACME-XMP</x:xmpmeta>")
+    else:
+        from PIL import PngImagePlugin
+
+        text = PngImagePlugin.PngInfo()
+        text.add_text("Comment", secret)
+        text.add_itxt("XML:com.adobe.xmp", "<x:xmpmeta>ACME-XMP</x:xmpmeta>")
+        picture.save(raw, "PNG", pnginfo=text, icc_profile=b"ICC-PROFILE-BYTES" * 8)
+    assert secret.encode() in raw.getvalue()
+    assert upload(client, hr.officer, raw.getvalue(), f"photo.{source.lower()}").status_code == 302
+    _, data, _ = stored_image(client, hr.officer)
+    assert set(jpeg_segments(data)) <= {"APP0", "DQT", "SOF0", "SOF2", "DHT", "DRI", "SOS"}, jpeg_segments(data)
+    for leaked in (secret.encode(), b"ACME", b"ICC-PROFILE", b"xmpmeta"):
+        assert leaked not in data
+
+
 def test_small_photo_is_not_enlarged(client, hr):
     upload(client, hr.officer, image_bytes("JPEG", size=(300, 400)), "small.jpg", "image/jpeg")
     image, _, _ = stored_image(client, hr.officer)
