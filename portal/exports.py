@@ -10,20 +10,26 @@ rest:
 * The job's page and its download look the job up with :func:`owned_job_or_404` (404 for anyone but its owner,
   and for a job of another kind); :func:`download` answers the file — 404 once it has expired, the page then
   says so.
-* :func:`file_response` answers any file with a Chinese name (the synchronous exports use it too);
-  :func:`xlsx_sheet` starts a sheet with the exports' header row.
+* :func:`file_response` answers any file with a Chinese name (the synchronous exports use it too).
+* Every export file is written here: :func:`xlsx_sheet` starts a sheet (the header row, then rows through
+  :meth:`Sheet.append`) and :func:`csv_file` writes a CSV. Typed text that a spreadsheet program would run as a
+  formula (``=…``, ``+…``, ``-…``, ``@…``, a leading tab or line break) never becomes one: in XLSX it is stored as
+  text (a string cell with Excel's quote prefix: the reader sees exactly what was typed), in CSV it is prefixed
+  with ``'``.
 """
 from __future__ import annotations
 
 import base64
+import csv
 import datetime as dt
+import io
 import zlib
 from collections.abc import Callable
 from urllib.parse import quote
 
 import sqlalchemy as sa
 from flask import abort, make_response
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -70,7 +76,42 @@ def owned_job_or_404(job_id: int, kind: str, user) -> background.Job:
     return job
 
 
-def xlsx_sheet(workbook, title: str, headers: list[str], widths: list[int]):
+#: leads that make a spreadsheet program read a cell as a formula (OWASP "CSV injection"), a tab and line breaks
+#: included
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _formula_like(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_LEADS)
+
+
+class Sheet:
+    """A sheet of a write-only workbook whose rows go through :meth:`append`: text that would read as a formula is
+    stored as text. Make cells with a number format with :meth:`cell`."""
+
+    def __init__(self, sheet):
+        self._sheet = sheet
+
+    def cell(self, value, number_format: str | None = None) -> Cell:
+        cell = WriteOnlyCell(self._sheet, value=value)
+        if number_format:
+            cell.number_format = number_format
+        return cell
+
+    def _safe(self, value):
+        cell = value if isinstance(value, Cell) else None
+        if not _formula_like(cell.value if cell is not None else value):
+            return value
+        cell = cell or WriteOnlyCell(self._sheet, value=value)
+        cell.data_type = "s"  # openpyxl makes any string starting with "=" a formula
+        cell.quotePrefix = True
+        return cell
+
+    def append(self, values) -> None:
+        self._sheet.append([self._safe(value) for value in values])
+
+
+def xlsx_sheet(workbook, title: str, headers: list[str], widths: list[int]) -> Sheet:
     """A new sheet of a write-only ``workbook``: the column widths, and the header row (white on dark blue,
     frozen)."""
     sheet = workbook.create_sheet(title)
@@ -85,17 +126,19 @@ def xlsx_sheet(workbook, title: str, headers: list[str], widths: list[int]):
         cell.alignment = Alignment(horizontal="center", wrap_text=True)
         row.append(cell)
     sheet.append(row)
-    return sheet
+    return Sheet(sheet)
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cells(values) -> list:
-    """A row for a spreadsheet with text that a spreadsheet program would run as a formula (``=…``, ``+…``, ``-…``,
-    ``@…``) kept as text — typed values such as a course title or a legal basis can start with anything."""
-    return ["'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
-            for value in values]
+def csv_file(headers: list[str], rows) -> bytes:
+    """A CSV file (UTF-8 with a BOM, so that Excel reads it as such; CRLF): ``headers``, then ``rows``; whole
+    floats without ``.0``; text that would read as a formula prefixed with ``'``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow(["'" + value if _formula_like(value) else f"{value:g}" if isinstance(value, float) else value
+                         for value in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def file_response(data: bytes, mime: str, filename: str, ascii_name: str):

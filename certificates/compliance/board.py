@@ -262,22 +262,21 @@ def export_file(board: Board) -> tuple[bytes, str, str]:
     for title, lines in (("60天内到期", board.due_soon), ("已逾期", board.overdue)):
         sheet = exports.xlsx_sheet(workbook, title, DUE_HEADERS, DUE_WIDTHS)
         for position, line in enumerate(lines, start=1):
-            sheet.append(exports.cells([position, line.officer_name, line.agency, line.number, line.kind_label,
-                                        line.due_on, line.note, STATUS_WORDS.get(line.status, line.status),
-                                        line.pending]))
+            sheet.append([position, line.officer_name, line.agency, line.number, line.kind_label, line.due_on,
+                          line.note, STATUS_WORDS.get(line.status, line.status), line.pending])
     sheet = exports.xlsx_sheet(workbook, "暂扣", HOLD_HEADERS, HOLD_WIDTHS)
     position = 0
     for certificate in board.suspended:
         for hold in certificate.open_holds:
             position += 1
-            sheet.append(exports.cells([position, certificate.officer.name, certificate.officer.agency.short_name,
+            sheet.append([position, certificate.officer.name, certificate.officer.agency.short_name,
                           certificate.number, certificate.type_label, hold.reason_label,
                           "系统暂扣" if hold.is_system else "人工暂扣", _wall(hold.placed_at), hold.legal_basis or "",
-                          hold.placed_by_label, "有" if hold.id in board.answered_holds else ""]))
+                          hold.placed_by_label, "有" if hold.id in board.answered_holds else ""])
     sheet = exports.xlsx_sheet(workbook, f"近{REVOKED_DAYS}天注销吊销撤销", REVOKED_HEADERS, REVOKED_WIDTHS)
     for position, line in enumerate(board.revoked, start=1):
-        sheet.append(exports.cells([position, line.officer_name, line.agency, line.number, line.type_label,
-                                    line.word, line.label, _wall(line.revoked_at)]))
+        sheet.append([position, line.officer_name, line.agency, line.number, line.type_label, line.word,
+                      line.label, _wall(line.revoked_at)])
     out = io.BytesIO()
     workbook.save(out)
     scope = f"{board.chosen.short_name}-" if board.chosen is not None else ""

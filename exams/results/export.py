@@ -9,7 +9,6 @@ import datetime as dt
 import io
 
 import openpyxl
-from openpyxl.cell import WriteOnlyCell
 
 from exams.results import analysis, services
 from portal import background, exports
@@ -29,9 +28,8 @@ ANALYSIS_HEADERS = ["题号", "题型", "类别", "题干", "作答人数", "难
 ANALYSIS_WIDTHS = [8, 8, 16, 60, 10, 14, 16, 14, 8]
 
 
-def _values(sheet, row: services.Row) -> list:
-    finished = WriteOnlyCell(sheet, value=row.finished_at.replace(tzinfo=None))
-    finished.number_format = "yyyy-mm-dd hh:mm"
+def _values(sheet: exports.Sheet, row: services.Row) -> list:
+    finished = sheet.cell(row.finished_at.replace(tzinfo=None), number_format="yyyy-mm-dd hh:mm")
     return [row.exam_title, row.purpose_label, row.name, row.masked_id_number, row.agency, row.number, finished,
             row.finish_label, row.score, row.max_score, row.pass_mark, row.result_label]
 
@@ -43,7 +41,7 @@ def export_file(rows, now: dt.datetime, total: int | None = None, progress=None)
     sheet = exports.xlsx_sheet(workbook, "考试结果登记", HEADERS, WIDTHS)
     written = 0
     for row in rows:
-        sheet.append(exports.cells(_values(sheet, row)))
+        sheet.append(_values(sheet, row))
         written += 1
         if total and written % 1000 == 0:
             progress(written, total, f"已写入 {written} 行，共 {total} 行")

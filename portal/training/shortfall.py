@@ -6,7 +6,6 @@ officers from one more. Sorting and paging happen on the computed list (shortfal
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
@@ -150,16 +149,12 @@ def export_file(lines: list[Line], fmt: str, today: dt.date, progress=None) -> t
     mime, extension = FORMATS[fmt]
     filename = f"培训未达标人员-{today.year}年-截至{today.isoformat()}.{extension}"
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(_headers())
-        for position, line in enumerate(lines, start=1):
-            writer.writerow([f"{v:g}" if isinstance(v, float) else v for v in _values(position, line)])
-        return ("\ufeff" + out.getvalue()).encode("utf-8"), mime, filename
+        rows = (_values(position, line) for position, line in enumerate(lines, start=1))
+        return exports.csv_file(_headers(), rows), mime, filename
     workbook = openpyxl.Workbook(write_only=True)
     sheet = exports.xlsx_sheet(workbook, f"{today.year}年培训未达标", _headers(), WIDTHS)
     for position, line in enumerate(lines, start=1):
-        sheet.append(exports.cells(_values(position, line)))
+        sheet.append(_values(position, line))
         if position % 1000 == 0:
             progress(position, len(lines), f"已写入 {position} 行，共 {len(lines)} 行")
     out = io.BytesIO()
