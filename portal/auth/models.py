@@ -88,6 +88,21 @@ def _user_agency_id(self) -> int | None:
 User.agency_id = property(_user_agency_id)
 
 
+class SignInThrottle(db.Model):
+    """Failed sign-ins under a name that has no account, counted and locked exactly as an account's are, so that
+    the answers (and their pace) never tell which names and ID numbers have accounts. Keyed by a digest of the name
+    as typed (normalised), never the name itself; rows idle for a day are dropped."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(sa.Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(LocalDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(LocalDateTime, index=True)
+
+    __table_args__ = (sa.CheckConstraint("failed_logins >= 0", name="failed_logins"),)
+
+
 class ApiToken(db.Model):
     """A bearer token for the API; only its SHA-256 is stored. The token's user's role and scope apply."""
 

@@ -11,11 +11,12 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal import audit, clock, policy
 from portal.auth import passwords
-from portal.auth.models import ROLES, ApiToken, User
+from portal.auth.models import ROLES, ApiToken, SignInThrottle, User
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.officers import idcard
@@ -51,6 +52,12 @@ class SignIn:
     message: str | None = None
 
 
+def _sign_in_name(login: str) -> str:
+    """A sign-in name as the accounts are looked up by: a normalised ID number, or a lower-case user name."""
+    login = (login or "").strip()
+    return idcard.normalize(login) if idcard.looks_like(login) else login.lower()
+
+
 def find_account(login: str) -> User | None:
     """The account for a staff user name or an officer's ID number."""
     login = (login or "").strip()
@@ -63,17 +70,45 @@ def find_account(login: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.username == login.lower()))
 
 
+def _unknown_failure(login: str, now: dt.datetime) -> SignIn:
+    """A failed sign-in under a name with no account: counted and locked as an account's would be
+    (:class:`~portal.auth.models.SignInThrottle`), with the same messages."""
+    table = SignInThrottle.__table__
+    key = hashlib.sha256(("sign-in:" + _sign_in_name(login)).encode("utf-8")).hexdigest()
+    db.session.execute(sa.delete(SignInThrottle).where(SignInThrottle.updated_at < now - dt.timedelta(days=1)))
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    db.session.execute(insert(table).values(key=key, failed_logins=0, locked_until=None, updated_at=now)
+                       .on_conflict_do_nothing(index_elements=[table.c.key]))
+    row = db.session.execute(sa.select(table).where(table.c.key == key).with_for_update()).one()
+    if row.locked_until is not None and now < row.locked_until:
+        return SignIn(None, _locked_message(row.locked_until, now))
+    failures = row.failed_logins + 1
+    values = {"failed_logins": failures, "updated_at": now}
+    message = GENERIC_FAILURE
+    if failures >= policy.get("auth.lockout_attempts"):
+        values = {"failed_logins": 0, "locked_until": now + dt.timedelta(minutes=policy.get("auth.lockout_minutes")),
+                  "updated_at": now}
+        message = _locked_message(values["locked_until"], now)
+    db.session.execute(sa.update(table).where(table.c.key == key).values(**values))
+    return SignIn(None, message)
+
+
 def authenticate(login: str, password: str, now: dt.datetime, client_addr: str | None = None) -> SignIn:
     """Check a sign-in; count failures and lock the account after too many in a row.
+
+    Every answer takes one password check, and a name with no account is counted and locked like one
+    (:func:`_unknown_failure`): neither the message nor the time taken says whether an account exists.
 
     :returns: :class:`SignIn` with the user on success, else the message to show.
     """
     user = find_account(login)
     if user is None:
         passwords.burn_time(password)
-        return SignIn(None, GENERIC_FAILURE)
+        return _unknown_failure(login, now)
     actor = audit.Actor(user.id, user.username or f"officer:{user.officer_id}", client_addr)
     if user.locked_until is not None and now < user.locked_until:
+        passwords.burn_time(password)
         return SignIn(None, _locked_message(user.locked_until, now))
     if not passwords.matches(user.password_hash, password):
         # counted in the database, not in memory: attempts arriving together must each count (on PostgreSQL

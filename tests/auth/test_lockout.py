@@ -53,6 +53,61 @@ def test_five_failures_lock_until_the_time_named(client, auth, world, frozen):
     assert client.get("/home").status_code == 200
 
 
+def _answers(client, auth, login: str, times: int) -> list[tuple[int, str]]:
+    """Status and alert of ``times`` sign-ins with a wrong password, then one with the right one."""
+    import re
+
+    answers = []
+    for password in [WRONG] * times + [PASSWORD]:
+        response = auth.login(login, password)
+        alert = re.search(r'<div class="alert[^"]*"[^>]*>(.*?)</div>', text(response), re.S)
+        answers.append((response.status_code, alert.group(1).strip() if alert else ""))
+    return answers
+
+
+@pytest.mark.parametrize(("known", "unknown"), [("hr", "nobody_here"), ("officer", "id_without_account")])
+def test_a_name_without_an_account_answers_as_an_account_does_and_at_its_pace(client, auth, world, frozen,
+                                                                                monkeypatch, known, unknown):
+    """Issue 13: after five failures a real account answered 账户已锁定 (at once, with no password check) while an
+    unknown name kept the generic message — which told an attacker which ID numbers have accounts. Now both are
+    counted and locked alike, and every answer costs exactly one password check."""
+    import datetime as dt
+
+    from portal.auth import passwords
+    from tests.factories import make_id_number
+
+    if known == "officer":
+        known, unknown = world.officer.id_number, make_id_number(dt.date(1991, 2, 3), 7)
+    checks = []
+    real_check = passwords.check_password_hash
+    monkeypatch.setattr(passwords, "check_password_hash", lambda *a: checks.append(1) or real_check(*a))
+
+    unknown_answers = _answers(client, auth, unknown, 6)
+    unknown_checks, checks[:] = len(checks), []
+    known_answers = _answers(client, auth, known, 6)
+    assert unknown_checks == len(checks) == 7  # one password check per answer, locked or not
+    assert unknown_answers[:4] == [(401, GENERIC)] * 4
+    assert "账户已锁定" in unknown_answers[4][1] and "09:15" in unknown_answers[4][1]
+    assert known_answers == unknown_answers  # the right password of the real account is refused while locked too
+
+    frozen("2026-11-26T09:15:00")  # both locks end at the same moment
+    assert auth.login(unknown, WRONG).status_code == 401 and GENERIC in text(auth.login(unknown, WRONG))
+
+
+def test_names_without_an_account_are_kept_by_digest_and_forgotten_after_a_day(client, auth, world, frozen):
+    import sqlalchemy as sa
+
+    from portal.auth.models import SignInThrottle
+    from portal.extensions import db
+
+    auth.login("371002199102030077", WRONG)
+    keys = db.session.scalars(sa.select(SignInThrottle.key)).all()
+    assert len(keys) == 1 and "371002199102030077" not in keys[0] and len(keys[0]) == 64
+    frozen("2026-11-27T09:00:01")
+    auth.login("another_name", WRONG)
+    assert len(db.session.scalars(sa.select(SignInThrottle.key)).all()) == 1  # the day-old row is gone
+
+
 def test_lock_does_not_spill_over_to_other_accounts(client, auth, world, frozen):
     _fail(auth, "hr", 5)
     assert path_of(auth.login("hr_other")) == "/home"
