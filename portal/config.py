@@ -40,7 +40,9 @@ def from_environment(env: dict | None = None, instance_path: str | None = None) 
 
     :param env: the environment (``os.environ`` by default).
     :param instance_path: folder for the default SQLite database and the scheduler lock.
-    :raises ConfigError: in production without ``SECRET_KEY``, or when a number is not a number.
+    :raises ConfigError: in production without ``SECRET_KEY``, or with per-process rate limits (``memory://``)
+        unless ``WEB_CONCURRENCY=1`` (gunicorn's own variable for its number of workers) says it runs one process;
+        or when a number is not a number.
     """
     env = dict(os.environ if env is None else env)
     instance = Path(instance_path or ROOT / "instance")
@@ -53,6 +55,11 @@ def from_environment(env: dict | None = None, instance_path: str | None = None) 
                 "SECRET_KEY is not set: refusing to start outside development (set SECRET_KEY, or APP_ENV=development)"
             )
         secret = "development-only-secret-key-do-not-deploy"
+    rate_limit_storage = env.get("RATELIMIT_STORAGE_URI") or "memory://"
+    if not development and rate_limit_storage.startswith("memory://") and (env.get("WEB_CONCURRENCY") or "").strip() != "1":
+        raise ConfigError(
+            "RATELIMIT_STORAGE_URI is memory://, which counts in each process apart (with N workers every limit is "
+            "N times looser): set RATELIMIT_STORAGE_URI=redis://…, or WEB_CONCURRENCY=1 for a single process")
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'portal.db'}"
     if database_url.startswith("postgres://"):
         database_url = "postgresql://" + database_url[len("postgres://"):]
@@ -71,7 +78,7 @@ def from_environment(env: dict | None = None, instance_path: str | None = None) 
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
         "MAIL_SENDER": env.get("MAIL_SENDER", "noreply@localhost"),
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": rate_limit_storage,
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "20 per minute"),
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "600 per minute"),

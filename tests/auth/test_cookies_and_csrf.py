@@ -28,7 +28,7 @@ def test_session_cookie_is_httponly_and_samesite_lax(client, auth, world):
 
 
 def test_production_config_makes_the_session_cookie_secure():
-    production = from_environment({"SECRET_KEY": "x"})
+    production = from_environment({"SECRET_KEY": "x", "WEB_CONCURRENCY": "1"})
     assert production["APP_ENV"] == "production"
     assert production["SESSION_COOKIE_SECURE"] is True
     assert production["SESSION_COOKIE_HTTPONLY"] is True

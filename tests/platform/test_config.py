@@ -30,10 +30,36 @@ def test_development_may_run_without_a_secret_key_but_production_with_one():
     development = from_environment({"APP_ENV": "development"})
     assert development["SECRET_KEY"]
     assert development["SESSION_COOKIE_SECURE"] is False
-    production = from_environment({"APP_ENV": "production", "SECRET_KEY": "s3cret-value"})
+    production = from_environment({"APP_ENV": "production", "SECRET_KEY": "s3cret-value",
+                                   "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"})
     assert production["SECRET_KEY"] == "s3cret-value"
     assert production["APP_ENV"] == "production"
     assert production["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize("env", [{}, {"WEB_CONCURRENCY": "2"}, {"RATELIMIT_STORAGE_URI": "memory://"},
+                                 {"RATELIMIT_STORAGE_URI": "memory://", "WEB_CONCURRENCY": "4"}])
+def test_production_refuses_rate_limits_counted_per_process(env):
+    """Issue 13: with memory:// storage and two workers every limit was doubled. Production needs a shared
+    storage, or WEB_CONCURRENCY=1 saying it runs one process."""
+    with pytest.raises(ConfigError) as caught:
+        from_environment({"APP_ENV": "production", "SECRET_KEY": "x", **env})
+    assert "RATELIMIT_STORAGE_URI" in str(caught.value) and "WEB_CONCURRENCY=1" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("env", [{"WEB_CONCURRENCY": "1"}, {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"},
+                                 {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0", "WEB_CONCURRENCY": "4"}])
+def test_production_accepts_shared_rate_limits_or_one_process(env):
+    assert from_environment({"APP_ENV": "production", "SECRET_KEY": "x", **env})["APP_ENV"] == "production"
+    assert from_environment({"APP_ENV": "development"})["RATELIMIT_STORAGE_URI"] == "memory://"  # make run
+
+
+def test_production_answers_say_https_only(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "APP_ENV", "production")
+    assert client.get("/").headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    monkeypatch.setitem(app.config, "APP_ENV", "development")
+    assert "Strict-Transport-Security" not in client.get("/").headers
 
 
 @pytest.mark.parametrize(("given", "expected"), [
