@@ -685,8 +685,10 @@ def _quarter_end(year: int, quarter: int) -> dt.date:
     return dt.date(year + (quarter == 4), quarter * 3 % 12 + 1, 1) - dt.timedelta(days=1)
 
 
-def _template(now: dt.datetime) -> tuple[IndicatorTemplate, int]:
-    template = db.session.scalar(sa.select(IndicatorTemplate).where(IndicatorTemplate.name == TEMPLATE_NAME))
+def _template(city: Agency, now: dt.datetime) -> tuple[IndicatorTemplate, int]:
+    """The city's template (the tree's root is its jurisdiction: every agency uses it)."""
+    template = db.session.scalar(sa.select(IndicatorTemplate).where(IndicatorTemplate.agency_id == city.id,
+                                                                    IndicatorTemplate.name == TEMPLATE_NAME))
     if template is not None:
         return template, 0
     order = list(GROUPS)
@@ -696,7 +698,8 @@ def _template(now: dt.datetime) -> tuple[IndicatorTemplate, int]:
         positions[group] = positions.get(group, 0) + 1
         indicators.append(Indicator(group=group, group_order=order.index(group), position=positions[group],
                                     name=name, weight=weight))
-    template = IndicatorTemplate(name=TEMPLATE_NAME, active=True, created_at=now, indicators=indicators)
+    template = IndicatorTemplate(agency_id=city.id, name=TEMPLATE_NAME, active=True, created_at=now,
+                                 indicators=indicators)
     db.session.add(template)
     db.session.flush()
     return template, 1
@@ -759,7 +762,7 @@ def load(now: dt.datetime) -> str:
     seed = rng.randrange(2 ** 32)
     courses, new_courses = _courses(agencies, now)
     new_records = _training(seed, numbers, agencies, courses, now)
-    template, new_templates = _template(now)
+    template, new_templates = _template(agencies[_CITY], now)
     new_scores = _assessments(seed, numbers, template, now)
     exams = exams_demo.load(agencies[_CITY].id, seed, set(DEMO_OFFICERS), [UPDATE_TEST_OFFICER], now)
     certificates = certificates_demo.load(seed, now)

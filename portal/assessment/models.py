@@ -8,17 +8,20 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.columns import LocalDateTime
 from portal.extensions import db
+from portal.orgs.models import Agency
 
 GROUPS = {"general": "通用指标", "specialised": "专项指标", "external": "外部评价"}
 
 
 class IndicatorTemplate(db.Model):
-    """A set of indicators in three groups; the newest active one is used for new quarters."""
+    """A set of indicators in three groups, set by the legal office of a jurisdiction (``agency``: the node whose
+    subtree it applies to). An agency's new quarters use the newest active template of its nearest jurisdiction."""
 
     __tablename__ = "indicator_template"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    agency_id: Mapped[int] = mapped_column(sa.ForeignKey("agency.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[dt.datetime] = mapped_column(LocalDateTime)
@@ -26,6 +29,9 @@ class IndicatorTemplate(db.Model):
     indicators: Mapped[list[Indicator]] = relationship(
         back_populates="template", lazy="selectin", order_by="(Indicator.group_order, Indicator.position)",
         cascade="all, delete-orphan")
+    agency: Mapped[Agency] = relationship(lazy="joined", innerjoin=True)
+
+    __table_args__ = (sa.UniqueConstraint("agency_id", "name", name="uq_indicator_template_agency_name"),)
 
 
 class Indicator(db.Model):

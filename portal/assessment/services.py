@@ -4,9 +4,12 @@ Services take the actor and the time, validate, change, audit and flush; the cal
 
 * **Templates** — three groups of indicators whose weights add up to each group's weight (policy). A template
   that scores refer to is never changed: make a new one and deactivate the old.
-* **Which template a quarter uses** — the template its scores belong to once the quarter has any score
-  (anywhere in the city, so every agency's totals of a quarter are comparable); before that, the newest active
-  template.
+* **Templates belong to a jurisdiction** (the agency node of the legal office that set it); a legal account
+  keeps only templates of its scope, and reads those of the jurisdictions above it, which apply to its agencies.
+* **Which template a quarter uses** (:func:`quarter_template`) — for an agency, the template its quarter's scores
+  already belong to: the nearest of the jurisdictions over the agency whose template has scores in that quarter
+  (so the agencies under one jurisdiction are graded alike within a quarter); before any, the newest active
+  template of the nearest jurisdiction that has one.
 * **Scores** — a whole grid (one agency, one quarter) is saved all or nothing; blank cells are allowed, and an
   officer with a blank cell has no total for the quarter.
 * **Results** — :func:`quarter_results` answers for any set of officers and quarters with one grouped query;
@@ -29,6 +32,7 @@ from portal.assessment.models import GROUPS, AssessmentScore, Indicator, Indicat
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.officers.models import Officer
+from portal.orgs.models import Agency
 
 QUARTER_NAMES = "一二三四"
 FIRST_YEAR = 2016  # 威政办发〔2016〕3号: no routine assessment is recorded before it
@@ -76,7 +80,7 @@ class IndicatorRow:
 _WEIGHT = re.compile(r"[0-9]{1,3}", re.ASCII)
 
 
-def _checked_template(name: str, rows: Iterable[IndicatorRow], exclude_id: int | None = None):
+def _checked_template(name: str, rows: Iterable[IndicatorRow], agency_id: int, exclude_id: int | None = None):
     """Validate a template as typed; returns ``(name, {group: [(indicator name, weight)]})`` or raises
     :class:`DomainError` whose items name each bad field (``name``, ``general-2-weight``, ``external``…)."""
     items: list[dict] = []
@@ -87,9 +91,10 @@ def _checked_template(name: str, rows: Iterable[IndicatorRow], exclude_id: int |
         items.append({"field": "name", "message": f"模板名称不能超过 {TEMPLATE_NAME_MAX} 个字"})
     else:
         taken = db.session.scalar(sa.select(IndicatorTemplate.id).where(
-            IndicatorTemplate.name == name, IndicatorTemplate.id != (exclude_id or -1)))
+            IndicatorTemplate.agency_id == agency_id, IndicatorTemplate.name == name,
+            IndicatorTemplate.id != (exclude_id or -1)))
         if taken is not None:
-            items.append({"field": "name", "message": f"已有名为“{name}”的指标模板，请换一个名称"})
+            items.append({"field": "name", "message": f"本辖区已有名为“{name}”的指标模板，请换一个名称"})
 
     parsed: dict[str, list[tuple[str, int]]] = {group: [] for group in GROUPS}
     weights_known = {group: True for group in GROUPS}
@@ -148,16 +153,17 @@ def _indicators(parsed: dict[str, list[tuple[str, int]]]) -> list[Indicator]:
             for position, (name, weight) in enumerate(parsed[group])]
 
 
-def create_template(actor: audit.Actor, name: str, rows: Iterable[IndicatorRow], now: dt.datetime,
-                    ) -> IndicatorTemplate:
-    """A new active template; it becomes the one new quarters use (the newest active)."""
-    name, parsed = _checked_template(name, list(rows))
-    template = IndicatorTemplate(name=name, active=True, created_by=actor.user_id, created_at=now,
-                                 indicators=_indicators(parsed))
+def create_template(actor: audit.Actor, agency: Agency, name: str, rows: Iterable[IndicatorRow],
+                    now: dt.datetime) -> IndicatorTemplate:
+    """A new active template of the jurisdiction ``agency`` (the caller checks it is the actor's to set); new
+    quarters of the agencies under it use it, unless a nearer jurisdiction has one of its own."""
+    name, parsed = _checked_template(name, list(rows), agency.id)
+    template = IndicatorTemplate(agency_id=agency.id, name=name, active=True, created_by=actor.user_id,
+                                 created_at=now, indicators=_indicators(parsed))
     db.session.add(template)
     db.session.flush()
-    audit.record(actor, "assessment.template_create", template, change={"name": name, **_describe(template)},
-                 now=now)
+    audit.record(actor, "assessment.template_create", template,
+                 change={"name": name, "jurisdiction": agency.name, **_describe(template)}, now=now)
     return template
 
 
@@ -177,7 +183,7 @@ def update_template(actor: audit.Actor, template: IndicatorTemplate, name: str, 
     """Change a template that no score uses yet (409 once one does)."""
     if template_in_use(template.id):
         raise DomainError("template_in_use", in_use_message(template), status=409)
-    name, parsed = _checked_template(name, list(rows), exclude_id=template.id)
+    name, parsed = _checked_template(name, list(rows), template.agency_id, exclude_id=template.id)
     before = {"name": template.name, **_describe(template)}
     template.indicators.clear()
     db.session.flush()
@@ -203,20 +209,43 @@ def set_active(actor: audit.Actor, template: IndicatorTemplate, active: bool, no
     return True
 
 
-def newest_active() -> IndicatorTemplate | None:
-    """The template a quarter with no scores yet will use."""
-    return db.session.scalar(sa.select(IndicatorTemplate).where(IndicatorTemplate.active.is_(True))
-                             .order_by(IndicatorTemplate.created_at.desc(), IndicatorTemplate.id.desc()).limit(1))
+def jurisdictions(agency: Agency) -> list[int]:
+    """The ids of the agency and every node above it: the jurisdictions whose templates may apply to it."""
+    return [int(part) for part in agency.path.strip("/").split("/") if part]
 
 
-def quarter_template(year: int, quarter: int) -> IndicatorTemplate | None:
-    """The template of a quarter: the one its scores belong to, else the newest active one."""
-    used = db.session.scalar(
-        sa.select(Indicator.template_id).join(AssessmentScore, AssessmentScore.indicator_id == Indicator.id)
-        .where(AssessmentScore.year == year, AssessmentScore.quarter == quarter).limit(1))
-    if used is not None:
-        return db.session.get(IndicatorTemplate, used)
-    return newest_active()
+def _nearest_first(query, agency: Agency):
+    """``query`` over templates limited to the jurisdictions over ``agency``, the nearest first, then the newest."""
+    return (query.join(Agency, Agency.id == IndicatorTemplate.agency_id)
+            .where(IndicatorTemplate.agency_id.in_(jurisdictions(agency)))
+            .order_by(sa.func.length(Agency.path).desc(), IndicatorTemplate.created_at.desc(),
+                      IndicatorTemplate.id.desc()).limit(1))
+
+
+def newest_active(agency: Agency) -> IndicatorTemplate | None:
+    """The template a quarter of ``agency`` with no scores yet will use: the newest active template of the
+    nearest jurisdiction over it that has one."""
+    return db.session.scalar(_nearest_first(
+        sa.select(IndicatorTemplate).where(IndicatorTemplate.active.is_(True)), agency))
+
+
+def current_of(agency_ids: Iterable[int]) -> dict[int, int]:
+    """For each jurisdiction, the id of its newest active template (the one new quarters under it use)."""
+    rows = db.session.execute(
+        sa.select(IndicatorTemplate.agency_id, IndicatorTemplate.id)
+        .where(IndicatorTemplate.active.is_(True), IndicatorTemplate.agency_id.in_(list(agency_ids)))
+        .order_by(IndicatorTemplate.created_at, IndicatorTemplate.id)).all()
+    return dict(rows)  # the newest last: it wins
+
+
+def quarter_template(agency: Agency, year: int, quarter: int) -> IndicatorTemplate | None:
+    """The template of ``agency``'s quarter: the nearest template over it that the quarter's scores already use
+    (anyone's under that jurisdiction, so its agencies are graded alike), else :func:`newest_active`."""
+    scored = sa.exists().where(AssessmentScore.indicator_id == Indicator.id,
+                               Indicator.template_id == IndicatorTemplate.id,
+                               AssessmentScore.year == year, AssessmentScore.quarter == quarter)
+    used = db.session.scalar(_nearest_first(sa.select(IndicatorTemplate).where(scored), agency))
+    return used or newest_active(agency)
 
 
 def template_usage() -> dict[int, list[tuple[int, int]]]:
@@ -308,7 +337,7 @@ def save_grid(actor: audit.Actor, agency, year: int, quarter: int, template_id: 
     label = quarter_label(year, quarter)
     if year < FIRST_YEAR or not quarter_started(year, quarter, clock.local(now).date()):
         raise DomainError("quarter_not_open", f"{label}尚未开始，不能录入考核分数。")
-    template = quarter_template(year, quarter)
+    template = quarter_template(agency, year, quarter)
     if template is None:
         raise DomainError("no_template", "尚无启用的考核指标模板，暂不能录入分数。请联系法制机构设置考核指标。",
                           status=409)
@@ -583,7 +612,7 @@ def load_grid(agency, year: int, quarter: int, today: dt.date) -> Grid:
     officers = list(db.session.scalars(
         sa.select(Officer).where(Officer.agency_id == agency.id, Officer.status == "on_duty")
         .order_by(Officer.name, Officer.id)))
-    template = quarter_template(year, quarter)
+    template = quarter_template(agency, year, quarter)
     ids = [officer.id for officer in officers]
     values: dict[str, str] = {}
     results: dict[int, QuarterResult] = {}

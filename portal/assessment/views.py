@@ -12,7 +12,15 @@ from sqlalchemy.exc import IntegrityError
 from portal import clock
 from portal.assessment import grading, services
 from portal.assessment.models import GROUPS, IndicatorTemplate
-from portal.auth.access import current_actor, get_in_scope_or_404, require, scoped_agencies
+from portal.auth.access import (
+    agencies_in_scope,
+    current_actor,
+    get_in_scope_or_404,
+    in_scope,
+    require,
+    scope_paths,
+    scoped_agencies,
+)
 from portal.auth.models import User
 from portal.errors import DomainError
 from portal.extensions import db
@@ -52,28 +60,56 @@ def _chosen_agency(agencies, required: bool):
 
 # --------------------------------------------------------------------------------------------------- templates
 
+def _above_scope() -> set[int]:
+    """The jurisdictions above the account's scope nodes: their templates apply to its agencies (read only)."""
+    paths = scope_paths(current_user) or []
+    return {int(part) for path in paths for part in path.strip("/").split("/")[:-1] if part}
+
+
+def _visible():
+    """A condition on templates the account may read: of its scope (its own to keep) or above it."""
+    if current_user.role == "admin":
+        return sa.true()
+    return sa.or_(IndicatorTemplate.agency_id.in_(agencies_in_scope(current_user)),
+                  IndicatorTemplate.agency_id.in_(_above_scope() or {-1}))
+
+
+def _template_or_404(template_id: int | None, keep: bool = False) -> IndicatorTemplate:
+    """A template the account may read (``keep``: change), else 404 — a template of another jurisdiction, or of one
+    above the account's scope when it would change it, is not the account's."""
+    template = db.session.scalar(sa.select(IndicatorTemplate).where(IndicatorTemplate.id == (template_id or 0),
+                                                                    _visible()))
+    if template is None or (keep and not in_scope(current_user, template.agency_id)):
+        abort(404)
+    return template
+
+
 @bp.route("/assessment/templates")
 @require("legal", "admin")
 def templates():
-    """Every indicator template, newest first, with its group sums and the quarters that use it."""
-    rows = db.session.scalars(sa.select(IndicatorTemplate)
+    """The templates of the account's jurisdictions and of those above them, newest first, with their group sums
+    and the quarters that use them; only the account's own can be changed."""
+    rows = db.session.scalars(sa.select(IndicatorTemplate).where(_visible())
                               .order_by(IndicatorTemplate.created_at.desc(), IndicatorTemplate.id.desc())).all()
     creators = dict(db.session.execute(sa.select(User.id, User.display_name).where(
         User.id.in_({t.created_by for t in rows if t.created_by}))).all()) if rows else {}
-    newest = services.newest_active()
+    own = {t.id for t in rows if in_scope(current_user, t.agency_id)}
     return render_template("assessment/templates.html", templates=rows, usage=services.template_usage(),
-                           creators=creators, newest=newest, weights=grading.group_weights(),
-                           grouped=services.grouped, label=services.quarter_label)
+                           creators=creators, current=set(services.current_of({t.agency_id for t in rows}).values()),
+                           own=own, weights=grading.group_weights(), grouped=services.grouped,
+                           label=services.quarter_label)
 
 
 @bp.route("/assessment/templates/<int:template_id>")
 @require("legal", "admin")
 def template_detail(template_id: int):
-    """One template: its indicators by group and the quarters scored with it."""
-    template = db.get_or_404(IndicatorTemplate, template_id)
+    """One template: its jurisdiction, its indicators by group and the quarters scored with it."""
+    template = _template_or_404(template_id)
     usage = services.template_usage().get(template.id, [])
+    current = services.current_of([template.agency_id]).get(template.agency_id)
     return render_template("assessment/template_detail.html", template=template, usage=usage,
-                           groups=services.grouped(template.indicators), newest=services.newest_active(),
+                           groups=services.grouped(template.indicators), current={current},
+                           own=in_scope(current_user, template.agency_id),
                            weights=grading.group_weights(), label=services.quarter_label,
                            creator=db.session.get(User, template.created_by) if template.created_by else None)
 
@@ -119,7 +155,17 @@ def _typed_sums(rows: dict[str, list[services.IndicatorRow]]) -> dict[str, int |
 
 
 def _template_form(template: IndicatorTemplate | None, source: IndicatorTemplate | None = None):
-    """New (``template`` None, optionally copying ``source``) or edit; the form posts every row."""
+    """New (``template`` None, optionally copying ``source``) or edit; the form posts every row. A new template's
+    jurisdiction is chosen among the agencies in the account's scope (its first scope node by default)."""
+    jurisdictions = scoped_agencies(current_user) if template is None else [template.agency]
+    jurisdiction = jurisdictions[0] if jurisdictions else None
+    if template is None and request.method == "POST" and request.form.get("agency"):
+        chosen = parse_id(request.form.get("agency"))
+        jurisdiction = next((a for a in jurisdictions if a.id == chosen), None)
+        if jurisdiction is None:
+            abort(404)
+    if jurisdiction is None:
+        abort(404)
     name = template.name if template else ""
     rows = _rows_of(template or source)
     errors: dict[str, str] = {}
@@ -135,7 +181,7 @@ def _template_form(template: IndicatorTemplate | None, source: IndicatorTemplate
             try:
                 try:
                     if template is None:
-                        saved = services.create_template(current_actor(), name, typed, clock.now())
+                        saved = services.create_template(current_actor(), jurisdiction, name, typed, clock.now())
                     else:
                         saved = services.update_template(current_actor(), template, name, typed, clock.now())
                     db.session.commit()
@@ -155,7 +201,7 @@ def _template_form(template: IndicatorTemplate | None, source: IndicatorTemplate
                       f"已新建指标模板“{saved.name}”，尚未考核的季度将使用它。", "success")
                 return redirect(url_for("assessment.template_detail", template_id=saved.id))
     return render_template("assessment/template_form.html", template=template, source=source, name=name,
-                           rows=rows, errors=errors, messages=messages, weights=grading.group_weights(),
+                           jurisdictions=jurisdictions, jurisdiction=jurisdiction, rows=rows, errors=errors, messages=messages, weights=grading.group_weights(),
                            sums=_typed_sums(rows), groups=GROUPS), status
 
 
@@ -163,21 +209,16 @@ def _template_form(template: IndicatorTemplate | None, source: IndicatorTemplate
 @require("legal", "admin")
 def new_template():
     """A new template (``?from=<id>`` starts from an existing one's indicators)."""
-    source = None
-    raw = request.args.get("from", "")
-    if raw:
-        source_id = parse_id(raw)
-        source = db.session.get(IndicatorTemplate, source_id) if source_id else None
-        if source is None:
-            abort(404)
+    source = _template_or_404(parse_id(request.args.get("from"))) if request.args.get("from") else None
     return _template_form(None, source)
 
 
 @bp.route("/assessment/templates/<int:template_id>/edit", methods=["GET", "POST"])
 @require("legal", "admin")
 def edit_template(template_id: int):
-    """Change a template no score uses yet; a used one answers 409 with the way forward."""
-    template = db.get_or_404(IndicatorTemplate, template_id)
+    """Change a template of the account's own jurisdictions that no score uses yet; a used one answers 409 with the
+    way forward."""
+    template = _template_or_404(template_id, keep=True)
     if services.template_in_use(template.id):
         return render_template("assessment/template_locked.html", template=template,
                                message=services.in_use_message(template)), 409
@@ -187,8 +228,8 @@ def edit_template(template_id: int):
 @bp.route("/assessment/templates/<int:template_id>/active", methods=["POST"])
 @require("legal", "admin")
 def set_template_active(template_id: int):
-    """Activate (``active=1``) or deactivate (``active=0``) a template."""
-    template = db.get_or_404(IndicatorTemplate, template_id)
+    """Activate (``active=1``) or deactivate (``active=0``) a template of the account's own jurisdictions."""
+    template = _template_or_404(template_id, keep=True)
     wanted = request.form.get("active")
     if wanted not in ("0", "1"):
         abort(400)

@@ -10,6 +10,7 @@ from portal.assessment import services
 from portal.assessment.models import AssessmentScore, IndicatorTemplate
 from portal.audit import AuditEntry
 from portal.extensions import db
+from portal.orgs.models import Agency
 from tests.factories import SYSTEM
 from tests.officers import page
 
@@ -28,9 +29,15 @@ def rows(spec: dict) -> list[services.IndicatorRow]:
             for group, items in spec.items() for i, (name, weight) in enumerate(items)]
 
 
+def root_agency() -> Agency:
+    """The tree's root: the jurisdiction whose templates apply to every agency."""
+    return db.session.scalar(sa.select(Agency).where(Agency.parent_id.is_(None)).order_by(Agency.id))
+
+
 def make_template(spec: dict = SIMPLE, name: str = "平时考核指标（2026）", now: dt.datetime | None = None,
-                  ) -> IndicatorTemplate:
-    template = services.create_template(SYSTEM, name, rows(spec), now or clock.now())
+                  agency: Agency | None = None) -> IndicatorTemplate:
+    """A template of ``agency`` (the tree's root by default), through the service, committed."""
+    template = services.create_template(SYSTEM, agency or root_agency(), name, rows(spec), now or clock.now())
     db.session.commit()
     return template
 

@@ -190,5 +190,5 @@ def test_legal_navigation_and_template_pages(client, auth, world, frozen):
     auth.login("legal_city")
     assert "/assessment/summary" in page.links(client.get("/home"))
     assert "/assessment/templates" in page.links(client.get("/assessment/summary"))  # the templates sit under 考核
-    assert services.newest_active() is None
+    assert services.newest_active(world.dept) is None
     assert "尚无指标模板" in page.text(client.get("/assessment/templates"))

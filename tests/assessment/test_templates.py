@@ -15,6 +15,7 @@ from tests.assessment.helpers import (
     grid_form,
     grid_url,
     make_template,
+    root_agency,
     rows,
     store,
     template_form,
@@ -82,14 +83,14 @@ def test_weights_that_do_not_add_up_are_refused_naming_the_group_and_its_sum(cli
     assert page.input_value(response, "name") == "不平衡的模板"
 
 
-def test_the_service_refuses_the_same_three_ways():
+def test_the_service_refuses_the_same_three_ways(world):
     for spec, sum_message in [
         (_with(SIMPLE, "general", [("综合表现", 29)]), "通用指标组各指标权重之和为 29"),
         (_with(SIMPLE, "general", [("综合表现", 31)]), "通用指标组各指标权重之和为 31"),
         (_with(SIMPLE, "specialised", []), "专项指标组至少需要一项指标"),
     ]:
         with pytest.raises(DomainError) as caught:
-            services.create_template(SYSTEM, "模板", rows(spec), clock.now())
+            services.create_template(SYSTEM, root_agency(), "模板", rows(spec), clock.now())
         assert any(sum_message in item["message"] for item in caught.value.items)
     assert _count(IndicatorTemplate) == 0
 
@@ -120,7 +121,7 @@ def test_full_width_weights_and_a_duplicate_indicator_or_template_name(client, a
     make_template(SIMPLE, name="已有的模板")
     response = client.post("/assessment/templates/new", data=template_form("已有的模板", SIMPLE))
     assert response.status_code == 422
-    assert "已有名为“已有的模板”的指标模板，请换一个名称" in page.field_errors(response, "name")
+    assert "本辖区已有名为“已有的模板”的指标模板，请换一个名称" in page.field_errors(response, "name")
     full_width = _with(SIMPLE, "external", [("群众评价", "２０")])
     assert client.post("/assessment/templates/new", data=template_form("全角权重", full_width)).status_code == 302
 
@@ -140,7 +141,7 @@ def test_weights_follow_the_policy_setting(client, auth, world, frozen):
     policy.update(SYSTEM, {"assessment.weight.general": 40, "assessment.weight.specialised": 40}, clock.now())
     db.session.commit()
     with pytest.raises(DomainError) as caught:
-        services.create_template(SYSTEM, "旧权重", rows(SIMPLE), clock.now())
+        services.create_template(SYSTEM, root_agency(), "旧权重", rows(SIMPLE), clock.now())
     assert {item["message"] for item in caught.value.items} == {
         "通用指标组各指标权重之和为 30，须等于该组权重 40", "专项指标组各指标权重之和为 50，须等于该组权重 40"}
     spec = {"general": [("综合表现", 40)], "specialised": [("专项工作", 40)], "external": [("群众评价", 20)]}
@@ -202,9 +203,9 @@ def test_new_quarters_use_the_newest_active_template_and_scored_quarters_keep_th
     response = client.post(grid_url(world.dept, 2026, 2), data=grid_form(first, {world.officer: ["80", "80", "80"]}))
     assert response.status_code == 302
     second = make_template(FULL, name="第二版")
-    assert services.newest_active().id == second.id
-    assert services.quarter_template(2026, 2).id == first.id   # scored: keeps its template
-    assert services.quarter_template(2026, 3).id == second.id  # new quarter: the newest active
+    assert services.newest_active(world.dept).id == second.id
+    assert services.quarter_template(world.dept, 2026, 2).id == first.id   # scored: keeps its template
+    assert services.quarter_template(world.dept, 2026, 3).id == second.id  # new quarter: the newest active
     q2 = client.get(grid_url(world.dept, 2026, 2))
     assert page.input_value(q2, "template") == str(first.id)
     assert page.input_value(q2, f"s-{world.officer.id}-{first.indicators[0].id}") == "80"
@@ -213,12 +214,12 @@ def test_new_quarters_use_the_newest_active_template_and_scored_quarters_keep_th
     # deactivating the newest makes the previous active one the template of new quarters
     services.set_active(SYSTEM, second, False, clock.now())
     db.session.commit()
-    assert services.quarter_template(2026, 3).id == first.id
+    assert services.quarter_template(world.dept, 2026, 3).id == first.id
     # deactivating a template a quarter used does not take the quarter's template away
     services.set_active(SYSTEM, first, False, clock.now())
     db.session.commit()
-    assert services.quarter_template(2026, 2).id == first.id
-    assert services.quarter_template(2026, 3) is None
+    assert services.quarter_template(world.dept, 2026, 2).id == first.id
+    assert services.quarter_template(world.dept, 2026, 3) is None
     closed = client.get(grid_url(world.dept, 2026, 3))
     assert "尚无启用的考核指标模板" in page.text(closed)
     assert page.input_value(client.get(grid_url(world.dept, 2026, 2)), "template") == str(first.id)
@@ -238,7 +239,7 @@ def test_a_grid_drawn_with_an_older_template_is_refused_when_the_quarter_changed
 
 
 def test_activating_and_deactivating_on_the_pages(client, auth, world, frozen):
-    template = make_template(SIMPLE, name="可停用")
+    template = make_template(SIMPLE, name="可停用", agency=world.district)
     auth.login("legal_district")
     response = client.post(f"/assessment/templates/{template.id}/active", data={"active": "0", "next": "list"})
     assert response.status_code == 302 and response.headers["Location"] == "/assessment/templates"
