@@ -81,6 +81,10 @@ CERTIFICATE = Obj("Certificate", (
           description="as next_review_due"),
 ), description="证件（不含持证人身份证号）")
 
+NUMBER = Field("number", "string", "证号", required=True, pattern=r"^[0-9]{14}[0-9X]$",
+               hint="证号应为 15 位：14 位数字加 1 位校验位（数字或大写 X），不含空格或连字符",
+               description="15 characters as printed: 14 digits and a check character (a digit or X); a number whose "
+                           "check character does not match cannot exist and answers 404")
 NOTE = Field("note", "string", "备注", max_length=lifecycle.NOTE_MAX, nullable=True,
              description="private: never shown publicly")
 SUSPEND = Obj("CertificateSuspendRequest", (
@@ -175,13 +179,13 @@ def certificate_json(certificate: Certificate, user) -> dict:
 
 
 def _certificate_in_scope(user, number: str) -> Certificate:
-    """The certificate of ``number`` — parsed first: a mistyped number is refused (422) before any lookup —
-    or 404 when there is none or it lies outside the account's scope."""
+    """The certificate of ``number`` (its form already checked against :data:`NUMBER`'s pattern) — a check
+    character that does not match answers 404 before any lookup, as a number that cannot exist — or 404 when there
+    is none or it lies outside the account's scope."""
     try:
         number = numbering.parse(number)
     except DomainError as err:
-        items = [{"field": "number", "message": err.message}]
-        raise DomainError(err.code, err.message, status=422, items=items) from None
+        raise DomainError(err.code, err.message, status=404) from None
     certificate = db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
     if certificate is None or not in_scope(user, certificate.agency_id):
         raise DomainError("not_found", "证件不存在或不在您的管辖范围内", status=404)
@@ -201,15 +205,15 @@ def _change(user, number: str, operation):
     return jsonify(certificate_json(certificate, user))
 
 
-@endpoint("GET", "/certificates/<number>", summary="证件详情", roles=ROLES_READ, response=CERTIFICATE)
+@endpoint("GET", "/certificates/<number>", summary="证件详情", roles=ROLES_READ, response=CERTIFICATE, path=(NUMBER,))
 def get_certificate(user, args, body, number):
     """One certificate by its number: status, open holds (their private notes for legal accounts only),
-    revocation and next due dates. A number whose check character is wrong answers 422 without a lookup."""
+    revocation and next due dates. A number whose check character is wrong answers 404 without a lookup."""
     return jsonify(certificate_json(_certificate_in_scope(user, number), user))
 
 
 @endpoint("POST", "/certificates/<number>/suspend", summary="暂扣证件", roles=ROLES_CHANGE, body=SUSPEND,
-          response=CERTIFICATE, errors=(409,))
+          response=CERTIFICATE, errors=(409,), path=(NUMBER,))
 def suspend_certificate(user, args, body, number):
     """Place a manual hold (立案调查, 纪律处分, 其他原因) with its legal basis; the certificate becomes 暂扣 and
     the officer is notified. 409 when revoked or already held for the same reason."""
@@ -218,7 +222,7 @@ def suspend_certificate(user, args, body, number):
 
 
 @endpoint("POST", "/certificates/<number>/reinstate", summary="恢复证件（解除人工暂扣）", roles=ROLES_CHANGE,
-          body=REINSTATE, response=CERTIFICATE, errors=(409,))
+          body=REINSTATE, response=CERTIFICATE, errors=(409,), path=(NUMBER,))
 def reinstate_certificate(user, args, body, number):
     """Lift every manual hold of a suspended certificate. 409 when it is not suspended, or while a system hold is
     open — the error names those holds (``items``: ``{"field": "holds", "message": <reason code>}``)."""
@@ -227,7 +231,7 @@ def reinstate_certificate(user, args, body, number):
 
 
 @endpoint("POST", "/certificates/<number>/revoke", summary="注销、吊销或撤销证件", roles=ROLES_CHANGE, body=REVOKE,
-          response=CERTIFICATE, errors=(409,))
+          response=CERTIFICATE, errors=(409,), path=(NUMBER,))
 def revoke_certificate(user, args, body, number):
     """Revoke a certificate (terminal): 注销, 吊销 or 撤销 by the reason; open holds end with it and the officer is
     notified. 409 when it is already revoked."""

@@ -58,7 +58,8 @@ def paginated(query, args: dict, to_json) -> dict:
               Field("agency", "integer", "单位编号", minimum=1, maximum=MAX_ID,
                     description="includes every agency below it; 404 outside scope"),
               Field("status", "string", "在岗状态", enum=tuple(STATUSES)),
-              Field("category", "string", "执法类别", max_length=30),
+              Field("category", "string", "执法类别", choices=lambda: tuple(policy.get("officers.categories")),
+                    description="one of the categories set on 政策设置"),
               Field("q", "string", "姓名、完整身份证号或手机号", max_length=40),
           ))
 def list_officers(user, args, body):
@@ -69,9 +70,6 @@ def list_officers(user, args, body):
         if agency is None or not in_scope(user, agency.id):
             raise DomainError("not_found", "单位不存在或不在您的管辖范围内", status=404)
         agency_path = agency.path
-    if args["category"] and args["category"] not in policy.get("officers.categories"):
-        raise DomainError("invalid", "请求参数或内容有误", status=422, items=[
-            {"field": "category", "message": f"执法类别“{args['category']}”不在设置的类别中"}])
     query = services.search(scope_condition(user, Officer.agency_id), q=args["q"] or "", agency_path=agency_path,
                             status=args["status"] or "", category=args["category"] or "")
     return jsonify(paginated(query, args, officer_json))

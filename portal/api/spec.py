@@ -59,6 +59,7 @@ class Endpoint:
     description: str
     path_params: tuple
     errors: tuple = ()  # error statuses of its own, besides those every endpoint of its kind may answer
+    path: tuple = ()  # Fields describing (and checking) path values beyond their converter
 
     def error_statuses(self) -> list[int]:
         """Every error status the operation may answer, as documented."""
@@ -135,13 +136,14 @@ def _parse_body(body: Obj, errors: list) -> dict:
 
 def endpoint(method: str, rule: str, *, summary: str, roles: tuple | None, query: tuple = (),
              body: Obj | None = None, response: Obj | None = None, status: int = 200, paginated: bool = False,
-             description: str = "", errors: tuple = ()):
+             description: str = "", errors: tuple = (), path: tuple = ()):
     """Register an API view with its definition.
 
     The view is called as ``fn(user, args, body, **path_values)``: ``user`` the token's account (``None`` for
     public endpoints), ``args`` the validated query (with ``page``/``per_page`` when paginated), ``body`` the
     validated JSON body. ``errors``: statuses the view itself may answer besides the usual ones (e.g. 404 for a
-    filter naming an object outside the scope), so the document lists them.
+    filter naming an object outside the scope), so the document lists them. ``path``: Fields that describe and
+    check path values (a pattern, say) beyond their converter; a value that fails them answers 422.
     """
     query = tuple(query) + ((PAGE, PER_PAGE) if paginated else ())
     path_params = tuple(re.findall(r"<(?:(\w+):)?(\w+)>", rule))
@@ -162,6 +164,8 @@ def endpoint(method: str, rule: str, *, summary: str, roles: tuple | None, query
                     raise DomainError("forbidden", f"{ROLES.get(user.role, user.role)}角色无权使用该接口", status=403)
                 g.api_user = user
             errors: list = []
+            for f in path:
+                parse(f, path_values.get(f.name), f.name, errors)
             args = {f.name: parse(f, request.args.get(f.name), f.name, errors, from_text=True) for f in query}
             clean_body = _parse_body(body, errors) if body is not None else None
             if errors:
@@ -176,7 +180,7 @@ def endpoint(method: str, rule: str, *, summary: str, roles: tuple | None, query
         bp.add_url_rule(rule, endpoint=fn.__name__, view_func=limited, methods=[method])
         ENDPOINTS.append(Endpoint(fn.__name__, method, rule, summary, roles, query, body, response, status,
                                   paginated, description or (fn.__doc__ or "").strip(), path_params,
-                                  tuple(errors)))
+                                  tuple(errors), tuple(path)))
         return limited
 
     return decorate
@@ -196,9 +200,13 @@ def openapi_document() -> dict:
     paths: dict = {}
     for ep in ENDPOINTS:
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", ep.rule)
+        described = {f.name: f for f in ep.path}
         parameters = [{"name": name, "in": "path", "required": True,
-                       "schema": {"type": "integer" if conv == "int" else "string"}} for conv, name in ep.path_params]
+                       "schema": described[name].json_schema() if name in described else
+                       {"type": "integer", "minimum": 0, "maximum": 2**31 - 1} if conv == "int" else {"type": "string"}}
+                      for conv, name in ep.path_params]
         parameters += [{"name": f.name, "in": "query", "required": f.required, "schema": f.json_schema(),
+                        **({} if f.required else {"allowEmptyValue": True}),
                         **({"description": f.label} if f.label else {})} for f in ep.query]
         operation = {"operationId": ep.name, "summary": ep.summary, "description": ep.description,
                      "parameters": parameters, "responses": {}}

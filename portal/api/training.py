@@ -19,8 +19,8 @@ RECORD = Obj("TrainingRecordInput", (
           description="the training system's id of the record; a record already stored with the same external id "
                       "and content is not created again, the same external id with different content is an error. "
                       "Without one, duplicates are found by (id_number, title, completed_on)"),
-    Field("id_number", "string", "身份证号", required=True, max_length=18,
-          description="an officer in the token's scope"),
+    Field("id_number", "string", "身份证号", required=True, max_length=18, pattern=r"^[0-9]{17}[0-9Xx]$",
+          description="an officer in the token's scope (the check character is verified: GB 11643-1999)"),
     Field("title", "string", "课程名称", required=True, max_length=services.MAX_TITLE),
     Field("category", "string", "类别", required=True, enum=tuple(CATEGORIES),
           description="public_law 公共法律知识, professional_law 专业法律知识, ethics 职业素养"),
@@ -30,7 +30,7 @@ RECORD = Obj("TrainingRecordInput", (
     Field("provider", "string", "培训机构", required=True, max_length=services.MAX_PROVIDER),
 ), description="一条已完成的培训")
 BODY = Obj("TrainingRecordsRequest", (
-    Field("records", "array", "培训记录", required=True, items=RECORD, max_items=MAX_RECORDS,
+    Field("records", "array", "培训记录", required=True, items=RECORD, min_items=1, max_items=MAX_RECORDS,
           description=f"at most {MAX_RECORDS} records per call"),
 ))
 CREATED = Obj("TrainingRecordsCreated", (
