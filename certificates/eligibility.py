@@ -155,6 +155,16 @@ def check(officer: Officer, type: str, today: dt.date) -> Eligibility:  # noqa: 
     return Eligibility(officer.id, type, tuple(rules))
 
 
+@exam_eligibility.qualification_prerequisite
+def _qualification_exam_prerequisite(officer_id: int, on: dt.date) -> str | None:
+    """What the exams package asks before a qualification exam: the officer holds no live enforcement certificate —
+    the exam leads to one, and one held (active or suspended) is reissued or reinstated, never issued again (the
+    issuance rule ``no_live_certificate``). After a revocation the officer sits it again."""
+    live = db.session.scalar(sa.select(Certificate.number).where(
+        Certificate.officer_id == officer_id, Certificate.type == "enforcement", Certificate.status != "revoked"))
+    return None if live is None else f"您已持有行政执法证（证号 {live}），无需参加资格考试"
+
+
 @exam_eligibility.presider_prerequisite
 def _presider_exam_prerequisite(officer_id: int, on: dt.date) -> str | None:
     """What the exams package asks before a hearing-presider exam: an active enforcement certificate."""

@@ -3,12 +3,14 @@ start action ask.
 
 Refusals, in the order an officer would want to hear them: an open attempt is resumed rather than refused; the
 exam is not published or the window is not open; the officer is not on duty or not in the exam's audience;
-the attempts are used up or the exam was passed; the purpose's prerequisite is not met — the pre-exam training
-requirement for ``qualification`` (measured at the day the window opens), an active enforcement certificate
-for ``hearing_presider``.
+the attempts are used up or the exam was passed; the purpose's prerequisite is not met — for ``qualification``
+no enforcement certificate already held (the exam leads to one; an officer who holds one is not invited) and the
+pre-exam training requirement (measured at the day the window opens), an active enforcement certificate for
+``hearing_presider``.
 
-The certificate check belongs to ``certificates``, which sits above this package: it registers itself with
-:func:`presider_prerequisite`. Until one is registered, nobody holds a certificate and the check refuses.
+The certificate checks belong to ``certificates``, which sits above this package: it registers them with
+:func:`presider_prerequisite` and :func:`qualification_prerequisite`. Until one is registered, nobody holds a
+certificate: the presider check refuses and the qualification check passes.
 """
 from __future__ import annotations
 
@@ -45,6 +47,18 @@ def presider_prerequisite(fn: Callable[[int, dt.date], str | None]):
     """Register the enforcement-certificate check of ``hearing_presider`` exams (used as a decorator)."""
     if fn not in _PRESIDER_CHECKS:
         _PRESIDER_CHECKS.append(fn)
+    return fn
+
+
+#: ``fn(officer_id, on) -> None`` when the officer holds no enforcement certificate that a qualification exam would
+#: lead to, else why the exam is not for them; registered by the certificates package
+_QUALIFICATION_CHECKS: list[Callable[[int, dt.date], str | None]] = []
+
+
+def qualification_prerequisite(fn: Callable[[int, dt.date], str | None]):
+    """Register the already-certified check of ``qualification`` exams (used as a decorator)."""
+    if fn not in _QUALIFICATION_CHECKS:
+        _QUALIFICATION_CHECKS.append(fn)
     return fn
 
 
@@ -123,10 +137,16 @@ class _Prerequisites:
     def __init__(self, officer: Officer, now: dt.datetime):
         self.officer, self.now = officer, now
         self._training: dict[dt.date, requirements.Result] = {}
-        self._certificate: str | None | bool = False
+        self._certificate: str | None | bool = False  # False: not asked yet
+        self._certified: str | None | bool = False
 
     def refusal(self, exam: Exam) -> str | None:
         if exam.purpose == "qualification":
+            if self._certified is False:
+                self._certified = next(filter(None, (check(self.officer.id, self.now.date())
+                                                     for check in _QUALIFICATION_CHECKS)), None)
+            if self._certified:
+                return self._certified
             opens_on = exam.opens_at.date()
             if opens_on not in self._training:
                 self._training[opens_on] = requirements.check(self.officer.id, "pre_exam", opens_on)

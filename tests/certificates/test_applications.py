@@ -144,6 +144,32 @@ def test_the_exams_package_asks_the_certificates_package_before_a_presider_exam(
     assert "暂扣" in exam_rules.decide(world.officer, exam, clock.now()).reason
 
 
+def test_an_officer_who_holds_an_enforcement_certificate_is_not_invited_to_the_qualification_exam(client, auth,
+                                                                                                   world):
+    """Issue 13: 王建国, holding a valid 行政执法证, saw 开始考试 on the qualification exam. The exam leads to a
+    certificate he has (issuance refuses a second live one: ``no_live_certificate``); active or suspended, he is not
+    invited. Once it is revoked he sits the exam again."""
+    from exams.papers import eligibility as exam_rules
+
+    for category, hours in (("public_law", 16), ("professional_law", 16), ("ethics", 8)):
+        add(world.officer, category, hours, TODAY - dt.timedelta(days=30))
+    exam = raw_exam(world.city, clock.now() - dt.timedelta(hours=1), clock.now() + dt.timedelta(days=1),
+                    purpose="qualification", title="资格考试")
+    assert exam_rules.decide(world.officer, exam, clock.now()).ok
+    cert = lifecycle.issue(world.officer, "enforcement", ["城市管理"], "环翠区", actor=SYSTEM, now=clock.now())
+    db.session.commit()
+    decision = exam_rules.decide(world.officer, exam, clock.now())
+    assert not decision.ok and decision.reason == f"您已持有行政执法证（证号 {cert.number}），无需参加资格考试"
+    auth.login(world.officer.id_number)
+    mine = client.get("/me/exams").get_data(as_text=True)
+    assert "资格考试" in mine and "无需参加资格考试" in mine and f"/exams/{exam.id}/start" not in mine
+    lifecycle.place_hold(cert, "other", actor=SYSTEM, now=clock.now(), legal_basis="依据")
+    assert "无需参加资格考试" in exam_rules.decide(world.officer, exam, clock.now()).reason
+    lifecycle.revoke(cert, "left_post", actor=SYSTEM, now=clock.now())
+    db.session.commit()
+    assert exam_rules.decide(world.officer, exam, clock.now()).ok
+
+
 # ---------------------------------------------------------------- the pages
 
 def apply_page(client, officer, **fields):
