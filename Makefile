@@ -7,8 +7,10 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-# `make run` is for a workstation: development settings unless the caller says otherwise.
+# `make run` is for a workstation: development settings unless the caller says otherwise, and the QR codes and
+# e-mail links point at the address it serves (`make run PORT=8080`) unless PUBLIC_BASE_URL says otherwise.
 run: export APP_ENV ?= development
+run: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: install run test test-browser bench lint clean
 
@@ -22,15 +24,16 @@ install: $(STAMP)
 
 # the web server and the scheduler process together; Ctrl-C (or either one ending) stops both.
 # Both run in the background of a non-interactive bash, which makes them ignore Ctrl-C: bash catches it, and on
-# the way out — after Ctrl-C, or when `wait -n` sees either one end — its EXIT trap stops the other.
+# the way out — after Ctrl-C, or when `wait -n` sees either one end — its EXIT trap stops the other. Stopped on
+# purpose (Ctrl-C, or a TERM), it ends quietly with status 0; when one of the two ended by itself, with 1.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
-	@bash -c 'trap "exit 130" INT; trap "exit 143" TERM; \
+	@bash -c 'trap "exit 0" INT TERM; \
 	  trap "kill \$$sched \$$web 2>/dev/null; wait" EXIT; \
 	  $(FLASK) scheduler & sched=$$!; \
 	  $(FLASK) run --host $(HOST) --port $(PORT) & web=$$!; \
-	  wait -n'
+	  wait -n; echo "调度进程或网站进程已退出，另一个也已停止" >&2; exit 1'
 
 
 test: install

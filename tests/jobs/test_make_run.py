@@ -56,7 +56,7 @@ def make_run(tmp_path):
         port = free_port()
         env = {k: v for k, v in os.environ.items()
                if k not in ("DATABASE_URL", "TEST_DATABASE_URL", "MAIL_SERVER", "MAIL_PORT", "FLASK_APP", "PORT",
-                            "HOST", "MAKEFLAGS", "MFLAGS")}
+                            "HOST", "MAKEFLAGS", "MFLAGS", "PUBLIC_BASE_URL")}
         env.update({"INSTANCE_PATH": str(tmp_path / "instance"), "APP_ENV": "development",
                     "SECRET_KEY": "make-run-test-secret", "SIGNING_KEY_DIR": str(tmp_path / "keys"),
                     "PYTHONUNBUFFERED": "1"})
@@ -104,12 +104,15 @@ def test_make_run_starts_both_and_ctrl_c_stops_both(make_run):
     proc, port, output = make_run()
     schedulers, servers = _roles(proc.pid)
     assert len(schedulers) == 1 and len(servers) == 1, _group(proc.pid)
+    for pid in schedulers + servers:  # QR codes and e-mail links point at the port served (issue 13: always 5000)
+        assert f"PUBLIC_BASE_URL=http://127.0.0.1:{port}".encode() in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
 
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
     proc.wait(timeout=PATIENCE)
     wait_until(lambda: not _group(proc.pid), message=lambda: f"every process to end: {_group(proc.pid)}")
     assert not _listening(port)
     assert "调度进程已启动" in output()
+    assert "make: ***" not in output() and "已退出" not in output()  # stopped on purpose: quietly
 
 
 @pytest.mark.parametrize("which", ["scheduler", "server"])
@@ -122,3 +125,4 @@ def test_when_either_one_ends_the_other_is_stopped_too(make_run, which):
     wait_until(lambda: not _group(proc.pid), message=lambda: f"every process to end: {_group(proc.pid)}")
     assert not _listening(port)
     assert proc.returncode != 0, "make run reports that something ended abnormally"
+    assert "调度进程或网站进程已退出，另一个也已停止" in output()
