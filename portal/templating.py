@@ -41,6 +41,18 @@ def cn_datetime(value) -> str:
     return f"{cn_date(value)} {value:%H:%M}"
 
 
+def page_window(page: int, pages: int, around: int = 2) -> list[int | None]:
+    """The page numbers a pager shows: the first and the last, ``around`` either side of ``page``, and ``None``
+    for each gap (shown as …) — a handful of links however many pages there are."""
+    shown = sorted({1, pages, *range(max(1, page - around), min(pages, page + around) + 1)})
+    window: list[int | None] = []
+    for number in shown:
+        if window and number - window[-1] > 1:
+            window.append(None if number - window[-1] > 2 else window[-1] + 1)
+        window.append(number)
+    return window
+
+
 def init_app(app: Flask) -> None:
     """Register filters, globals and the after-request headers."""
     app.json.ensure_ascii = False
@@ -48,6 +60,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["cn_datetime"] = cn_datetime
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+
+    app.jinja_env.globals["page_window"] = page_window
 
     @app.context_processor
     def _globals():

@@ -117,3 +117,25 @@ def test_the_roster_filters_by_agency_and_name_and_pages(client, world, roster):
         as_text=True)
     assert {n for n in names if n in first}.isdisjoint({n for n in names if n in second})
     assert client.get("/public/officers?page=999").status_code == 200
+
+
+def test_public_lists_page_like_the_staff_lists_with_gaps_and_previous_next(client, world, roster, monkeypatch):
+    """Issue 13: the public roster paged as "1 2 3 9" with no gaps and no 上一页/下一页. One pager for staff and
+    public: the first and last pages, two either side, … for each gap, and the filters kept in every link."""
+    import re
+
+    from portal.public import views as public_views
+
+    for n in range(30):
+        officer = make_officer(world.dept2, name=f"页{'甲乙丙丁戊己庚辛壬癸'[n % 10]}{'一二三'[n // 10]}")
+        lifecycle.issue(officer, "enforcement", ["市场监管"], "环翠区全域", actor=SYSTEM, now=clock.now())
+    db.session.commit()
+    monkeypatch.setattr(public_views, "PER_PAGE", 2)
+    html = client.get("/public/officers?q=页&page=8").get_data(as_text=True)  # 30 people: 15 pages
+    nav = re.search(r'<nav aria-label="分页">(.*?)</nav>', html, re.S).group(1)
+    labels = [" ".join(label.split()) for label in re.findall(r'class="page-link"[^>]*>([^<]*)<', nav)]
+    assert labels == ["上一页", "1", "…", "6", "7", "8", "9", "10", "…", "15", "下一页"]
+    assert 'href="/public/officers?q=%E9%A1%B5&amp;page=7" rel="prev"' in nav
+    assert 'href="/public/officers?q=%E9%A1%B5&amp;page=9" rel="next"' in nav
+    first = client.get("/public/officers?q=页").get_data(as_text=True)
+    assert '<span class="page-link">上一页</span>' in first  # nothing before the first page: not a link
