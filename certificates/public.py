@@ -53,14 +53,29 @@ def _authority() -> str:
     return policy.get("certificates.reviewing_authority")
 
 
+policy.define("public.contact_phone", "核验咨询电话", "text", "12348", "公开页面",
+              help="公众对核验结果有疑问时拨打的电话，印在每个核验页和公示页上（12348 为公共法律服务热线）")
+policy.define("public.contact_address", "核验咨询地址", "text", "", "公开页面", optional=True,
+              help="法制机构的办公地址；不填则不显示")
+policy.define("public.contact_hours", "咨询时间", "text", "工作日 9:00–12:00、13:30–17:00", "公开页面", optional=True,
+              help="不填则不显示")
+
+
+@bp.app_template_global("public_contact")
+def _public_contact() -> dict:
+    """How the public reaches the legal office (settings on 政策设置): for the footer of every public page and the
+    advice after a bad result. Read only by the templates that show it."""
+    return {"authority": _authority(), "phone": policy.get("public.contact_phone"),
+            "address": policy.get("public.contact_address"), "hours": policy.get("public.contact_hours")}
+
+
 @bp.route("/v/<token>")
 @public
 def token_page(token: str):
     """What a certificate's QR code opens: the result first, then the public facts."""
     result = verification.resolve(token, clock.today())
     count_after_response(result)
-    page = render_template("certificates/public/token.html", result=result, token=token,
-                           authority=_authority(), checked_at=clock.now())
+    page = render_template("certificates/public/token.html", result=result, token=token, checked_at=clock.now())
     return no_store(make_response(page))
 
 
@@ -107,7 +122,7 @@ def verify():
             result = verification.lookup(number, name, clock.today())
             count_after_response(result)
     page = render_template("certificates/public/verify.html", result=result, number=number, name=name,
-                           errors=errors, authority=_authority(), checked_at=clock.now())
+                           errors=errors, checked_at=clock.now())
     response = make_response(page, 422 if errors else 200)
     return no_store(response)
 
@@ -115,5 +130,5 @@ def verify():
 @bp.errorhandler(429)
 def too_many(error):
     """Over the per-client limit of ``/verify``: a page in Chinese saying when to try again."""
-    page = render_template("certificates/public/limited.html", authority=_authority())
+    page = render_template("certificates/public/limited.html")
     return no_store(make_response(page, 429))

@@ -33,7 +33,8 @@ class PolicySetting(db.Model):
 
 @dataclass(frozen=True)
 class Definition:
-    """A setting: its key, label in Chinese, kind (``int``, ``text`` or ``list``) and default."""
+    """A setting: its key, label in Chinese, kind (``int``, ``text`` or ``list``) and default; an ``optional``
+    text may be left blank."""
 
     key: str
     label: str
@@ -45,6 +46,7 @@ class Definition:
     unit: str = ""
     help: str = ""
     choices: tuple = field(default_factory=tuple)
+    optional: bool = False
 
 
 REGISTRY: dict[str, Definition] = {}
@@ -102,8 +104,10 @@ def parse(definition: Definition, raw: str):
         if not items:
             raise DomainError("invalid_setting", f"“{definition.label}”至少需要一项")
         return items
-    if not raw:
+    if not raw and not definition.optional:
         raise DomainError("invalid_setting", f"“{definition.label}”不能为空")
+    if len(raw) > 200:
+        raise DomainError("invalid_setting", f"“{definition.label}”不能超过 200 个字")
     return raw
 
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 from certificates import numbering
 from certificates.models import TYPES, Certificate
 from certificates.public import no_store
-from portal import clock, policy
+from portal import clock
 from portal.audit import Actor
 from portal.auth.access import public
 from portal.complaints import services as complaints
@@ -153,7 +153,7 @@ def _certificate(number_text: str) -> Certificate | None:
 
 def _light_page(template: str, status: int = 200, **context):
     """A complaint page in the verification pages' light layout: never cached, never indexed."""
-    page = render_template(template, authority=policy.get("certificates.reviewing_authority"), **context)
+    page = render_template(template, **context)
     return no_store(make_response(page, status))
 
 

@@ -1,0 +1,56 @@
+"""Every verification page tells the public how to reach the legal office — its phone (a tel: link), address and
+hours, settings on 政策设置 — and /verify no longer links to itself (issue 13: 未找到 and every verification page
+said "请致电威海市司法局核实" with no number)."""
+from __future__ import annotations
+
+import re
+
+from portal import policy
+from portal.extensions import db
+from tests.factories import SYSTEM
+
+
+def footer(response) -> str:
+    return re.search(r'<footer class="vf-footer">(.*?)</footer>', response.get_data(as_text=True), re.S).group(1)
+
+
+def test_the_default_is_the_public_legal_service_hotline(client, world):
+    page = client.get("/v/not-a-token")
+    html = page.get_data(as_text=True)
+    assert '<a href="tel:12348">12348</a>' in footer(page)
+    assert "咨询时间：工作日 9:00–12:00、13:30–17:00" in footer(page)
+    assert "怎么办" in html and html.count('href="tel:12348"') == 2  # the advice after a bad result, and the footer
+
+
+def test_the_settings_reach_every_public_page(client, auth, world):
+    from tests.auth.helpers import form_values
+
+    auth.login("admin")
+    current = form_values(client.get("/admin/settings"))
+    assert current["public.contact_phone"] == "12348"
+    response = client.post("/admin/settings", data={
+        **current, "public.contact_phone": "0631-5200000", "public.contact_address": "威海市环翠区统一路 1 号",
+        "public.contact_hours": ""})
+    assert response.status_code == 302
+    auth.logout()
+    for path in ("/v/not-a-token", "/verify", "/public/complaints"):
+        text = footer(client.get(path))
+        assert '<a href="tel:06315200000">0631-5200000</a>' in text, path
+        assert "地址：威海市环翠区统一路 1 号" in text and "咨询时间" not in text, path
+
+
+def test_verify_does_not_link_to_itself(client, world):
+    assert 'href="/verify"' not in footer(client.get("/verify"))
+    assert 'href="/verify"' in footer(client.get("/v/not-a-token"))
+
+
+def test_a_blank_phone_is_refused(world):
+    import pytest
+
+    from portal.errors import DomainError
+
+    with pytest.raises(DomainError):
+        policy.parse(policy.REGISTRY["public.contact_phone"], "  ")
+    assert policy.parse(policy.REGISTRY["public.contact_address"], " ") == ""
+    policy.update(SYSTEM, {"public.contact_address": ""})
+    db.session.commit()
