@@ -283,6 +283,15 @@ def _officer_rows(rng: random.Random, agencies: dict[str, Agency], today: dt.dat
             }
 
 
+#: a domain reserved for examples (RFC 2606's example.* family): demo mail can never reach a real person
+DEMO_MAIL_DOMAIN = "example.gov.cn"
+
+
+def demo_email(id_number: str) -> str:
+    """A synthetic address for a demo officer, derived from the (synthetic) ID number."""
+    return f"zf{id_number[-8:].lower()}@{DEMO_MAIL_DOMAIN}"
+
+
 def _officers(rng: random.Random, agencies: dict[str, Agency], now: dt.datetime) -> tuple[int, list[str]]:
     """Create the missing demo officers; returns how many, and the ID numbers of every demo officer."""
     today = now.date()
@@ -305,6 +314,7 @@ def _officers(rng: random.Random, agencies: dict[str, Agency], now: dt.datetime)
         officer = Officer(
             name=row["name"], gender=row["gender"], birth_date=row["birth_date"], id_number=row["id_number"],
             agency_id=row["agency"].id, post=row["post"], region=row["region"], mobile=row["mobile"],
+            email=demo_email(row["id_number"]),
             hired_on=row["hired_on"], status=row["status"], status_changed_on=row["status_changed_on"],
             has_photo=photo is not None, created_at=now, updated_at=now,
             category_rows=[OfficerCategory(name=c) for c in row["categories"]],
@@ -333,7 +343,7 @@ def _accounts(agencies: dict[str, Agency], now: dt.datetime) -> tuple[list[str],
         user = db.session.scalar(sa.select(User).where(User.username == username))
         if user is None:
             user = User(username=username, display_name=display, role=role, password_hash=digest,
-                        must_change_password=False, created_at=now)
+                        must_change_password=False, created_at=now, email=f"{username}@{DEMO_MAIL_DOMAIN}")
             user.scopes = [agencies[name] for name in scope]
             db.session.add(user)
             created += 1

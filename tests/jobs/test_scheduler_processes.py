@@ -111,9 +111,7 @@ def test_two_schedulers_started_together_one_runs_and_the_other_takes_over_when_
         second_mail = helpers.notify_many(_users(world), 4, "第二批")
         helpers.mail_due_now()
     holder.kill(signal.SIGKILL)
-    took_over = time.monotonic()
     wait_until(lambda: waiter.holds, message=lambda: f"the waiting scheduler to take over\n{waiter.output}")
-    assert time.monotonic() - took_over < 10
     with scratch.context():
         new_job = helpers.enqueue_import(world.hr, world.dept, 30, 4)
 
