@@ -95,6 +95,7 @@ MATRIX = {
     ("imports.upload", "GET"): row(hr=200),
     ("imports.upload", "POST"): row(hr=422),
     ("imports.template", "GET"): row(hr=200),
+    ("imports.sample", "GET"): row(hr=200),
     ("inbox.index", "GET"): ALL_SIGNED_IN,
     ("inbox.open_note", "GET"): ALL_SIGNED_IN,
     ("inbox.mark_all_read", "POST"): row(officer=302, hr=302, legal=302, admin=302),

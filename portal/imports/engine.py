@@ -86,6 +86,8 @@ class Kind:
     check: Callable[[list[Row], Context], tuple[object, list[dict]]]
     apply: Callable[[object, Context], dict]
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: filled rows for the sample file, as they would be typed (one text per column)
+    samples: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
 
     @property
     def headers(self) -> list[str]:
@@ -461,12 +463,15 @@ def as_date(value) -> dt.date | None:
     return None
 
 
-def template_xlsx(kind: Kind) -> bytes:
-    """The downloadable XLSX template: the header row (text columns formatted as text) and a sheet of notes."""
+def template_xlsx(kind: Kind, *, sample: bool = False) -> bytes:
+    """The downloadable XLSX template: the header row (text columns formatted as text) and a sheet of notes; with
+    ``sample``, the kind's filled sample rows under the header."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = kind.label[:31]
     sheet.append(kind.headers)
+    for row in kind.samples if sample else ():
+        sheet.append([value or None for value in row])
     for index, column in enumerate(kind.columns, start=1):
         cell = sheet.cell(row=1, column=index)
         cell.font = Font(bold=True, color="FFFFFF" if column.required else "1F3A5F")
@@ -483,6 +488,8 @@ def template_xlsx(kind: Kind) -> bytes:
     for column in kind.columns:
         notes.append([column.header, "是" if column.required else "否", column.help, column.example])
     notes.append([])
+    if sample:
+        notes.append(["这是填好的示例，供参照格式；请把示例行换成您自己的数据后再导入。"])
     for line in (*kind.notes, "只导入第一个工作表；表头须与模板一致（第1行）。",
                  "先校验全部行：任何一行有错都不会导入，错误按行号（表头为第1行）列出。", "同一文件重复导入不会重复添加。"):
         notes.append([line])
@@ -493,8 +500,12 @@ def template_xlsx(kind: Kind) -> bytes:
     return out.getvalue()
 
 
-def template_csv(kind: Kind) -> bytes:
-    """The CSV template: the header row, UTF-8 with BOM so Excel opens it correctly."""
+def template_csv(kind: Kind, *, sample: bool = False) -> bytes:
+    """The CSV template: the header row (and with ``sample`` the filled sample rows), UTF-8 with BOM so Excel opens
+    it correctly."""
     out = io.StringIO()
-    csv.writer(out).writerow(kind.headers)
+    writer = csv.writer(out)
+    writer.writerow(kind.headers)
+    for row in kind.samples if sample else ():
+        writer.writerow(row)
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -60,20 +60,33 @@ def upload(kind_name: str):
                            max_mb=policy.get("imports.max_mb")), status
 
 
-@bp.route("/imports/<kind_name>/template.<fmt>")
-@require("hr", "legal", "admin")
-def template(kind_name: str, fmt: str):
-    """The template of a kind, as XLSX or CSV."""
+def _template_file(kind_name: str, fmt: str, sample: bool):
     kind = _kind(kind_name)
     if fmt == "xlsx":
-        body, mime = engine.template_xlsx(kind), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body = engine.template_xlsx(kind, sample=sample)
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     elif fmt == "csv":
-        body, mime = engine.template_csv(kind), "text/csv; charset=utf-8"
+        body, mime = engine.template_csv(kind, sample=sample), "text/csv; charset=utf-8"
     else:
         abort(404)
     response = make_response(body)
     response.headers["Content-Type"] = mime
-    filename = f"{kind.label}导入模板.{fmt}"
+    filename = f"{kind.label}导入{'示例' if sample else '模板'}.{fmt}"
     response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{kind.name}-template.{fmt}\"; filename*=UTF-8''{quote(filename)}")
+        f"attachment; filename=\"{kind.name}-{'sample' if sample else 'template'}.{fmt}\"; "
+        f"filename*=UTF-8''{quote(filename)}")
     return response
+
+
+@bp.route("/imports/<kind_name>/template.<fmt>")
+@require("hr", "legal", "admin")
+def template(kind_name: str, fmt: str):
+    """The template of a kind, as XLSX or CSV: the header row and the notes."""
+    return _template_file(kind_name, fmt, sample=False)
+
+
+@bp.route("/imports/<kind_name>/sample.<fmt>")
+@require("hr", "legal", "admin")
+def sample(kind_name: str, fmt: str):
+    """The template filled with a few example rows, as XLSX or CSV, to show what a filled file looks like."""
+    return _template_file(kind_name, fmt, sample=True)

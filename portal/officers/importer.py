@@ -162,7 +162,20 @@ def apply(plan: Plan, context: Context) -> dict:
     return result
 
 
+def _sample_id(first17: str) -> str:
+    return first17 + idcard.check_character(first17)
+
+
 KIND = register(Kind(
     name="officers", label="执法人员", roles=("hr",), columns=COLUMNS, check=check, apply=apply,
     notes=("按身份证号匹配：新的身份证号新增人员，已有的更新其信息（在岗状态不在此修改）。",),
+    # synthetic ID numbers (valid check characters) that no demo officer has; three ways of writing a date
+    samples=(
+        ("张伟", _sample_id("37100219880315201"), "威海市综合行政执法局", "执法队员", "城市管理、综合执法", "环翠区全域",
+         "13906310000", "zhangwei@example.gov.cn", "2015-08-01"),
+        ("李娜", _sample_id("37100219910722402"), "威海市综合行政执法局", "中队长", "城市管理", "经济技术开发区",
+         "13906310001", "", "2012/3/1"),
+        ("王磊", _sample_id("37100319850109601"), "威海市综合行政执法局", "执法队员", "综合执法", "高区全域",
+         "13906310002", "", "2019年7月15日"),
+    ),
 ))
