@@ -257,12 +257,24 @@ def record_training(actor: audit.Actor, user, data: RecordData, now: dt.datetime
 
 # --- a class --------------------------------------------------------------------------------------------------
 
+def recorded_for(course: Course, officer_ids, day: dt.date | None = None) -> dict[int, dt.date]:
+    """Which of ``officer_ids`` already have the course — a record of it on any day, or of its title on ``day`` —
+    and when (one query)."""
+    same = TrainingRecord.course_id == course.id
+    if day is not None:
+        same = sa.or_(same, sa.and_(TrainingRecord.title == course.title, TrainingRecord.completed_on == day))
+    rows = db.session.execute(sa.select(TrainingRecord.officer_id, sa.func.min(TrainingRecord.completed_on))
+                              .where(TrainingRecord.officer_id.in_(list(officer_ids)), same)
+                              .group_by(TrainingRecord.officer_id)).all()
+    return dict(rows)
+
+
 def record_class(actor: audit.Actor, user, course_id, officer_ids, completed_on, now: dt.datetime,
                  note: str = "") -> list[TrainingRecord]:
     """Record a course for every attendee at once (one record each, source ``manual``) — all or nothing.
 
-    An officer outside the user's scope refuses the whole class (404); an attendee who already has the course on
-    that day is named.
+    An officer outside the user's scope refuses the whole class (404); an attendee who already has a record of the
+    course (on any day), or of its title on that day, is named: a course is completed once.
     """
     course = course_in_scope(user, course_id)
     ids = list(dict.fromkeys(int(i) for i in officer_ids or []))
@@ -282,14 +294,12 @@ def record_class(actor: audit.Actor, user, course_id, officer_ids, completed_on,
         officers = db.session.scalars(query).unique().all()
         if len(officers) != len(ids):
             raise not_found()
-    if day is not None and officers:
-        already = db.session.scalars(sa.select(TrainingRecord.officer_id).where(
-            TrainingRecord.officer_id.in_(ids), TrainingRecord.title == course.title,
-            TrainingRecord.completed_on == day)).all()
+    if officers:
+        already = recorded_for(course, ids, day)
         if already:
-            names = "、".join(o.name for o in sorted(officers, key=lambda o: ids.index(o.id)) if o.id in set(already))
-            items.append(problem("officer_ids", f"以下人员在 {day.isoformat()} 已有“{course.title}”的培训记录，"
-                                                f"请取消勾选后再提交：{names}"))
+            names = "、".join(f"{o.name}（{already[o.id].isoformat()}）"
+                             for o in sorted(officers, key=lambda o: ids.index(o.id)) if o.id in already)
+            items.append(problem("officer_ids", f"以下人员已登记过“{course.title}”，请取消勾选后再提交：{names}"))
     if items:
         raise refuse(items)
     records = [TrainingRecord(officer=o, officer_id=o.id, course_id=course.id, title=course.title,

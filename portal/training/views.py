@@ -230,14 +230,21 @@ def class_new():
     form.agency.data = str(agency.id)
     items = []
     action = request.form.get("action", "save")
+    # who already has the course: shown beside their names, and not offered again (a course is completed once)
+    already = services.recorded_for(course, [p.id for p in people]) if course else {}
+    course_day = min(course.ends_on, clock.today()) if course else None
     if request.method == "GET":
         form.course_id.data = course.id if course else 0
-        day = course.ends_on if course and course.ends_on <= clock.today() else clock.today()
-        form.completed_on.data = day.isoformat()
+        # the course's last day; with no course chosen yet, nothing — never today by default (issue 13)
+        form.completed_on.data = course_day.isoformat() if course_day else ""
         form.officer_ids.data = []
+    elif action == "choose_course":  # the page again for the course chosen, its day and who already has it
+        form.completed_on.data = course_day.isoformat() if course_day else form.completed_on.data
+        form.officer_ids.data = [i for i in form.officer_ids.data or [] if i not in already]
+        form.course_id.errors, form.officer_ids.errors = [], []
     elif action in ("select_all", "select_none"):
         # the keyboard-friendly "select all" works without JavaScript: the form comes back with every box ticked
-        form.officer_ids.data = [p.id for p in people] if action == "select_all" else []
+        form.officer_ids.data = [p.id for p in people if p.id not in already] if action == "select_all" else []
         form.officer_ids.errors = []
     elif form.validate_on_submit():
         try:
@@ -260,7 +267,7 @@ def class_new():
             return redirect(url_for("training.records", course=created[0].course_id))
     details = {p.id: p for p in people}
     return render_template("training/class_form.html", form=form, items=items, agencies=agencies, agency=agency,
-                           course=course, details=details, mask=idcard.mask)
+                           course=course, details=details, mask=idcard.mask, already=already)
 
 
 # --- courses --------------------------------------------------------------------------------------------------

@@ -197,19 +197,46 @@ def test_select_all_ticks_every_listed_officer_and_keeps_what_was_typed(client, 
                                                       none.get_data(as_text=True)))
 
 
-def test_attendees_who_already_have_the_course_that_day_are_named_and_nothing_is_stored(client, hr):
+def test_attendees_who_already_have_the_course_are_named_and_nothing_is_stored(client, hr):
+    """Issue 13: recording a class again on another day doubled 侯平's hours (44.5 → 52.5). A course is completed
+    once: anyone who already has it, on any day, is named with the day, and nothing is stored."""
     course = make_course(hr.dept)
     ids = bulk_officers(hr.dept, 3)
     assert client.post("/training/classes/new", data=class_form(course, ids[:2])).status_code == 302
-    again = client.post("/training/classes/new", data=class_form(course, ids))
-    assert again.status_code == 200
-    message = " ".join(field_errors(again)["officer_ids"])
-    assert "以下人员在 2026-11-03 已有“执法礼仪与职业道德”的培训记录" in message
-    assert "批量00000" in message and "批量00001" in message and "批量00002" not in message
-    assert record_count() == 2
-    # another day is another class
-    assert client.post("/training/classes/new", data=class_form(course, ids, completed_on="2026-11-02")).status_code == 302
-    assert record_count() == 5
+    for day in ("2026-11-03", "2026-11-04"):
+        again = client.post("/training/classes/new", data=class_form(course, ids, completed_on=day))
+        assert again.status_code == 200
+        message = " ".join(field_errors(again)["officer_ids"])
+        assert message == ("以下人员已登记过“执法礼仪与职业道德”，请取消勾选后再提交："
+                           "批量00000（2026-11-03）、批量00001（2026-11-03）")
+        assert record_count() == 2
+    assert client.post("/training/classes/new", data=class_form(course, ids[2:])).status_code == 302
+    assert record_count() == 3
+
+
+def test_the_class_form_starts_from_the_courses_day_and_shows_who_already_has_it(client, hr):
+    """Opened from the tab the date is blank, never today; with a course chosen (from the course list, or 按所选课程
+    填写 on the form) it is the course's last day, and those who already have the course are marked and cannot be
+    ticked — not even by 全选."""
+    course = make_course(hr.dept)  # 2026-11-02 … 2026-11-03
+    ids = bulk_officers(hr.dept, 2)
+    blank = client.get("/training/classes/new").get_data(as_text=True)
+    assert re.search(r'<input[^>]*name="completed_on"[^>]*value=""', blank)
+    assert client.post("/training/classes/new", data=class_form(course, ids[:1])).status_code == 302
+
+    def boxes(html):
+        return {int(m.group(2)): m.group(0) for m in re.finditer(
+            r'<input[^>]*id="officer_ids-(\d+)"[^>]*value="(\d+)"[^>]*>', html)}
+
+    for html in (client.get(f"/training/classes/new?course_id={course.id}").get_data(as_text=True),
+                 client.post("/training/classes/new", data=class_form(course, [], action="choose_course",
+                                                                     completed_on="")).get_data(as_text=True)):
+        assert re.search(r'<input[^>]*name="completed_on"[^>]*value="2026-11-03"', html)
+        assert "disabled" in boxes(html)[ids[0]] and "disabled" not in boxes(html)[ids[1]]
+        assert "已登记 2026年11月3日" in html
+    everyone = client.post("/training/classes/new", data=class_form(course, [], action="select_all"))
+    ticked = boxes(everyone.get_data(as_text=True))
+    assert "checked" not in ticked[ids[0]] and "checked" in ticked[ids[1]]
 
 
 def test_a_class_needs_attendees_a_course_and_a_sensible_date(client, hr):
