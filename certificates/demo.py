@@ -236,7 +236,7 @@ def _reviews_waiting(today: dt.date, now: dt.datetime) -> int:
         # submitted yesterday: due within 60 days of yesterday, so the submission window was open then
         if due.is_due_soon(due.review_due(c.first_issued_on, c.reviews_done), today - dt.timedelta(days=1))]
     for certificate in due_soon[:2]:
-        reviews.submit(audit.Actor(hr.id, hr.username), hr, certificate, "本周期培训、考核情况已核实", now - dt.timedelta(days=1))
+        reviews.submit(audit.Actor(hr.id, hr.username, name=hr.display_name), hr, certificate, "本周期培训、考核情况已核实", now - dt.timedelta(days=1))
     return min(len(due_soon), 2)
 
 

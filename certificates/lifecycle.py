@@ -75,7 +75,7 @@ def parse_stamp(text: str | None) -> dt.datetime | None:
 
 def _event(certificate: Certificate, actor: audit.Actor, now: dt.datetime, action: str, from_status: str | None,
            reason: str | None = None, **detail) -> CertificateEvent:
-    event = CertificateEvent(certificate_id=certificate.id, at=now, actor_id=actor.user_id, actor=actor.label[:80],
+    event = CertificateEvent(certificate_id=certificate.id, at=now, actor_id=actor.user_id, actor=actor.shown,
                              from_status=from_status, to_status=certificate.status, action=action, reason=reason,
                              detail=detail)
     db.session.add(event)
@@ -233,7 +233,7 @@ def place_hold(certificate: Certificate, reason: str, *, actor: audit.Actor, now
     if any(hold.reason == reason for hold in certificate.open_holds):
         raise _conflict("hold_exists", f"该证件已因“{HOLD_REASONS[reason]}”暂扣")
     hold = Hold(certificate_id=certificate.id, reason=reason, legal_basis=legal_basis, note=note or None,
-                placed_by=actor.user_id, placed_by_label=actor.label[:80], placed_at=now)
+                placed_by=actor.user_id, placed_by_label=actor.shown, placed_at=now)
     db.session.add(hold)
     before = _set_status(certificate, "suspended", now)
     db.session.flush()
@@ -249,7 +249,7 @@ def place_hold(certificate: Certificate, reason: str, *, actor: audit.Actor, now
 
 def _lift(certificate: Certificate, holds: list[Hold], actor: audit.Actor, now: dt.datetime, note: str) -> None:
     for hold in holds:
-        hold.lifted_at, hold.lifted_by, hold.lifted_by_label = now, actor.user_id, actor.label[:80]
+        hold.lifted_at, hold.lifted_by, hold.lifted_by_label = now, actor.user_id, actor.shown
         hold.lift_note = note or None
     db.session.flush()
     db.session.expire(certificate, ["holds"])
@@ -346,7 +346,7 @@ def revoke(certificate: Certificate, kind: str, *, actor: audit.Actor, now: dt.d
         raise _conflict("already_revoked", f"证件已于 {certificate.revoked_at:%Y-%m-%d} {certificate.revocation_word}")
     open_holds = certificate.open_holds
     for hold in open_holds:
-        hold.lifted_at, hold.lifted_by, hold.lifted_by_label = now, actor.user_id, actor.label[:80]
+        hold.lifted_at, hold.lifted_by, hold.lifted_by_label = now, actor.user_id, actor.shown
         hold.lift_note = f"证件已{REVOCATION_WORDS[kind]}"
     certificate.revoked_at, certificate.revocation_kind = now, kind
     before = _set_status(certificate, "revoked", now)

@@ -23,16 +23,38 @@ _LOCK_KEY = 7_301_016  # pg_advisory_xact_lock key serialising appends to the ch
 
 @dataclass(frozen=True)
 class Actor:
-    """Who performs an operation: a signed-in user, an API token's user, the CLI or a job."""
+    """Who performs an operation: a signed-in user, an API token's user, the CLI or a job.
+
+    ``label`` identifies it in the audit log (a login, ``cli:demo``); ``name`` is how people are shown it — a
+    person's display name — and :attr:`shown` what pages print (a system actor in words)."""
 
     user_id: int | None
     label: str
     client_addr: str | None = None
+    name: str = ""
 
     @classmethod
     def system(cls, label: str) -> Actor:
         """An actor that is not a person, e.g. ``Actor.system('cli')`` or ``Actor.system('job:sweep')``."""
         return cls(None, label, None)
+
+    @property
+    def shown(self) -> str:
+        """The actor as pages show it: a person by name, a system actor by what it is (at most 80 characters)."""
+        if self.name:
+            return self.name[:80]
+        if self.label in SYSTEM_NAMES:
+            return SYSTEM_NAMES[self.label]
+        if self.label.startswith("job:"):
+            return "系统（后台作业）"
+        return self.label[:80]
+
+
+#: the system actors in words
+SYSTEM_NAMES = {"cli:demo": "系统（演示数据）", "demo": "系统（演示数据）", "cli:sweep": "系统（每日巡检，命令行）",
+                "job:sweep": "系统（每日巡检）", "cli:keys": "系统（密钥管理命令）", "cli:import": "系统（导入命令）",
+                "cli": "系统（命令行）", "exam_openings": "系统（开考通知）", "exam:update_test": "系统（更新测试）",
+                "job:exam_attempts_finalize": "系统（考试自动交卷）", "public": "公众", "system": "系统"}
 
 
 class AuditEntry(db.Model):

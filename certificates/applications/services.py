@@ -59,7 +59,7 @@ def apply(actor: audit.Actor, user: User, officer: Officer, type: str, categorie
     if pending:
         raise DomainError("application_pending", f"{officer.name}已有待审核的{TYPES[type]}申请", status=409)
     row = Application(officer_id=officer.id, type=type, agency_id=officer.agency_id, categories=categories,
-                      region=region, status="pending", applied_by=actor.user_id, applied_by_label=actor.label[:80],
+                      region=region, status="pending", applied_by=actor.user_id, applied_by_label=actor.shown,
                       applied_at=now, note=note or None)
     try:
         with db.session.begin_nested():  # two clerks at once: the partial unique index decides
@@ -111,7 +111,7 @@ def approve(actor: audit.Actor, user: User, application: Application, now: dt.da
                                   actor=actor, now=now)
     application.status, application.certificate_id = "approved", certificate.id
     application.decided_by, application.decided_by_label, application.decided_at = (
-        actor.user_id, actor.label[:80], now)
+        actor.user_id, actor.shown, now)
     application.eligibility = [rule.as_dict() for rule in result.rules]
     db.session.flush()
     audit.record(actor, "certificate_application.approve", application,
@@ -135,7 +135,7 @@ def reject(actor: audit.Actor, user: User, application: Application, reason: str
     result = eligibility.check(application.officer, application.type, now.date())
     application.status, application.decision_reason = "rejected", reason
     application.decided_by, application.decided_by_label, application.decided_at = (
-        actor.user_id, actor.label[:80], now)
+        actor.user_id, actor.shown, now)
     application.eligibility = [rule.as_dict() for rule in result.rules]
     db.session.flush()
     audit.record(actor, "certificate_application.reject", application,
@@ -152,7 +152,7 @@ def withdraw(actor: audit.Actor, user: User, application: Application, now: dt.d
     _pending(application)
     application.status = "withdrawn"
     application.decided_by, application.decided_by_label, application.decided_at = (
-        actor.user_id, actor.label[:80], now)
+        actor.user_id, actor.shown, now)
     db.session.flush()
     audit.record(actor, "certificate_application.withdraw", application, {"officer_id": application.officer_id},
                  now=now)

@@ -242,7 +242,7 @@ def submit(actor: audit.Actor, user: User, certificate: Certificate, note: str, 
                  due_on=judged.due_on, period_start=judged.period_start, period_end=judged.period_end,
                  status="submitted", facts=judged.facts, recommendation=judged.recommendation,
                  criteria=[rule.as_dict() for rule in judged.criteria], note=note or None,
-                 submitted_by=actor.user_id, submitted_by_label=actor.label[:80], submitted_at=now)
+                 submitted_by=actor.user_id, submitted_by_label=actor.shown, submitted_at=now)
     try:
         with db.session.begin_nested():
             db.session.add(row)
@@ -279,7 +279,7 @@ def _tell(review: Review, title: str, body: str, now: dt.datetime) -> None:
 
 def _decided(review: Review, actor: audit.Actor, now: dt.datetime, status: str, reason: str | None = None) -> None:
     review.status, review.decision_reason = status, reason
-    review.decided_by, review.decided_by_label, review.decided_at = actor.user_id, actor.label[:80], now
+    review.decided_by, review.decided_by_label, review.decided_at = actor.user_id, actor.shown, now
 
 
 def confirm(actor: audit.Actor, user: User, review: Review, now: dt.datetime, *,
@@ -465,7 +465,7 @@ def run_batch(job: background.Job, progress: background.Progress) -> dict:
     user = db.session.get(User, job.created_by)
     if user is None or not user.active or user.role != "legal":
         raise DomainError("not_allowed", "提交作业的账号已停用或不再是法制机构审核员")
-    actor = audit.Actor(user.id, user.username or str(user.id))
+    actor = audit.Actor(user.id, user.username or str(user.id), name=user.display_name)
     ids, decision, reason = job.params["ids"], job.params["decision"], job.params.get("reason", "")
     done, failures = 0, []
     for index, review_id in enumerate(ids):

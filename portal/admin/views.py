@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from portal import audit, background, clock, policy
+from portal.admin import audit_labels
 from portal.admin.forms import AuditFilterForm, UserForm
 from portal.auth import services as auth_services
 from portal.auth.access import agencies_in_scope, current_actor, require, scoped_agencies
@@ -191,7 +192,8 @@ def audit_log():
             sa.select(Agency.id).where(Agency.path.startswith(chosen.path, autoescape=True))))
     page = db.paginate(query.order_by(audit.AuditEntry.id.desc()), page=page_number(request.args),
                        per_page=50, error_out=False)
-    return render_template("admin/audit.html", form=form, page=page)
+    return render_template("admin/audit.html", form=form, page=page, labels=audit_labels,
+                           actors=audit_labels.actor_names(page.items), objects=audit_labels.object_names(page.items))
 
 
 @bp.route("/audit/verify", methods=["POST"])

@@ -195,7 +195,7 @@ def _certificate_in_scope(user, number: str) -> Certificate:
 def _change(user, number: str, operation):
     """Run one lifecycle operation on the certificate as the token's account; commit once, or roll back."""
     certificate = _certificate_in_scope(user, number)
-    actor = audit.Actor(user.id, f"{user.username}（接口）", request.remote_addr)
+    actor = audit.Actor(user.id, f"{user.username}（接口）", request.remote_addr, name=f"{user.display_name}（接口）")
     try:
         operation(certificate, actor, clock.now())
         db.session.commit()

@@ -56,7 +56,7 @@ def create_training_records(user, args, body):
     if problems:
         raise DomainError("invalid", "培训记录有误，未登记任何记录", status=422,
                           items=[{"index": p["ref"], "field": p["field"], "message": p["message"]} for p in problems])
-    actor = audit.Actor(user.id, f"{user.username}（接口）", request.remote_addr)
+    actor = audit.Actor(user.id, f"{user.username}（接口）", request.remote_addr, name=f"{user.display_name}（接口）")
     try:
         created = services.store_records(actor, batch, "api", now)  # 409 when a concurrent call stored one first
         db.session.commit()

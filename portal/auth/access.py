@@ -109,4 +109,4 @@ def scoped_agencies(user):
 def current_actor() -> Actor:
     """The signed-in user as an audit actor, with the client's address."""
     label = current_user.username or f"officer:{current_user.officer_id}"
-    return Actor(current_user.id, label, request.remote_addr)
+    return Actor(current_user.id, label, request.remote_addr, name=current_user.display_name)

@@ -106,7 +106,7 @@ def authenticate(login: str, password: str, now: dt.datetime, client_addr: str |
     if user is None:
         passwords.burn_time(password)
         return _unknown_failure(login, now)
-    actor = audit.Actor(user.id, user.username or f"officer:{user.officer_id}", client_addr)
+    actor = audit.Actor(user.id, user.username or f"officer:{user.officer_id}", client_addr, name=user.display_name)
     if user.locked_until is not None and now < user.locked_until:
         passwords.burn_time(password)
         return SignIn(None, _locked_message(user.locked_until, now))
@@ -176,7 +176,7 @@ def change_own_password(user: User, current: str, new: str, now: dt.datetime, cl
         raise DomainError("wrong_password", "当前密码不正确")
     if current == new:
         raise DomainError("same_password", "新密码不能与当前密码相同")
-    actor = audit.Actor(user.id, user.username or f"officer:{user.officer_id}", client_addr)
+    actor = audit.Actor(user.id, user.username or f"officer:{user.officer_id}", client_addr, name=user.display_name)
     set_password(actor, user, new, one_time=False, now=now)
 
 

@@ -155,7 +155,7 @@ def decide(complaint: Complaint, decision: str, *, reply: str = "", note: str = 
                           "不能这样处理；请刷新页面查看最新状态", status=409)
     before = complaint.status
     complaint.status = target
-    complaint.handled_by, complaint.handled_by_label = actor.user_id, actor.label[:80]
+    complaint.handled_by, complaint.handled_by_label = actor.user_id, actor.shown
     if target == "accepted":
         complaint.accepted_at = now
     if closes:

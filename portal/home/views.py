@@ -11,6 +11,7 @@ from certificates.reviews import services as reviews
 from exams.papers.models import Exam
 from exams.papers.services import officer_exams
 from portal import audit, background, clock, notify
+from portal.admin import audit_labels
 from portal.auth.access import public, require, scope_condition, scoped_agencies
 from portal.auth.models import ROLES, User
 from portal.complaints.models import CLOSED, Complaint
@@ -180,5 +181,6 @@ def _admin_home():
         .where(notify.Notification.email_status.in_(("pending", "sending", "failed")))
         .group_by(notify.Notification.email_status)).all())
     return render_template("home/admin.html", by_role=by_role, roles=ROLES, locked=locked, recent=recent,
-                           agencies=agencies, heartbeat=states.get(background.HEARTBEAT), scheduled=scheduled,
+                           labels=audit_labels, actors=audit_labels.actor_names(recent),
+                           objects=audit_labels.object_names(recent), agencies=agencies, heartbeat=states.get(background.HEARTBEAT), scheduled=scheduled,
                            jobs=jobs, outbox=outbox, stale=background.HEARTBEAT_STALE, now=now)

@@ -104,7 +104,7 @@ def _check(agency: Agency, decision: Decision, today: dt.date) -> Decision:
 def _record(agency: Agency, action: str, actor: audit.Actor, now: dt.datetime, before: dict, decided_on: dt.date,
             basis: str | None = None, text: str | None = None) -> BodyDecision:
     row = BodyDecision(agency_id=agency.id, action=action, decided_on=decided_on, legal_basis=basis,
-                       announcement_text=text, actor_id=actor.user_id, actor_label=actor.label[:80], created_at=now)
+                       announcement_text=text, actor_id=actor.user_id, actor_label=actor.shown, created_at=now)
     db.session.add(row)
     agency.updated_at = now
     db.session.flush()

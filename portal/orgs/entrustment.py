@@ -150,7 +150,7 @@ def create(data: AgreementData, *, actor: audit.Actor, now: dt.datetime) -> Agre
         powers=[p for p in POWERS if p in data.powers], meets_article_21=bool(data.meets_article_21),
         starts_on=data.starts_on, ends_on=data.ends_on, rights_obligations=data.rights_obligations.strip(),
         liability=data.liability.strip(), signed_on=data.signed_on, document=data.document,
-        document_name=(data.document_name or "委托协议.pdf")[-120:], created_by_label=actor.label[:80],
+        document_name=(data.document_name or "委托协议.pdf")[-120:], created_by_label=actor.shown,
         created_at=now, updated_at=now)
     db.session.add(row)
     db.session.flush()

@@ -154,10 +154,10 @@ def create_agency(actor: audit.Actor, data: AgencyData, now: dt.datetime) -> Age
         db.session.add(BodyDecision(agency_id=agency.id, action=action, decided_on=data.qualification_decided_on,
                                     legal_basis=data.qualification_basis.strip(),
                                     announcement_text=(data.announcement_text or "（未载明）").strip(),
-                                    actor_id=actor.user_id, actor_label=actor.label[:80], created_at=now))
+                                    actor_id=actor.user_id, actor_label=actor.shown, created_at=now))
         if data.announced_on:
             db.session.add(BodyDecision(agency_id=agency.id, action="announce", decided_on=data.announced_on,
-                                        actor_id=actor.user_id, actor_label=actor.label[:80], created_at=now))
+                                        actor_id=actor.user_id, actor_label=actor.shown, created_at=now))
     audit.record(actor, "agency.create", agency, {k: getattr(data, k) for k in FIELD_LABELS}, now=now)
     return agency
 
