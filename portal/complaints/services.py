@@ -49,9 +49,14 @@ def _clean(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-def new_reference(today: dt.date) -> str:
-    """``TS`` + the date + 8 random characters: unguessable, since it shows the outcome and the reply."""
-    return f"TS{today:%Y%m%d}" + "".join(secrets.choice(ALPHABET) for _ in range(8))
+#: the reference's first letters say what was sent: TS 投诉, BY 表扬
+REFERENCE_PREFIXES = {"complaint": "TS", "praise": "BY"}
+
+
+def new_reference(today: dt.date, kind: str = "complaint") -> str:
+    """``TS`` (a complaint) or ``BY`` (praise) + the date + 8 random characters: unguessable, since it shows the
+    outcome and the reply."""
+    return f"{REFERENCE_PREFIXES[kind]}{today:%Y%m%d}" + "".join(secrets.choice(ALPHABET) for _ in range(8))
 
 
 def submit(submission: Submission, *, officer_id: int, agency_id: int, certificate_number: str,
@@ -84,7 +89,7 @@ def submit(submission: Submission, *, officer_id: int, agency_id: int, certifica
         errors.append(("contact", f"联系方式不能超过 {CONTACT_MAX} 个字"))
     if errors:
         raise _invalid(errors)
-    row = Complaint(reference=new_reference(today), kind=submission.kind, officer_id=officer_id, agency_id=agency_id,
+    row = Complaint(reference=new_reference(today, submission.kind), kind=submission.kind, officer_id=officer_id, agency_id=agency_id,
                     certificate_number=certificate_number, happened_on=submission.happened_on, place=place,
                     what=what, contact=contact or None, status="received", submitted_at=now)
     db.session.add(row)

@@ -67,6 +67,7 @@ def test_praise_from_the_roster(client, world, card):
     assert sent.status_code == 302
     [row] = complaints()
     assert row.kind == "praise" and row.contact is None
+    assert re.fullmatch(r"BY20261126[2-9A-HJKMNP-Z]{8}", row.reference)  # not a complaint's TS (issue 13)
 
 
 BAD = [

@@ -11,6 +11,7 @@ from exams.attempts import services
 from exams.bank.models import LETTERS, QuestionVersion
 from portal import clock
 from portal.extensions import db
+from portal.templating import cn_datetime
 from tests.conftest import PASSWORD
 from tests.exams.attempts.helpers import ACTOR, BASIS, EXPLANATION, correct_choice, items, open_exam, start
 from tests.factories import make_officer_account
@@ -39,7 +40,7 @@ def test_score_and_verdict_at_once_corrections_hidden_until_the_close(client, gr
     page = text(client.get(f"/attempts/{graded.id}/result"))
     assert '<div class="stat" id="score">2 <span class="fs-6 fw-normal text-secondary">/ 14 分</span>' in page
     assert 'id="verdict">不合格<' in page and "9 分" in page
-    assert f"答案与解析将在考试结束（{exam.closes_at:%Y-%m-%d %H:%M}）后公布" in page
+    assert f"答案与解析将在考试结束（{cn_datetime(exam.closes_at)}）后公布" in page
     assert EXPLANATION not in page and BASIS not in page and "正确答案" not in page
     for item in items(graded):
         assert item.version.stem not in page
