@@ -17,6 +17,7 @@ from certificates import numbering, tokens
 from certificates.models import (
     HOLD_REASONS,
     MANUAL_HOLD_REASONS,
+    MANUAL_PUBLIC_WORDINGS,
     REVOCATION_KINDS,
     REVOCATION_WORDS,
     SYSTEM_HOLD_REASONS,
@@ -208,12 +209,14 @@ def current_edition(certificate: Certificate) -> Edition | None:
 
 def place_hold(certificate: Certificate, reason: str, *, actor: audit.Actor, now: dt.datetime,
                legal_basis: str = "", note: str = "", expected: dt.datetime | None = None,
-               system: bool = False) -> Hold:
+               system: bool = False, public_text: str | None = None) -> Hold:
     """Place a hold; the certificate becomes (or stays) 暂扣.
 
     :param reason: a manual reason (``under_investigation``, ``disciplinary``, ``other``) — or, with
         ``system=True``, a system reason placed by the rule that detects its cause.
     :param legal_basis: required for a manual hold.
+    :param public_text: what the public verification says of a manual hold, one of
+        :data:`MANUAL_PUBLIC_WORDINGS` for its reason (the neutral 其他原因暂扣 when not given).
     Refuses a revoked certificate, and a second open hold of the same reason (409).
     """
     if reason not in HOLD_REASONS:
@@ -227,13 +230,17 @@ def place_hold(certificate: Certificate, reason: str, *, actor: audit.Actor, now
     if not system and not legal_basis:
         raise DomainError("legal_basis_required", "暂扣须写明法律依据", status=422,
                           items=[{"field": "legal_basis", "message": "请填写法律依据"}])
+    if public_text and (system or public_text not in MANUAL_PUBLIC_WORDINGS.get(reason, ())):
+        choices = "、".join(MANUAL_PUBLIC_WORDINGS.get(reason, ()))
+        raise DomainError("invalid_public_wording", "公开表述与暂扣原因不符", status=422,
+                          items=[{"field": "public_text", "message": f"“{HOLD_REASONS[reason]}”可选的公开表述：{choices}"}])
     certificate = lock_certificate(certificate, expected)
     if certificate.status == "revoked":
         raise _conflict("certificate_revoked", f"证件已{certificate.revocation_word}，不能暂扣")
     if any(hold.reason == reason for hold in certificate.open_holds):
         raise _conflict("hold_exists", f"该证件已因“{HOLD_REASONS[reason]}”暂扣")
     hold = Hold(certificate_id=certificate.id, reason=reason, legal_basis=legal_basis, note=note or None,
-                placed_by=actor.user_id, placed_by_label=actor.shown, placed_at=now)
+                public_text=public_text or None, placed_by=actor.user_id, placed_by_label=actor.shown, placed_at=now)
     db.session.add(hold)
     before = _set_status(certificate, "suspended", now)
     db.session.flush()

@@ -77,6 +77,13 @@ HOLD_PUBLIC_WORDING = {
     "disciplinary": "其他原因暂扣",
     "other": "其他原因暂扣",
 }
+#: what legal may choose to tell the public of a manual hold: the neutral wording (the default: an investigation or a
+#: discipline named publicly harms an officer before any finding), or the reason itself
+MANUAL_PUBLIC_WORDINGS = {
+    "under_investigation": ("其他原因暂扣", "因立案调查暂扣"),
+    "disciplinary": ("其他原因暂扣", "因纪律处分暂扣"),
+    "other": ("其他原因暂扣",),
+}
 
 #: why an edition was issued: 首次发证; 补发 (a lost card); 换发 (a damaged card, a new agency or scope)
 EDITION_REASONS = {"first_issue": "首次发证", "reissue": "补发", "renewal": "换发"}
@@ -225,6 +232,8 @@ class Hold(db.Model):
     #: private: never shown on a public page or in a public API
     note: Mapped[str | None] = mapped_column(sa.Text)
     placed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    #: the public wording legal chose for a manual hold (None: the reason's default, SPEC §3)
+    public_text: Mapped[str | None] = mapped_column(sa.String(40))
     placed_by_label: Mapped[str] = mapped_column(sa.String(80))
     placed_at: Mapped[dt.datetime] = mapped_column(LocalDateTime)
     lifted_by: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
@@ -259,8 +268,9 @@ class Hold(db.Model):
 
     @property
     def public_wording(self) -> str:
-        """What a member of the public is told (SPEC §3): never the note, never a manual hold's reason."""
-        return HOLD_PUBLIC_WORDING[self.reason]
+        """What a member of the public is told (SPEC §3): never the note; a manual hold's reason only when legal
+        chose to say it (:data:`MANUAL_PUBLIC_WORDINGS`)."""
+        return self.public_text or HOLD_PUBLIC_WORDING[self.reason]
 
 
 class CertificateEvent(db.Model):

@@ -169,13 +169,14 @@ def _load(number: str) -> Certificate | None:
 
 
 def _hold_wordings(cert: Certificate) -> tuple[str, ...]:
-    """The public wording of every open hold, each once, in the order of SPEC §3."""
-    reasons = db.session.scalars(sa.select(Hold.reason).where(
+    """The public wording of every open hold (legal's choice for a manual one, else the reason's), each once, in
+    the order of SPEC §3."""
+    rows = db.session.execute(sa.select(Hold.reason, Hold.public_text).where(
         Hold.certificate_id == cert.id, Hold.lifted_at.is_(None))).all()
     order = list(HOLD_REASONS)
     wordings: list[str] = []
-    for reason in sorted(set(reasons), key=lambda r: order.index(r) if r in order else len(order)):
-        wording = HOLD_PUBLIC_WORDING.get(reason, HOLD_PUBLIC_WORDING["other"])
+    for reason, chosen in sorted(set(rows), key=lambda r: order.index(r[0]) if r[0] in order else len(order)):
+        wording = chosen or HOLD_PUBLIC_WORDING.get(reason, HOLD_PUBLIC_WORDING["other"])
         if wording not in wordings:
             wordings.append(wording)
     return tuple(wordings)

@@ -26,6 +26,9 @@ class _Stamped(Form):
 
 class HoldForm(_Stamped):
     reason = SelectField("暂扣原因", choices=[(r, HOLD_REASONS[r]) for r in MANUAL_HOLD_REASONS])
+    public_text = SelectField("公众核验时显示", choices=[
+        ("", "其他原因暂扣（默认：不公开具体原因）"), ("因立案调查暂扣", "因立案调查暂扣（仅限立案调查）"),
+        ("因纪律处分暂扣", "因纪律处分暂扣（仅限纪律处分）")], default="")
     legal_basis = StringField("法律依据", validators=[DataRequired("暂扣须写明法律依据"), _BASIS])
     note = TextAreaField("内部备注（不公开）", validators=_NOTE, render_kw={"rows": 2})
 

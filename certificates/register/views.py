@@ -184,7 +184,7 @@ def hold(number: str):
     form = HoldForm()
     return _act(number, "hold_form", form, lambda c, seen: lifecycle.place_hold(
         c, form.reason.data, actor=current_actor(), now=clock.now(), legal_basis=form.legal_basis.data,
-        note=form.note.data, expected=seen), "证件已暂扣，并已通知本人。")
+        note=form.note.data, expected=seen, public_text=form.public_text.data or None), "证件已暂扣，并已通知本人。")
 
 
 @bp.route("/certificates/<number>/lift", methods=["POST"])

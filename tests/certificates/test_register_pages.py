@@ -71,6 +71,30 @@ def test_legal_holds_then_reinstates_through_the_page(client, auth, world, cert)
     assert history.count('data-action="') == 3  # issue, hold, lift
 
 
+def test_legal_chooses_what_the_public_reads_of_a_manual_hold(client, auth, world, cert):
+    """Issue 13: a manual hold always read 其他原因暂扣 publicly, and the form did not say what the public would see.
+    The form says it; the neutral wording stays the default, and legal may name the reason where it fits."""
+    from certificates import verification
+    from certificates.models import Edition
+
+    token = db.session.scalar(sa.select(Edition.token).where(Edition.certificate_id == cert.id))
+    auth.login("legal_city")
+    form = client.get(f"/certificates/{cert.number}").get_data(as_text=True)
+    assert "公众核验时显示" in form and "其他原因暂扣（默认：不公开具体原因）" in form
+    wrong = client.post(f"/certificates/{cert.number}/hold", data={
+        "reason": "other", "legal_basis": BASIS, "public_text": "因立案调查暂扣", "stamp": stamp_of(cert)})
+    assert wrong.status_code == 422 and "“其他原因”可选的公开表述：其他原因暂扣" in wrong.get_data(as_text=True)
+    assert client.post(f"/certificates/{cert.number}/hold", data={
+        "reason": "under_investigation", "legal_basis": BASIS, "public_text": "因立案调查暂扣",
+        "stamp": stamp_of(cert)}).status_code == 302
+    assert verification.resolve(token, clock.today()).certificate.holds == ("因立案调查暂扣",)
+    assert "因立案调查暂扣" in client.get(f"/v/{token}").get_data(as_text=True)
+    second = client.post(f"/certificates/{cert.number}/hold", data={
+        "reason": "disciplinary", "legal_basis": BASIS, "stamp": stamp_of(cert)})
+    assert second.status_code == 302  # not choosing is the neutral wording
+    assert verification.resolve(token, clock.today()).certificate.holds == ("因立案调查暂扣", "其他原因暂扣")
+
+
 def test_a_hold_without_legal_basis_is_refused_beside_the_field(client, auth, world, cert):
     auth.login("legal_city")
     response = client.post(f"/certificates/{cert.number}/hold", data={
