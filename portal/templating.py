@@ -15,7 +15,8 @@ NAV = {
     "hr": [("home.dashboard", "工作台"), ("officers.index", "人员管理"), ("training.records", "培训"), ("imports.upload", "批量导入", {"kind_name": "officers"}), ("assessment.grid", "平时考核"), ("results.registry", "考试成绩"), ("applications.index", "证件申领"), ("register.index", "证件"), ("reviews.index", "审核确认")],
     "legal": [("home.dashboard", "工作台"), ("officers.index", "人员"), ("training.records", "培训"), ("bank.questions", "题库"), ("papers.index", "考试"), ("results.registry", "成绩"), ("applications.index", "发证审批"), ("register.index", "证件"), ("reviews.index", "审核确认"), ("compliance.board", "合规看板"), ("assessment.summary", "考核"), ("bodies.index", "执法主体"), ("complaints.index", "投诉"), ("admin.audit_log", "审计")],
     "admin": [("home.dashboard", "工作台"), ("admin.users", "用户"), ("orgs.index", "单位"),
-              ("admin.settings", "政策设置"), ("admin.tokens", "接口令牌"), ("admin.audit_log", "审计日志")],
+              ("admin.settings", "政策设置"), ("admin.tokens", "接口令牌"), ("admin.seal_page", "证件印章"),
+              ("admin.audit_log", "审计日志")],
 }
 
 CSP = (

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from certificates import tokens
+from certificates import seal, tokens
 from certificates.models import Certificate, Edition
 from portal import policy
 from portal.errors import DomainError
@@ -36,6 +36,8 @@ class Printed:
     reviewing_authority: str
     qr_url: str
     photo: bytes | None
+    #: the issuing authority's seal (PNG), or ``None``: then a specimen mark is printed (:mod:`certificates.seal`)
+    seal: bytes | None = None
 
     @property
     def categories_text(self) -> str:
@@ -86,4 +88,5 @@ def printed(certificate: Certificate) -> Printed:
         reviewing_authority=str(policy.get("certificates.reviewing_authority")),
         qr_url=tokens.qr_url(edition.token),
         photo=photo.data if photo is not None else None,
+        seal=seal.load(),
     )

@@ -1,8 +1,9 @@
 """The certificate PDFs (SPEC §2.7): an A4 certificate and an 85.6 × 54 mm card (ISO/IEC 7810 ID-1).
 
-The card has two sides (two pages, for duplex card printers): the front carries the photo, the holder's facts
-and both authorities; the back the QR code of the current edition and the line 以扫码查询结果为准. The A4
-certificate has everything on one page. All text is drawn in the embedded TrueType CJK font
+The card has two sides (two pages, for duplex card printers) in one frame: the front carries the photo, the
+holder's facts and both authorities; the back the QR code of the current edition and the line 以扫码查询结果为准.
+The A4 certificate has everything on one page. The issuing authority's seal is printed over its name on both;
+without one on file a specimen mark (样章) stands there instead (:mod:`certificates.seal`). All text is drawn in the embedded TrueType CJK font
 (:func:`certificates.pdf.fonts.register`); the QR code is vector rectangles (:mod:`certificates.pdf.qr`).
 
 Text boxes never overflow: a box's text wraps to its width, and when it is still too tall it is set smaller
@@ -39,6 +40,10 @@ PAPER = HexColor("#f3f3f3")
 SHRINK_STEP = 0.92
 SMALLEST = 0.45
 SCAN_LINE = "以扫码查询结果为准"
+SPECIMEN = "样章"
+SPECIMEN_GREY = HexColor("#a6a6a6")  # light: the text under the mark stays readable
+#: the card's frame, the same on both sides (inset and line width, in points)
+CARD_FRAME = (1.6 * mm, 0.6)
 #: the sentence under the A4 certificate's facts
 STATEMENTS = {
     "enforcement": "持证人可在上述执法类别和执法区域内从事行政执法工作。",
@@ -196,6 +201,26 @@ def _qr(canvas, printed: Printed, card: bool) -> None:
     qr.draw(canvas, printed.qr_url, box.x * mm, box.y * mm, box.size * mm)
 
 
+def _seal(canvas, font: str, image: bytes | None, cx: float, cy: float, diameter: float) -> None:
+    """The seal centred at (``cx``, ``cy``); without one, the specimen mark: a grey dashed ring with 样章 and
+    未上传印章 — plainly not a seal, nothing a reader could take for one."""
+    if image is not None:
+        canvas.drawImage(ImageReader(io.BytesIO(image)), cx - diameter / 2, cy - diameter / 2, diameter, diameter,
+                         mask="auto", preserveAspectRatio=True, anchor="c")
+        return
+    canvas.saveState()
+    canvas.setStrokeColor(SPECIMEN_GREY)
+    canvas.setFillColor(SPECIMEN_GREY)
+    canvas.setLineWidth(max(diameter / 90, 0.4))
+    canvas.setDash(diameter / 30, diameter / 40)
+    canvas.circle(cx, cy, diameter / 2, stroke=1, fill=0)
+    canvas.setFont(font, diameter / 4.5)
+    canvas.drawCentredString(cx, cy - diameter / 14, SPECIMEN)
+    canvas.setFont(font, diameter / 12)
+    canvas.drawCentredString(cx, cy - diameter / 3.2, "未上传印章")
+    canvas.restoreState()
+
+
 def _edge(canvas, width: float, height: float, inset: float, line: float) -> None:
     canvas.saveState()
     canvas.setStrokeColor(RED)
@@ -209,14 +234,16 @@ def _edge(canvas, width: float, height: float, inset: float, line: float) -> Non
 def _card_front(canvas, font: str, printed: Printed) -> None:
     width, height = CARD
     band = 9 * mm
+    inset = CARD_FRAME[0]
     canvas.saveState()
-    canvas.setFillColor(RED)
-    canvas.rect(0, height - band, width, band, stroke=0, fill=1)
+    canvas.setFillColor(RED)  # the band sits inside the frame both sides share
+    canvas.roundRect(inset, height - inset - band, width - 2 * inset, band, radius=inset, stroke=0, fill=1)
+    canvas.rect(inset, height - inset - band, width - 2 * inset, band / 2, stroke=0, fill=1)
     _fit(canvas, lambda s: [_text(printed.type_label, _style(font, 12 * s, color=white, align=TA_CENTER,
                                                               leading=1.1))],
-         4 * mm, height - band + 1 * mm, width - 8 * mm, band - 2 * mm, valign="middle")
+         4 * mm, height - inset - band + 1 * mm, width - 8 * mm, band - 2 * mm, valign="middle")
     canvas.restoreState()
-    top = height - band - 3 * mm
+    top = height - inset - band - 2.5 * mm
     photo_width = 19 * mm
     photo_height = photo_width * 4 / 3
     _photo(canvas, font, printed.photo, 4 * mm, top - photo_height, photo_width, photo_height)
@@ -238,11 +265,13 @@ def _card_front(canvas, font: str, printed: Printed) -> None:
                 _text(f"审核机关  {printed.reviewing_authority}", style)]
 
     _fit(canvas, authorities, 4 * mm, 3 * mm, width - 8 * mm, 8 * mm, valign="middle")
+    _seal(canvas, font, printed.seal, width - 16 * mm, 10.5 * mm, 15 * mm)
+    _edge(canvas, width, height, *CARD_FRAME)
 
 
 def _card_back(canvas, font: str, printed: Printed) -> None:
     width, height = CARD
-    _edge(canvas, width, height, 1.6 * mm, 0.6)
+    _edge(canvas, width, height, *CARD_FRAME)
     _qr(canvas, printed, card=True)
     box = qr_box_mm(True)
     left = (box.x + box.size + 3) * mm
@@ -311,3 +340,4 @@ def _certificate(canvas, font: str, printed: Printed) -> None:
 
     left = (box.x + box.size + 8) * mm
     _fit(canvas, signature, left, box.y * mm, width - margin - left, box.size * mm, valign="bottom")
+    _seal(canvas, font, printed.seal, width - margin - 28 * mm, (box.y + 28) * mm, 42 * mm)

@@ -30,7 +30,7 @@ NOUNS = {
     "question": "试题", "exam": "考试", "exam_attempt": "考试作答", "certificate": "证件",
     "certificate_application": "证件申请", "certificate_review": "审核确认", "complaint": "投诉", "praise": "表扬",
     "policy": "政策设置", "policy_setting": "政策设置", "token": "接口令牌", "api_token": "接口令牌",
-    "signing_key": "签名密钥", "job": "后台作业", "background_job": "后台作业", "demo": "演示数据", "import": "导入",
+    "signing_key": "签名密钥", "seal": "证件印章", "job": "后台作业", "background_job": "后台作业", "demo": "演示数据", "import": "导入",
 }
 VERBS = {
     "create": "新建", "update": "修改", "import": "导入", "photo": "上传照片", "id_number_viewed": "查看完整身份证号",
@@ -46,7 +46,7 @@ VERBS = {
     "hold": "暂扣", "lift": "解除暂扣", "reinstate": "恢复", "issue": "发证", "reissue": "补发", "renewal": "换发",
     "answer": "陈述申辩", "update_test_passed": "更新测试通过", "accept": "受理", "not_accept": "不予受理",
     "substantiate": "查实", "unsubstantiate": "未查实", "acknowledge": "登记", "transfer": "移交",
-    "set_aside": "撤销原决定", "propose": "拟作出",
+    "set_aside": "撤销原决定", "propose": "拟作出", "upload": "上传", "remove": "删除",
 }
 #: actions whose words are not their noun and verb
 ACTIONS = {"token.revoke": "接口令牌 · 撤销", "auth.login": "登录成功", "auth.login_failed": "登录失败",

@@ -4,9 +4,10 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from certificates import seal
 from portal import audit, background, clock, policy
 from portal.admin import audit_labels
 from portal.admin.forms import AuditFilterForm, UserForm
@@ -259,3 +260,49 @@ def revoke_token(token_id: int):
     db.session.commit()
     flash(f"令牌 {token.prefix}… 已吊销。", "success")
     return redirect(url_for("admin.tokens"))
+
+
+@bp.route("/admin/seal", methods=["GET", "POST"])
+@require("admin")
+def seal_page():
+    """The issuing authority's seal printed on the certificates: see it, upload one (replacing any), remove it."""
+    form = ActionForm()
+    error = None
+    if form.validate_on_submit():
+        upload = request.files.get("seal")
+        try:
+            seal.save(upload.read() if upload else b"", actor=current_actor(), now=clock.now())
+        except DomainError as err:
+            db.session.rollback()
+            error = err.message
+        else:
+            db.session.commit()
+            flash("已保存印章：此后下载的证件和卡片都会印上它。", "success")
+            return redirect(url_for("admin.seal_page"))
+    return render_template("admin/seal.html", form=form, error=error, has_seal=seal.load() is not None), (
+        422 if error else 200)
+
+
+@bp.route("/admin/seal/remove", methods=["POST"])
+@require("admin")
+def remove_seal():
+    """Remove the seal: the certificates print the specimen mark (样章) again."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if seal.remove(actor=current_actor(), now=clock.now()):
+        db.session.commit()
+        flash("已删除印章：证件上将印“样章”标记，直至上传新的印章。", "success")
+    return redirect(url_for("admin.seal_page"))
+
+
+@bp.route("/admin/seal.png")
+@require("admin")
+def seal_image():
+    """The seal on file, for the admin's eyes only (never cached); 404 when there is none."""
+    data = seal.load()
+    if data is None:
+        abort(404)
+    response = make_response(data)
+    response.headers["Content-Type"] = "image/png"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
