@@ -10,13 +10,12 @@ import datetime as dt
 import hashlib
 import io
 import os
-import warnings
 from pathlib import Path
 
 from flask import current_app
 from PIL import Image
 
-from portal import audit
+from portal import audit, images
 from portal.errors import DomainError
 
 FILENAME = "seal.png"
@@ -45,14 +44,8 @@ def _clean(raw: bytes) -> bytes:
         raise DomainError("invalid_seal", f"印章图片不能超过 2 MB（当前 {len(raw) / 1024 / 1024:.1f} MB）",
                           items=[{"field": "seal", "message": "印章图片不能超过 2 MB"}])
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(raw)) as probe:
-                kind = probe.format
-                probe.verify()
-            image = Image.open(io.BytesIO(raw))
-            image.load()
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        image, kind = images.decode(raw)
+    except images.Unreadable:
         raise DomainError("invalid_seal", "无法识别印章图片，请上传 PNG 或 JPEG 格式的图片",
                           items=[{"field": "seal", "message": "请上传 PNG 或 JPEG 图片"}]) from None
     if kind not in ("PNG", "JPEG"):

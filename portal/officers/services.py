@@ -5,13 +5,12 @@ import datetime as dt
 import io
 import re
 import unicodedata
-import warnings
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from PIL import Image, ImageOps
 
-from portal import audit, clock, policy
+from portal import audit, clock, images, policy
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.officers import idcard, signals
@@ -200,14 +199,8 @@ def process_photo(raw: bytes) -> tuple[bytes, int, int]:
     if len(raw) > PHOTO_MAX_BYTES:
         raise DomainError("invalid_photo", f"照片不能超过2MB（当前{len(raw) / 1024 / 1024:.1f}MB）")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(raw)) as probe:
-                kind = probe.format
-                probe.verify()
-            image = Image.open(io.BytesIO(raw))
-            image.load()
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        image, kind = images.decode(raw)
+    except images.Unreadable:
         raise DomainError("invalid_photo", "无法识别照片文件，请上传JPEG或PNG格式的图片") from None
     if kind not in ("JPEG", "PNG"):
         raise DomainError("invalid_photo", f"照片须为JPEG或PNG格式（当前为{kind}）")
