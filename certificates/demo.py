@@ -261,7 +261,7 @@ def _applications(waiting: list[Officer], now: dt.datetime) -> int:
     hr = db.session.scalar(sa.select(User).where(User.username == "hr"))
     if hr is None:
         return 0
-    hr_actor = audit.Actor(hr.id, hr.username)
+    hr_actor = audit.Actor(hr.id, hr.username, name=hr.display_name)
     eligible, other = [], None
     for officer in waiting:
         if officer.agency.name != "威海市综合行政执法局":

@@ -200,7 +200,7 @@ def run_batch(job: background.Job, progress: background.Progress) -> dict:
     user = db.session.get(User, job.created_by)
     if user is None or not user.active or user.role != "legal":
         raise DomainError("not_allowed", "提交作业的账号已停用或不再是法制机构审核员")
-    actor = audit.Actor(user.id, user.username or str(user.id))
+    actor = audit.Actor(user.id, user.username or str(user.id), name=user.display_name)
     ids, decision, reason = job.params["ids"], job.params["decision"], job.params.get("reason", "")
     done, failures, numbers = 0, [], []
     for index, application_id in enumerate(ids):

@@ -27,6 +27,7 @@ from portal import policy
 from portal.extensions import db
 from portal.officers.models import Officer
 from portal.orgs.models import Agency
+from portal.templating import cn_datetime
 from portal.training import requirements
 
 SECTION = "考试"
@@ -204,9 +205,9 @@ def _decide(officer: Officer, exam: Exam, now: dt.datetime, attempts: list, admi
     if exam.status != "published":
         return Decision(False, "考试尚未发布", attempts_used=used)
     if now < exam.opens_at:
-        return Decision(False, f"考试尚未开始，开考时间 {exam.opens_at:%Y-%m-%d %H:%M}", attempts_used=used)
+        return Decision(False, f"考试尚未开始，开考时间 {cn_datetime(exam.opens_at)}", attempts_used=used)
     if now >= exam.closes_at:
-        return Decision(False, f"考试已于 {exam.closes_at:%Y-%m-%d %H:%M} 结束", attempts_used=used)
+        return Decision(False, f"考试已于 {cn_datetime(exam.closes_at)} 结束", attempts_used=used)
     if officer.status != "on_duty":
         return Decision(False, f"您的在岗状态为“{officer.status_label}”，不能参加考试", attempts_used=used)
     if not admitted:

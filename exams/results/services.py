@@ -19,6 +19,7 @@ from portal.extensions import db
 from portal.officers import idcard
 from portal.officers.models import Officer
 from portal.orgs.models import Agency
+from portal.templating import cn_date
 
 RESULTS = {"passed": "合格", "failed": "不合格"}
 #: the exam filter offers at most this many exams (the newest windows)
@@ -185,7 +186,7 @@ def exam_choices(user) -> list[tuple[str, str]]:
     exams = db.session.execute(
         sa.select(Exam.id, Exam.title, Exam.opens_at).where(sa.or_(own, Exam.id.in_(taken)))
         .order_by(Exam.opens_at.desc(), Exam.id.desc()).limit(EXAM_CHOICES)).all()
-    return [(str(e.id), f"{e.title}（{e.opens_at:%Y-%m-%d}）") for e in exams]
+    return [(str(e.id), f"{e.title}（{cn_date(e.opens_at)}）") for e in exams]
 
 
 def agency_choices(user) -> list[tuple[str, str]]:

@@ -12,15 +12,20 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from certificates import models as certificate_models
 from certificates.models import Certificate
+from exams.papers import models as exam_models
 from exams.papers.models import Exam
 from portal import audit
 from portal.assessment.models import IndicatorTemplate
-from portal.auth.models import User
+from portal.auth.models import ROLES, User
+from portal.complaints import models as complaint_models
 from portal.extensions import db
+from portal.officers import models as officer_models
 from portal.officers.models import Officer
+from portal.orgs import models as org_models
 from portal.orgs.models import Agency
-from portal.training.models import Course
+from portal.training.models import CATEGORIES, Course
 
 #: the object an action is about (the first part of its code) and the object types entries point at
 NOUNS = {
@@ -62,10 +67,27 @@ FIELDS = {
     "updated": "更新", "unchanged": "未变", "rows": "行数", "filename": "文件名", "sha256": "文件摘要",
     "reference": "编号", "since": "起", "until": "至", "hired_on": "入职日期", "short_name": "简称",
     "announced_on": "公告日期", "filed_on": "备案日期", "starts_on": "开始日期", "ends_on": "结束日期",
+    "due_on": "到期日", "next_due_on": "下次到期日", "recommendation": "建议", "criteria": "审核标准",
+    "entrusting": "委托机关", "entrusted": "受委托方", "powers": "委托权限", "matters": "委托事项",
+    "officer_id": "人员编号", "hold_id": "暂扣记录编号", "application_id": "申请编号", "certificate_id": "证件编号",
+    "exam_id": "考试编号", "question_id": "试题编号", "job_ids": "后台作业", "word": "处理方式", "stamp": "版本",
+    "purpose": "考试类型", "score": "得分", "passed": "通过", "attempt": "第几次", "number_of": "次数",
+    "agencies": "单位数", "agreements": "委托协议数", "officers": "人员数", "accounts": "账户数", "courses": "课程数",
+    "training_records": "培训记录数", "indicator_templates": "考核指标模板数", "assessment_scores": "平时考核评分数",
+    "bytes": "字节数", "kid": "密钥编号", "contact": "联系方式", "place": "地点",
+    "happened_on": "发生日期", "what": "事由", "review_id": "审核编号", "records": "记录数", "categories_text": "执法类别",
+    "period": "审核期间", "holds": "暂扣", "complaints": "查实投诉", "grades": "平时考核等次", "training": "培训",
 }
-WORDS = {True: "是", False: "否", None: "（空）", "active": "有效", "suspended": "暂扣", "revoked": "已注销/吊销/撤销",
-         "on_duty": "在岗", "left_post": "调离执法岗位", "retired": "退休", "confirmed": "已确认", "pending": "待确认",
-         "cancelled": "已取消"}
+#: values in the words the pages use: the vocabularies the entries' codes come from (statuses, reasons, kinds …)
+WORDS: dict = {True: "是", False: "否", None: "（空）", "confirmed": "已确认", "pending": "待确认", "cancelled": "已取消",
+               "pass": "建议通过", "fail": "建议不通过"}
+for _vocabulary in (certificate_models.STATUSES, certificate_models.HOLD_REASONS, certificate_models.REVOCATION_KINDS,
+                    certificate_models.TYPES, certificate_models.APPLICATION_STATUSES,
+                    certificate_models.REVIEW_STATUSES, complaint_models.STATUSES, complaint_models.KINDS,
+                    officer_models.STATUSES, org_models.POWERS, org_models.KINDS, exam_models.PURPOSES, CATEGORIES,
+                    ROLES):
+    WORDS.update(_vocabulary)
+
 
 def action_label(code: str) -> str:
     """``certificate.hold`` → 证件 · 暂扣; an unknown code as it is."""
@@ -91,6 +113,21 @@ def _value(value) -> str:
     return str(value)
 
 
+#: fields whose value is a list of things, never a before/after pair
+LISTS = {"officer_ids", "record_ids", "categories", "scopes", "job_ids", "powers", "criteria", "holds", "agencies"}
+#: the kinds of action and of object the log's filters offer: (code, words)
+ACTION_KINDS = [(code, NOUNS[code]) for code in ("auth", "user", "officer", "agency", "body", "entrustment", "course",
+                                                 "training", "assessment", "question", "exam", "exam_attempt",
+                                                 "certificate", "certificate_application", "certificate_review",
+                                                 "complaint", "praise", "policy", "token", "signing_key", "seal",
+                                                 "job", "demo")]
+OBJECT_KINDS = [(code, NOUNS[code]) for code in ("user_account", "officer", "agency", "entrustment_agreement",
+                                                 "course", "training_record", "indicator_template", "question",
+                                                 "exam", "exam_attempt", "certificate", "certificate_application",
+                                                 "certificate_review", "complaint", "policy_setting", "api_token",
+                                                 "signing_key", "seal", "background_job", "import")]
+
+
 @dataclass(frozen=True)
 class Change:
     """One field of an entry's change: its name, and its value or its value before and after."""
@@ -106,7 +143,7 @@ def changes(change: dict | None) -> list[Change]:
     for key, value in (change or {}).items():
         label = FIELDS.get(key, key)
         if isinstance(value, list) and len(value) == 2 and not any(isinstance(v, (list, dict)) for v in value) \
-                and key not in ("officer_ids", "record_ids", "categories", "scopes", "job_ids"):
+                and key not in LISTS:
             lines.append(Change(label, _value(value[0]), _value(value[1])))
         else:
             lines.append(Change(label, None, _value(value)))

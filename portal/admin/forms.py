@@ -21,9 +21,11 @@ class AuditFilterForm(Form):
         csrf = False
         locales = ("zh",)
 
-    action = StringField("操作", validators=[Optional(), Length(max=60)])
-    actor = StringField("操作人", validators=[Optional(), Length(max=80)])
-    object_type = StringField("对象类型", validators=[Optional(), Length(max=40)])
+    action = SelectField("操作", coerce=str, default="", validators=[Optional(), Length(max=60)],
+                         validate_choice=False)
+    actor = StringField("操作人（登录名）", validators=[Optional(), Length(max=80)])
+    object_type = SelectField("对象", coerce=str, default="", validators=[Optional(), Length(max=40)],
+                              validate_choice=False)
     object_id = StringField("对象编号", validators=[Optional(), Length(max=40)])
     since = DateField("起始日期", validators=[Optional()])
     until = DateField("截止日期", validators=[Optional()])

@@ -170,6 +170,12 @@ def audit_log():
     form = AuditFilterForm(request.args)
     agencies = scoped_agencies(current_user)
     form.agency.choices = [("", "全部")] + [(str(a.id), "\u3000" * a.depth + a.short_name) for a in agencies]
+    form.action.choices = [("", "全部")] + [(f"{code}.", words) for code, words in audit_labels.ACTION_KINDS]
+    form.object_type.choices = [("", "全部")] + audit_labels.OBJECT_KINDS
+    for field in (form.action, form.object_type):
+        # A filter typed into the address (a narrower prefix, a retired kind) stays visible in its box.
+        if field.data and field.data not in dict(field.choices):
+            field.choices.append((field.data, field.data))
     query = sa.select(audit.AuditEntry)
     if current_user.role != "admin":
         query = query.where(audit.AuditEntry.agency_id.in_(agencies_in_scope(current_user)))

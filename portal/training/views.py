@@ -28,6 +28,7 @@ from portal.forms import ListPagination, apply_errors, id_arg, page_number, pars
 from portal.officers import idcard
 from portal.officers.models import Officer
 from portal.orgs.models import Agency
+from portal.templating import cn_date
 from portal.training import requirements, services, shortfall
 from portal.training.forms import (
     ClassForm,
@@ -136,7 +137,7 @@ def _course_choices(blank: str) -> list:
     courses = db.session.scalars(
         sa.select(Course).where(scope_condition(current_user, Course.agency_id))
         .order_by(Course.starts_on.desc(), Course.id.desc()).limit(300)).all()
-    return [(0, blank)] + [(c.id, f"{c.title}（{c.category_label}，{c.hours:g}学时，{c.starts_on.isoformat()}）")
+    return [(0, blank)] + [(c.id, f"{c.title}（{c.category_label}，{c.hours:g}学时，{cn_date(c.starts_on)}）")
                            for c in courses]
 
 

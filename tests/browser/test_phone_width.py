@@ -17,6 +17,8 @@ PASSWORD = "demo-pass-2016"
 ROLES = {"officer": "371002199003071233", "hr": "hr", "legal": "legal", "admin": "admin"}
 #: what must be on the screen, not scrolled away inside a table, on a phone
 MUST_SHOW = {"/training/shortfall": "尚差学时"}
+#: cells that must be wide enough to read on a phone (the audit log's changes were 40 px: one character a line)
+READABLE = {"/audit": "td[data-label='变更']"}
 
 
 @pytest.fixture
@@ -74,6 +76,10 @@ def test_every_menu_page_of_every_role_fits_a_phone(live_server, page, demo):
                 wide = _too_wide(phone)
                 if wide:
                     problems.append(f"{role} {href}: {wide}")
+                if href in READABLE:
+                    cell = phone.locator(READABLE[href]).first.bounding_box()
+                    if cell is None or cell["width"] < 250:
+                        problems.append(f"{role} {href}: {READABLE[href]} is {cell and cell['width']} px wide")
                 if href in MUST_SHOW:
                     box = phone.locator("main th", has_text=MUST_SHOW[href]).first.bounding_box()
                     if box is None or box["x"] + box["width"] > PHONE["width"]:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from portal.audit import GENESIS, AuditEntry
 from portal.extensions import db
 
-ENTRY_ROW = re.compile(r'<td class="small">(\d+)</td><td class="small text-nowrap">')
+ENTRY_ROW = re.compile(r'<tr data-entry="(\d+)">')
 
 
 def entries() -> list[AuditEntry]:

@@ -18,6 +18,7 @@ from portal import clock
 from portal.audit import AuditEntry
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.templating import cn_datetime
 from tests.exams.attempts.helpers import ACTOR, CLOSES, items, make_exam, make_questions, open_exam, start
 
 
@@ -182,7 +183,7 @@ def test_refusal_carries_eligibility_reason_and_stores_nothing(world, frozen):
     frozen(exam.closes_at)
     with pytest.raises(DomainError) as refused:
         services.start(ACTOR, world.officer, exam, clock.now())
-    assert refused.value.message == f"考试已于 {exam.closes_at:%Y-%m-%d %H:%M} 结束"
+    assert refused.value.message == f"考试已于 {cn_datetime(exam.closes_at)} 结束"
     db.session.rollback()
     assert attempts_count() == 0
 
@@ -251,7 +252,7 @@ def test_a_refused_start_says_why_on_the_exam_list(officer, client, frozen):
     response = client.post(f"/exams/{exam.id}/start")
     assert response.status_code == 302 and response.headers["Location"] == "/me/exams"
     with client.session_transaction() as session:
-        assert session["_flashes"] == [("error", f"考试尚未开始，开考时间 {exam.opens_at:%Y-%m-%d %H:%M}")]
+        assert session["_flashes"] == [("error", f"考试尚未开始，开考时间 {cn_datetime(exam.opens_at)}")]
     assert attempts_count() == 0
 
 

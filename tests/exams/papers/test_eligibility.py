@@ -33,10 +33,10 @@ def exam(world, frozen):
 
 
 @pytest.mark.parametrize(("moment", "ok", "reason"), [
-    ("2026-11-26T08:59:59", False, "考试尚未开始，开考时间 2026-11-26 09:00"),
+    ("2026-11-26T08:59:59", False, "考试尚未开始，开考时间 2026年11月26日 09:00"),
     ("2026-11-26T09:00:00", True, ""),
     ("2026-11-26T16:59:59", True, ""),
-    ("2026-11-26T17:00:00", False, "考试已于 2026-11-26 17:00 结束"),
+    ("2026-11-26T17:00:00", False, "考试已于 2026年11月26日 17:00 结束"),
 ])
 def test_the_window_to_the_second(world, frozen, exam, moment, ok, reason):
     frozen(moment)

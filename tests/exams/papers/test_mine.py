@@ -48,8 +48,8 @@ def test_each_exam_shows_start_resume_or_the_reason(officer, client):
     assert "本次考试最多可考 1 次，您的考试机会已用完" in card_text(response, used_up)
     assert card(response, used_up).find("form") is None
     assert "须持有有效的行政执法证" in card_text(response, presider)
-    assert "考试尚未开始，开考时间 2026-12-01 09:00" in card_text(response, upcoming)
-    assert "考试已于 2026-08-28 09:00 结束" in card_text(response, recent)
+    assert "考试尚未开始，开考时间 2026年12月1日 09:00" in card_text(response, upcoming)
+    assert "考试已于 2026年8月28日 09:00 结束" in card_text(response, recent)
     for hidden in (old, draft, elsewhere):
         assert card(response, hidden) is None, hidden.title
     assert "草稿考试" not in html and "文登区的考试" not in html
