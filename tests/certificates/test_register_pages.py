@@ -4,6 +4,7 @@ officer's own certificates where they answer a hold in writing — which legal t
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -93,6 +94,9 @@ def test_legal_chooses_what_the_public_reads_of_a_manual_hold(client, auth, worl
         "reason": "disciplinary", "legal_basis": BASIS, "stamp": stamp_of(cert)})
     assert second.status_code == 302  # not choosing is the neutral wording
     assert verification.resolve(token, clock.today()).certificate.holds == ("因立案调查暂扣", "其他原因暂扣")
+    shown = client.get(f"/certificates/{cert.number}").get_data(as_text=True)
+    wordings = re.findall(r'<div class="small public-wording">扫码核验公开为：(.*?)</div>', shown)
+    assert sorted(wordings) == ["其他原因暂扣", "因立案调查暂扣"], "each open hold says what the public reads of it"
 
 
 def test_a_hold_without_legal_basis_is_refused_beside_the_field(client, auth, world, cert):
