@@ -13,6 +13,11 @@ def check_character(first17: str) -> str:
     return CHECK[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
 
 
+def complete(first17: str) -> str:
+    """``first17`` with its check character: the whole number."""
+    return first17 + check_character(first17)
+
+
 def normalize(number: str) -> str:
     """Trim and upper-case (a lower-case ``x`` is common when typed); full-width characters typed with a Chinese
     input method (``１１０…Ｘ``) become their ASCII forms (NFKC)."""

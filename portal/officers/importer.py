@@ -15,15 +15,22 @@ from portal.officers.models import Officer, OfficerCategory
 from portal.officers.services import OfficerData, problems
 from portal.orgs.models import Agency
 
+#: synthetic ID numbers with valid check characters; the sequence 99 is one the demo never draws
+#: (``portal.demo.synthetic_id``), so uploading a sample to the demo adds no hours to a demo officer
+SAMPLE_IDS = (idcard.complete("37100219880315991"), idcard.complete("37100219910722992"),
+              idcard.complete("37100319850109991"))
+#: the sample's unit is a placeholder no site has: uploaded as it is, it stops at 单位 and stores nobody
+SAMPLE_AGENCY = "示例单位（请改为本单位全称）"
+
 COLUMNS = (
     Column("姓名", example="张伟"),
-    Column("身份证号", example="371002199003071233", help="18位，末位可为X；性别和出生日期由身份证号得出", text=True),
+    Column("身份证号", example=SAMPLE_IDS[0], help="18位，末位可为X；性别和出生日期由身份证号得出", text=True),
     Column("单位", example="威海市综合行政执法局", help="单位全称或统一社会信用代码，须在您的管辖范围内"),
     Column("岗位", example="执法队员"),
     Column("执法类别", example="城市管理、综合执法", help="多个类别用顿号“、”分隔，须为系统设置中的类别"),
     Column("执法区域", example="环翠区全域"),
     Column("手机", example="13906310000", text=True),
-    Column("邮箱", required=False, example="zhangwei@example.cn"),
+    Column("邮箱", required=False, example="zhangwei@example.gov.cn"),
     Column("入职日期", example="2015-08-01", help="如 2015-08-01、2015/8/1 或 2015年8月1日"),
 )
 #: OfficerData field → column header, to place each problem in its column
@@ -162,20 +169,16 @@ def apply(plan: Plan, context: Context) -> dict:
     return result
 
 
-def _sample_id(first17: str) -> str:
-    return first17 + idcard.check_character(first17)
-
-
 KIND = register(Kind(
     name="officers", label="执法人员", roles=("hr",), columns=COLUMNS, check=check, apply=apply,
     notes=("按身份证号匹配：新的身份证号新增人员，已有的更新其信息（在岗状态不在此修改）。",),
-    # synthetic ID numbers (valid check characters) that no demo officer has; three ways of writing a date
+    # three ways of writing a date
     samples=(
-        ("张伟", _sample_id("37100219880315201"), "威海市综合行政执法局", "执法队员", "城市管理、综合执法", "环翠区全域",
+        ("张伟", SAMPLE_IDS[0], SAMPLE_AGENCY, "执法队员", "城市管理、综合执法", "环翠区全域",
          "13906310000", "zhangwei@example.gov.cn", "2015-08-01"),
-        ("李娜", _sample_id("37100219910722402"), "威海市综合行政执法局", "中队长", "城市管理", "经济技术开发区",
+        ("李娜", SAMPLE_IDS[1], SAMPLE_AGENCY, "中队长", "城市管理", "经济技术开发区",
          "13906310001", "", "2012/3/1"),
-        ("王磊", _sample_id("37100319850109601"), "威海市综合行政执法局", "执法队员", "综合执法", "高区全域",
+        ("王磊", SAMPLE_IDS[2], SAMPLE_AGENCY, "执法队员", "综合执法", "高区全域",
          "13906310002", "", "2019年7月15日"),
     ),
 ))

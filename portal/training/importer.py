@@ -5,10 +5,14 @@ shared with the API."""
 from __future__ import annotations
 
 from portal.imports.engine import Column, Context, Kind, Row, error, register
+from portal.officers.importer import SAMPLE_IDS
 from portal.training import services
 
+#: the samples' officer: 张伟 of the officers sample, whom no site (and not the demo) has until that is imported
+SAMPLE_ID = SAMPLE_IDS[0]
+
 COLUMNS = (
-    Column("身份证号", example="371002199003071233", help="18位，末位可为X；须为您管辖范围内已登记的执法人员", text=True),
+    Column("身份证号", example=SAMPLE_ID, help="18位，末位可为X；须为您管辖范围内已登记的执法人员", text=True),
     Column("课程名称", example="《行政处罚法》专题培训", help=f"最多 {services.MAX_TITLE} 个字"),
     Column("类别", example="公共法律知识", help=f"{services.CATEGORY_CHOICES_TEXT}，三者之一"),
     Column("学时", example="4", help=f"大于0，以0.5为单位（如 1、1.5、2），每条最多 {services.MAX_HOURS_PER_RECORD} 学时"),
@@ -47,8 +51,8 @@ KIND = register(Kind(
            "有外部编号的行按外部编号判断重复，没有的按“身份证号＋课程名称＋完成日期”判断；已登记且内容相同的行不会重复添加。",
            "同一文件中重复的行、与已登记记录内容不同的行都会报错，整个文件不导入。"),
     samples=(
-        ("371002199003071233", "《行政处罚法》专题培训", "公共法律知识", "4", "2026-03-15", "威海市司法局", "WH-2026-000123"),
-        ("371002199003071233", "城市管理执法业务培训", "专业法律知识", "6.5", "2026/4/20", "威海市综合行政执法局", ""),
-        ("371002199003071233", "执法礼仪与职业道德", "职业素养", "2", "2026年5月8日", "威海市司法局", ""),
+        (SAMPLE_ID, "《行政处罚法》专题培训", "公共法律知识", "4", "2026-03-15", "威海市司法局", "WH-2026-000123"),
+        (SAMPLE_ID, "城市管理执法业务培训", "专业法律知识", "6.5", "2026/4/20", "威海市综合行政执法局", ""),
+        (SAMPLE_ID, "执法礼仪与职业道德", "职业素养", "2", "2026年5月8日", "威海市司法局", ""),
     ),
 ))

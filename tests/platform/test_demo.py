@@ -20,6 +20,7 @@ from portal import clock
 from portal.assessment.models import AssessmentScore, Indicator, IndicatorTemplate
 from portal.auth.models import User
 from portal.extensions import db
+from portal.imports import engine
 from portal.officers import idcard
 from portal.officers.models import Officer
 from portal.orgs import bodies, uscc
@@ -114,6 +115,11 @@ def check_officers(today) -> None:
     for number, name in OFFICERS.items():
         officer = db.session.scalar(sa.select(Officer).where(Officer.id_number == number))
         assert (officer.name, officer.agency.name, officer.status) == (name, HR_AGENCY, "on_duty")
+    # Issue 13: uploading a sample file to the demo must change nobody — its people and its unit are not the demo's
+    samples = engine.KINDS["officers"].samples
+    sample_ids = {row[1] for row in samples} | {row[0] for row in engine.KINDS["training"].samples}
+    assert not set(db.session.scalars(sa.select(Officer.id_number).where(Officer.id_number.in_(sample_ids))))
+    assert not db.session.scalar(sa.select(Agency.id).where(Agency.name.in_({row[2] for row in samples})))
 
 
 def check_accounts(client, auth) -> None:
