@@ -39,7 +39,7 @@ def test_a_complaint_from_the_qr_page_on_a_phone(app, live_server, page, world, 
         reference = db.session.scalar(sa.select(Complaint.reference))
         assert reference and phone.get_by_text(reference).first.is_visible()
         phone.goto(f"{live_server}/public/complaints")
-        phone.get_by_label("投诉编号").fill(reference.lower())
+        phone.get_by_label("投诉或表扬的编号").fill(reference.lower())
         phone.get_by_role("button", name="查询").click()
         assert phone.get_by_text("待受理").is_visible()
     finally:

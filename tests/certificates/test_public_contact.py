@@ -54,3 +54,21 @@ def test_a_blank_phone_is_refused(world):
     assert policy.parse(policy.REGISTRY["public.contact_address"], " ") == ""
     policy.update(SYSTEM, {"public.contact_address": ""})
     db.session.commit()
+
+
+def test_each_public_page_names_its_own_service_and_has_one_main_heading(client, world):
+    """The complaint pages borrowed the verification header ("执法证件核验") and footer ("如对核验结果有疑问");
+    /verify had no h1 before a result."""
+    for path, service, reason in (("/verify", "执法证件核验", "如对核验结果有疑问"),
+                                  ("/v/not-a-token", "执法证件核验", "如对核验结果有疑问"),
+                                  ("/public/complaints", "投诉与表扬", "如对投诉或表扬的办理有疑问"),
+                                  ("/public/complaints?ref=TS2026000000", "投诉与表扬", "如对投诉或表扬的办理有疑问")):
+        page = client.get(path)
+        html = page.get_data(as_text=True)
+        brand = re.search(r'<a class="vf-brand"[^>]*>(.*?)</a>', html, re.S).group(1)
+        assert re.sub(r"<[^>]+>", "", brand).strip() == "法" + service, path
+        assert f"· {service}</title>" in html, path
+        assert footer(page).strip().startswith(f"<p>{reason}，请致电"), path
+        assert html.count("<h1") == 1, path
+    start = client.get("/public/complaints").get_data(as_text=True)
+    assert '<label for="ref">投诉或表扬的编号</label>' in start
