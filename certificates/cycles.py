@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from certificates import due, lifecycle
 from certificates.models import Certificate, UpdateTestRound
 from exams import signals as exam_signals
-from exams.locks import lock
 from exams.papers.models import Exam
 from portal import audit, notify, policy
 from portal.auth.models import User
 from portal.extensions import db
+from portal.locks import lock
 from portal.officers import signals as officer_signals
 from portal.templating import cn_date
 

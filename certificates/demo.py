@@ -22,11 +22,11 @@ from certificates.applications import services as applications
 from certificates.models import Certificate
 from portal import audit
 from portal.auth.models import User
+from portal.dates import anniversary
 from portal.extensions import db
 from portal.officers.models import Officer
 from portal.orgs import entrustment
 from portal.orgs.models import Agency
-from portal.training.requirements import anniversary
 
 ACTOR = audit.Actor.system("cli:demo")
 HOLDER = "371002199003071233"

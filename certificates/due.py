@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from portal.training.requirements import anniversary
+from portal.dates import anniversary
 
 REVIEW_YEARS = 2
 UPDATE_TEST_YEARS = 4

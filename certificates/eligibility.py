@@ -21,11 +21,11 @@ from exams.attempts.models import Attempt
 from exams.papers import eligibility as exam_eligibility
 from exams.papers.models import Exam
 from portal import policy
+from portal.dates import anniversary
 from portal.extensions import db
 from portal.officers.models import Officer
 from portal.orgs import entrustment
 from portal.training import requirements
-from portal.training.requirements import anniversary
 
 policy.define("certificates.exam_valid_months", "资格考试成绩有效期（月）", "int", 12, lifecycle.SECTION,
               minimum=1, maximum=60, unit="月", help="申领执法证时，须在此期限内通过资格考试。")

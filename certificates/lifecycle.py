@@ -28,11 +28,11 @@ from certificates.models import (
     Edition,
     Hold,
 )
-from exams.locks import lock
 from portal import audit, notify, policy
 from portal.auth.models import User
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.locks import lock
 from portal.officers.models import Officer
 
 SECTION = "证件"

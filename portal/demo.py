@@ -26,6 +26,7 @@ from portal import audit
 from portal.assessment.models import GROUPS, AssessmentScore, Indicator, IndicatorTemplate
 from portal.auth import passwords
 from portal.auth.models import User
+from portal.dates import anniversary
 from portal.extensions import db
 from portal.officers import idcard
 from portal.officers.models import Officer, OfficerCategory, OfficerPhoto
@@ -33,7 +34,6 @@ from portal.orgs import uscc
 from portal.orgs.models import Agency, Agreement, BodyDecision
 from portal.training import requirements
 from portal.training.models import CATEGORIES, Course, TrainingRecord
-from portal.training.requirements import anniversary
 
 DEMO_OFFICERS = {
     # ID number: (name, agency, post, categories) — the two officer accounts of SPEC §3

@@ -77,7 +77,7 @@ def _pending(application: Application) -> None:
 
 
 def _lock(application: Application) -> Application:
-    from exams.locks import lock
+    from portal.locks import lock
 
     lock(Application, [application.id])
     db.session.refresh(application)

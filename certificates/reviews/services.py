@@ -44,6 +44,7 @@ from portal.assessment import services as assessment
 from portal.auth.access import in_scope, scope_condition
 from portal.auth.models import User
 from portal.complaints import services as complaint_services
+from portal.dates import anniversary
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.officers import idcard
@@ -51,7 +52,6 @@ from portal.officers.models import Officer
 from portal.orgs.models import Agency
 from portal.templating import cn_date
 from portal.training import requirements
-from portal.training.requirements import anniversary
 
 policy.define("certificates.review_max_complaints", "审核确认：查实投诉件数上限（少于此数方可建议通过）", "int", 2,
               lifecycle.SECTION, minimum=1, maximum=100, unit="件",
@@ -257,7 +257,7 @@ def submit(actor: audit.Actor, user: User, certificate: Certificate, note: str, 
 # ---------------------------------------------------------------- decisions
 
 def _lock(review: Review) -> Review:
-    from exams.locks import lock
+    from portal.locks import lock
 
     lock(Review, [review.id])
     db.session.refresh(review)

@@ -15,14 +15,14 @@ from collections import defaultdict
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from exams import locks, signals
+from exams import signals
 from exams.attempts import grading
 from exams.attempts.models import Attempt, AttemptItem
 from exams.bank.models import LETTERS, TRUE_FALSE, Question, QuestionVersion
 from exams.bank.pool import allocate, pool
 from exams.papers import eligibility
 from exams.papers.models import Exam
-from portal import audit, notify, policy
+from portal import audit, locks, notify, policy
 from portal.audit import Actor
 from portal.auth.models import User
 from portal.errors import DomainError
@@ -176,7 +176,7 @@ def to_letters(item: AttemptItem, chosen: list) -> str | None:
 
 
 def _lock(attempt: Attempt) -> str | None:
-    """Lock the attempt's row (:func:`exams.locks.lock`) and read its current status."""
+    """Lock the attempt's row (:func:`portal.locks.lock`) and read its current status."""
     locks.lock(Attempt, [attempt.id])
     return db.session.execute(sa.select(Attempt.status).where(Attempt.id == attempt.id)).scalar()
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from exams import locks
 from exams.attempts.models import AttemptItem
 from exams.bank.models import (
     KIND_CODES,
@@ -30,7 +29,7 @@ from exams.bank.models import (
     QuestionVersion,
     fingerprint,
 )
-from portal import audit, policy
+from portal import audit, locks, policy
 from portal.auth.access import in_scope
 from portal.errors import DomainError
 from portal.extensions import db

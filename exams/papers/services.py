@@ -24,13 +24,12 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from exams import locks
 from exams.attempts.models import Attempt
 from exams.bank.models import KINDS, Question
 from exams.bank.pool import allocate, pool
 from exams.papers import eligibility
 from exams.papers.models import AUDIENCES, PURPOSES, Enrolment, Exam, ExamAgency, ExamSection
-from portal import audit, clock, notify, policy
+from portal import audit, clock, locks, notify, policy
 from portal.auth.access import in_scope
 from portal.auth.models import User
 from portal.errors import DomainError

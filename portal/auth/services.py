@@ -80,6 +80,7 @@ def _unknown_failure(login: str, now: dt.datetime) -> SignIn:
     insert = (postgresql if dialect == "postgresql" else sqlite).insert
     db.session.execute(insert(table).values(key=key, failed_logins=0, locked_until=None, updated_at=now)
                        .on_conflict_do_nothing(index_elements=[table.c.key]))
+    # FOR UPDATE on PostgreSQL; on SQLite the insert above already holds the database's write lock
     row = db.session.execute(sa.select(table).where(table.c.key == key).with_for_update()).one()
     if row.locked_until is not None and now < row.locked_until:
         return SignIn(None, _locked_message(row.locked_until, now))

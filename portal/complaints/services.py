@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from portal import audit, notify
+from portal import audit, locks, notify
 from portal.auth.access import users_covering
 from portal.auth.models import User
 from portal.complaints.models import KINDS, STATUSES, Complaint
@@ -113,12 +113,6 @@ def by_reference(reference: str) -> Complaint | None:
     return db.session.scalar(sa.select(Complaint).where(Complaint.reference == text))
 
 
-def _lock(complaint: Complaint) -> Complaint:
-    db.session.execute(sa.select(Complaint.id).where(Complaint.id == complaint.id).with_for_update())
-    db.session.refresh(complaint)
-    return complaint
-
-
 def _text(value: str | None, limit: int, field: str, label: str, required: bool) -> str:
     text = (value or "").strip()
     if required and not text:
@@ -152,7 +146,7 @@ def decide(complaint: Complaint, decision: str, *, reply: str = "", note: str = 
     allowed, target, closes = DECISIONS[decision]
     reply = _text(reply, REPLY_MAX, "reply", "答复", closes)
     note = _text(note, NOTE_MAX, "note", "内部备注", False)
-    complaint = _lock(complaint)
+    complaint = locks.relock(complaint)
     if (complaint.kind == "praise") != (decision == "acknowledge"):
         raise DomainError("invalid_decision", f"{complaint.kind_label}不能“{STATUSES[target]}”", status=422)
     if complaint.status not in allowed:

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from portal import audit, policy
+from portal import audit, locks, policy
+from portal.dates import anniversary
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.orgs import signals
 from portal.orgs.models import BODY_KINDS, Agency, BodyDecision
-from portal.training.requirements import anniversary
 
 SECTION = "执法主体"
 BASIS_MAX = 500
@@ -69,12 +69,6 @@ class Decision:
 def _invalid(items: list[tuple[str, str]], message: str = "执法主体资格信息有误") -> DomainError:
     return DomainError("invalid_body_decision", message, status=422,
                        items=[{"field": field, "message": text} for field, text in items])
-
-
-def _lock(agency: Agency) -> Agency:
-    db.session.execute(sa.select(Agency.id).where(Agency.id == agency.id).with_for_update())
-    db.session.refresh(agency)
-    return agency
 
 
 def _check(agency: Agency, decision: Decision, today: dt.date) -> Decision:
@@ -126,7 +120,7 @@ def confirm(agency: Agency, decision: Decision, *, actor: audit.Actor, now: dt.d
     A first confirmation (or one after a cancellation) is valid only once announced; a re-confirmation keeps the
     body valid on its earlier announcement until the new one is announced, and restarts the cycle.
     """
-    agency = _lock(agency)
+    agency = locks.relock(agency)
     if agency.kind not in BODY_KINDS:
         raise DomainError("not_a_body", f"{agency.name}是{agency.kind_label}，不能确认为执法主体：受委托组织只能以委托"
                           "机关的名义实施行政执法（威政办发〔2016〕3号 四（三））", status=422,
@@ -147,7 +141,7 @@ def confirm(agency: Agency, decision: Decision, *, actor: audit.Actor, now: dt.d
 def cancel(agency: Agency, decision: Decision, *, actor: audit.Actor, now: dt.datetime) -> BodyDecision:
     """Cancel a confirmed body's qualification; it may not enforce from this moment, and its certificates are held
     (``body_invalid``) until it is confirmed and announced again."""
-    agency = _lock(agency)
+    agency = locks.relock(agency)
     if agency.qualification_status != "confirmed":
         raise DomainError("not_confirmed", f"{agency.name}的执法主体资格为“{agency.qualification_label}”，"
                           "只有已确认的执法主体才能取消", status=409)
@@ -166,7 +160,7 @@ def announce(agency: Agency, announced_on: dt.date | None, *, actor: audit.Actor
              now: dt.datetime) -> BodyDecision:
     """Record that the latest decision was announced to the public on ``announced_on`` (seed 四(一):
     未经审核确认并向社会公布的行政执法主体不得开展行政执法活动)."""
-    agency = _lock(agency)
+    agency = locks.relock(agency)
     if not announcement_pending(agency):
         raise DomainError("nothing_to_announce", "没有待公告的确认或取消决定", status=409)
     errors = []

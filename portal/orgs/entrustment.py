@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from portal import audit, policy
+from portal import audit, locks, policy
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.orgs import bodies, signals
@@ -161,12 +161,6 @@ def create(data: AgreementData, *, actor: audit.Actor, now: dt.datetime) -> Agre
     return row
 
 
-def _lock(agreement: Agreement) -> Agreement:
-    db.session.execute(sa.select(Agreement.id).where(Agreement.id == agreement.id).with_for_update())
-    db.session.refresh(agreement)
-    return agreement
-
-
 def _conflict(code: str, message: str) -> DomainError:
     return DomainError(code, message, status=409)
 
@@ -180,7 +174,7 @@ def late(agreement: Agreement) -> bool:
 
 def file(agreement: Agreement, filed_on: dt.date | None, *, actor: audit.Actor, now: dt.datetime) -> Agreement:
     """Record the agreement's filing (备案) with the legal office; a filing past the deadline is flagged."""
-    agreement = _lock(agreement)
+    agreement = locks.relock(agreement)
     if agreement.state != "signed":
         raise _conflict("already_filed", f"该协议{agreement.state_label}，不能重复备案")
     if filed_on is None:
@@ -200,7 +194,7 @@ def file(agreement: Agreement, filed_on: dt.date | None, *, actor: audit.Actor, 
 def announce(agreement: Agreement, announced_on: dt.date | None, *, actor: audit.Actor,
              now: dt.datetime) -> Agreement:
     """Record the agreement's announcement; only a filed agreement may be announced (SPEC §2.2)."""
-    agreement = _lock(agreement)
+    agreement = locks.relock(agreement)
     if agreement.state == "signed":
         raise _refuse([("announced_on", "委托协议须先向法制机构备案，备案后方可公告（威政办发〔2016〕3号 四（三））")],
                       "尚未备案的委托协议不能公告")
@@ -223,7 +217,7 @@ def terminate(agreement: Agreement, terminated_on: dt.date | None, reason: str, 
               now: dt.datetime) -> Agreement:
     """End the agreement before its term (解除): from ``terminated_on`` it is no longer in force, and the entrusted
     party's certificates are held (委托终止) unless another agreement of theirs is in force."""
-    agreement = _lock(agreement)
+    agreement = locks.relock(agreement)
     if agreement.terminated_on is not None:
         raise _conflict("already_terminated", "该协议已终止")
     reason = (reason or "").strip()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from portal import policy
+from portal.dates import anniversary
 from portal.extensions import db
 from portal.training.models import CATEGORIES, TrainingRecord
 
@@ -39,14 +40,6 @@ def _parts_fit_total(values: dict) -> str | None:
         if parts > values[f"training.{rule}.total"]:
             return f"{label}：各类别最少学时之和（{parts}）超过了合计最少学时（{values[f'training.{rule}.total']}）"
     return None
-
-
-def anniversary(day: dt.date, years: int) -> dt.date:
-    """``day`` moved by whole years; 29 February falls on 28 February in a common year (民法典第二百零二条)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 def window(rule: str, on: dt.date) -> tuple[dt.date, dt.date]:

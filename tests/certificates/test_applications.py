@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.notify import Notification
 from portal.officers.models import STATUSES, Officer
 from tests.exams.papers.helpers import raw_exam, sit
+from tests.race import at_once
 from tests.training.helpers import add
 
 TODAY = dt.date(2026, 11, 26)
@@ -322,31 +323,14 @@ def test_a_batch_rejection_needs_a_reason(client, auth, world):
 
 
 def test_two_clerks_applying_at_once_get_one_application_and_a_clear_conflict(app, world):
-    import threading
-
-    barrier = threading.Barrier(2, timeout=30)
-    outcomes = []
     # read the ids here: the fixture's objects belong to this thread's session, which the threads must not touch
     officer_id, hr_id, user_class = world.officer.id, world.hr.id, type(world.hr)
 
-    def run():
-        with app.app_context():
-            officer = db.session.get(Officer, officer_id)
-            hr = db.session.get(user_class, hr_id)
-            barrier.wait()
-            try:
-                services.apply(SYSTEM, hr, officer, "enforcement", ["城市管理"], "", "", clock.now())
-                db.session.commit()
-                outcomes.append("ok")
-            except DomainError as err:
-                db.session.rollback()
-                outcomes.append(err.code)
+    def apply():
+        services.apply(SYSTEM, db.session.get(user_class, hr_id), db.session.get(Officer, officer_id), "enforcement",
+                       ["城市管理"], "", "", clock.now())
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    outcomes = at_once(app, apply, apply)
     assert sorted(outcomes) == ["application_pending", "ok"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Application)) == 1
 

@@ -10,7 +10,7 @@ import pytest
 
 from certificates import due
 from certificates.models import Certificate
-from portal.training.requirements import anniversary
+from portal.dates import anniversary
 
 D = dt.date
 ISSUED = dt.date(2024, 3, 1)

@@ -24,6 +24,7 @@ from portal.audit import AuditEntry
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.notify import Notification
+from tests.race import at_once
 
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=clock.TZ)
 LATER = NOW + dt.timedelta(hours=1)
@@ -283,38 +284,10 @@ def test_every_hold_has_its_event_and_audit_entry(issued):
 
 
 def change_at_once(app, cert_id: int, *operations) -> list:
-    """Run each ``operation(certificate)`` in its own thread, connection and transaction, released together;
-    each holds its transaction open a little so the others really wait. Returns each outcome (``"ok"`` or the
-    DomainError code) in order."""
-    import threading
-    import time
-
+    """Each ``operation(certificate)`` run at once by another person (:func:`tests.race.at_once`)."""
     from certificates.models import Certificate
 
-    barrier = threading.Barrier(len(operations), timeout=30)
-    outcomes: list = [None] * len(operations)
-
-    def run(index, operation):
-        with app.app_context():
-            cert = db.session.get(Certificate, cert_id)
-            try:
-                barrier.wait()
-                operation(cert)
-                time.sleep(0.05)
-                db.session.commit()
-                outcomes[index] = "ok"
-            except DomainError as error:
-                db.session.rollback()
-                outcomes[index] = error.code
-            except Exception as error:  # pragma: no cover - reported below
-                outcomes[index] = repr(error)
-
-    threads = [threading.Thread(target=run, args=(i, op)) for i, op in enumerate(operations)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return outcomes
+    return at_once(app, *(lambda op=op: op(db.session.get(Certificate, cert_id)) for op in operations))
 
 
 def test_two_concurrent_suspensions_one_wins_the_other_gets_a_conflict(app, issued):

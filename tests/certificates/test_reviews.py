@@ -15,11 +15,12 @@ from certificates.reviews import services
 from portal import audit, background, clock, policy
 from portal.audit import AuditEntry
 from portal.complaints import services as complaint_services
+from portal.dates import anniversary
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.notify import Notification
-from portal.training.requirements import anniversary
 from tests.assessment.helpers import SIMPLE, make_template, store
+from tests.race import at_once
 from tests.training.helpers import add, text
 
 TODAY = dt.date(2026, 11, 26)
@@ -406,28 +407,7 @@ def test_a_batch_rejection_needs_a_reason_and_holds_each(client, auth, world):
 # ---------------------------------------------------------------- two people at once
 
 def _at_once(app, work) -> list[str]:
-    import threading
-
-    barrier = threading.Barrier(len(work), timeout=30)
-    outcomes: list[str] = []
-
-    def run(operation):
-        with app.app_context():
-            barrier.wait()
-            try:
-                operation()
-                db.session.commit()
-                outcomes.append("ok")
-            except DomainError as err:
-                db.session.rollback()
-                outcomes.append(err.code)
-
-    threads = [threading.Thread(target=run, args=(operation,)) for operation in work]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return sorted(outcomes)
+    return sorted(at_once(app, *work))
 
 
 def test_two_clerks_submitting_at_once_get_one_review_and_a_clear_conflict(app, world):

@@ -16,6 +16,7 @@ from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.notify import Notification
 from tests.certificates import issued as issued_module
+from tests.race import at_once
 
 SYSTEM = Actor.system("test")
 
@@ -153,6 +154,24 @@ def test_the_officer_is_told_of_a_substantiated_complaint_without_its_reference(
     db.session.commit()
     notes = db.session.scalars(sa.select(Notification).where(Notification.user_id == legal.officer_user.id)).all()
     assert notes and all(row.reference not in note.title + note.body for note in notes)
+
+
+def test_two_decisions_at_once_one_wins_and_the_officer_is_told_once(app, world, card):
+    """``services.decide`` locks and re-reads the complaint on every database (portal.locks): two clerks
+    substantiating one complaint at once record one decision and send one notice."""
+    row = sent(world.officer, card)
+    services.decide(row, "accept", actor=SYSTEM, now=clock.now())
+    db.session.commit()
+    row_id, now = row.id, clock.now()
+
+    def substantiate():
+        services.decide(db.session.get(Complaint, row_id), "substantiate", reply="属实", actor=SYSTEM, now=now)
+
+    assert sorted(at_once(app, substantiate, substantiate)) == ["complaint_state", "ok"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "complaint.substantiate")) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.user_id == world.officer_user.id, Notification.title.contains("查实"))) == 1
 
 
 def test_the_other_complaints_beside_one_are_those_in_scope(client, auth, world, key_dir, frozen):

@@ -20,6 +20,7 @@ from tests.conftest import PASSWORD
 from tests.factories import make_agency
 from tests.officers import page
 from tests.officers.helpers import is_chinese_message
+from tests.race import at_once
 
 SYSTEM = Actor.system("test")
 TODAY = dt.date(2026, 11, 26)
@@ -110,6 +111,24 @@ def test_nothing_to_announce_is_a_clear_conflict(client, legal, world):
     response = client.post(f"/bodies/{world.dept.id}/announce", data={"announced_on": "2026-11-26"})
     assert response.status_code == 409
     assert "没有待公告" in page.text(response)
+
+
+def test_two_announcements_at_once_record_one(app, world, pending):
+    """The lock-re-read-check of ``bodies.announce`` is serialised on every database (portal.locks: a bare
+    ``with_for_update()`` was dropped by SQLite, and both announcements were recorded)."""
+    now = clock.now()
+    bodies.confirm(pending, bodies.Decision(now.date(), "《行政处罚法》第十七条", "经审核，现予公告。"),
+                   actor=SYSTEM, now=now)
+    db.session.commit()
+    agency_id = pending.id
+
+    def announce():
+        bodies.announce(db.session.get(Agency, agency_id), now.date(), actor=SYSTEM, now=now)
+
+    assert sorted(at_once(app, announce, announce)) == ["nothing_to_announce", "ok"]
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BodyDecision).where(
+        BodyDecision.agency_id == agency_id, BodyDecision.action == "announce")) == 1
 
 
 @pytest.mark.parametrize("kind", ["entrusted", "other"])

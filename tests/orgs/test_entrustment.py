@@ -15,7 +15,7 @@ from certificates import eligibility
 from certificates import sweep as sweep_module
 from certificates.models import Certificate
 from portal import clock, notify
-from portal.audit import Actor
+from portal.audit import Actor, AuditEntry
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.orgs import bodies, entrustment
@@ -23,6 +23,7 @@ from portal.orgs.models import Agreement
 from tests.certificates import issued as issued_module
 from tests.factories import make_agency, make_officer
 from tests.officers import page
+from tests.race import at_once
 
 SYSTEM = Actor.system("test")
 TODAY = dt.date(2026, 11, 26)
@@ -215,6 +216,18 @@ def test_the_qr_shows_the_chain_of_authority(client, holder):
     assert body["certificate"]["entrustment"] == {"entrusting_body": "环翠区综合行政执法局",
                                                   "matters": "市容环境卫生的日常巡查", "from": "2026-01-01",
                                                   "until": "2027-12-31"}
+
+
+def test_two_terminations_at_once_end_the_agreement_once(app, world, party):
+    """``entrustment.terminate`` locks and re-reads the agreement on every database (portal.locks)."""
+    row_id, now = in_force(world.dept, party).id, clock.now()
+
+    def terminate():
+        entrustment.terminate(db.session.get(Agreement, row_id), now.date(), "委托事项已收回", actor=SYSTEM, now=now)
+
+    assert sorted(at_once(app, terminate, terminate)) == ["already_terminated", "ok"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "entrustment.terminate")) == 1
 
 
 def test_termination_holds_the_card_and_a_renewal_lifts_the_hold(client, legal, holder):

@@ -25,7 +25,7 @@ TOP_PACKAGES = ("portal", "exams", "certificates")
 
 LAYERS = [
     ("core", ["portal.config", "portal.extensions", "portal.clock", "portal.columns", "portal.errors",
-              "portal.audit", "portal.policy", "portal.forms", "portal.jsonbody", "portal.images", "portal.templating",
+              "portal.audit", "portal.policy", "portal.locks", "portal.dates", "portal.forms", "portal.jsonbody", "portal.images", "portal.templating",
               "portal.background", "portal.exports"]),
     ("registries", ["portal.orgs", "portal.officers", "portal.auth", "portal.training", "portal.assessment",
                     "portal.complaints", "portal.notify", "portal.imports"]),

@@ -1,4 +1,4 @@
-"""Row locks of the exams packages, held until the transaction ends.
+"""Row locks, held until the transaction ends: the one way any package serialises a read-check-write.
 
 On PostgreSQL a ``SELECT … FOR UPDATE`` (or ``FOR KEY SHARE`` for a reader: readers do not wait for each other,
 only for a writer). SQLite has no row locks: a write that changes nothing takes the database's write lock, so what
@@ -23,3 +23,11 @@ def lock(model, ids, *, shared: bool = False) -> None:
     else:
         db.session.execute(sa.select(table.c.id).where(table.c.id.in_(ids)).order_by(table.c.id)
                            .with_for_update(read=shared, key_share=shared))
+
+
+def relock(row):
+    """Lock ``row`` for update and re-read it: what a check then sees is the latest, and stays so until the
+    transaction ends (a bare ``with_for_update()`` would be dropped silently on SQLite)."""
+    lock(type(row), [row.id])
+    db.session.refresh(row)
+    return row
