@@ -8,23 +8,30 @@ it is rather than hidden.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from certificates import models as certificate_models
 from certificates.models import Certificate
+from exams.attempts import models as attempt_models
 from exams.papers import models as exam_models
 from exams.papers.models import Exam
-from portal import audit
+from portal import audit, policy
 from portal.assessment.models import IndicatorTemplate
 from portal.auth.models import ROLES, User
 from portal.complaints import models as complaint_models
+from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.officers import models as officer_models
+from portal.officers import services as officer_services
 from portal.officers.models import Officer
 from portal.orgs import models as org_models
+from portal.orgs import services as org_services
 from portal.orgs.models import Agency
+from portal.templating import cn_date, cn_datetime
+from portal.training import models as training_models
 from portal.training.models import CATEGORIES, Course
 
 #: the object an action is about (the first part of its code) and the object types entries point at
@@ -55,7 +62,8 @@ VERBS = {
 }
 #: actions whose words are not their noun and verb
 ACTIONS = {"token.revoke": "接口令牌 · 撤销", "auth.login": "登录成功", "auth.login_failed": "登录失败",
-           "auth.logout": "退出登录", "demo.load": "载入演示数据"}
+           "auth.logout": "退出登录", "demo.load": "载入演示数据",
+           "complaint.acknowledge": "表扬 · 登记"}  # only praise is acknowledged
 FIELDS = {
     "name": "名称", "title": "标题", "status": "状态", "reason": "原因", "legal_basis": "法律依据", "note": "备注",
     "number": "证号", "failed_logins": "连续失败次数", "locked_until": "锁定至", "active": "启用", "role": "角色",
@@ -69,14 +77,31 @@ FIELDS = {
     "announced_on": "公告日期", "filed_on": "备案日期", "starts_on": "开始日期", "ends_on": "结束日期",
     "due_on": "到期日", "next_due_on": "下次到期日", "recommendation": "建议", "criteria": "审核标准",
     "entrusting": "委托机关", "entrusted": "受委托方", "powers": "委托权限", "matters": "委托事项",
-    "officer_id": "人员编号", "hold_id": "暂扣记录编号", "application_id": "申请编号", "certificate_id": "证件编号",
-    "exam_id": "考试编号", "question_id": "试题编号", "job_ids": "后台作业", "word": "处理方式", "stamp": "版本",
+    "officer_id": "人员", "hold_id": "暂扣记录编号", "certificate": "证号", "failed": "未满足的条件", "application_id": "申请编号", "certificate_id": "证件",
+    "exam_id": "考试", "question_id": "试题编号", "job_ids": "后台作业", "word": "处理方式", "stamp": "版本",
     "purpose": "考试类型", "score": "得分", "passed": "通过", "attempt": "第几次", "number_of": "次数",
     "agencies": "单位数", "agreements": "委托协议数", "officers": "人员数", "accounts": "账户数", "courses": "课程数",
     "training_records": "培训记录数", "indicator_templates": "考核指标模板数", "assessment_scores": "平时考核评分数",
     "bytes": "字节数", "kid": "密钥编号", "contact": "联系方式", "place": "地点",
     "happened_on": "发生日期", "what": "事由", "review_id": "审核编号", "records": "记录数", "categories_text": "执法类别",
     "period": "审核期间", "holds": "暂扣", "complaints": "查实投诉", "grades": "平时考核等次", "training": "培训",
+    "attempt_id": "考试作答编号", "context": "查看场合", "days": "天数", "deadline": "交卷期限", "event_id": "变更记录编号",
+    "finish": "交卷方式", "late": "逾期备案", "length": "字数", "max_score": "满分", "mode": "培训方式",
+    "notified": "已通知", "officer": "人员", "one_time": "一次性密码", "prefix": "令牌前缀", "questions": "题数",
+    "renews": "续签的协议编号", "size": "尺寸（像素）", "source": "来源", "term": "委托期限", "terminated_on": "终止日期",
+    "user": "账户",
+}
+FIELDS.update({"exam_questions": "试题数", "exam_exams": "考试场数", "exam_attempts": "考试记录数",
+               "certificate_certificates": "证件数", "certificate_applications": "证件申请数",
+               "certificate_reviews": "审核确认数", "certificate_complaints": "投诉与表扬数", "external_id": "外部编号",
+               "parent_id": "上级单位", "sort_order": "排序", "uscc": "统一社会信用代码", "region_code": "行政区划代码",
+               "gender": "性别", "birth_date": "出生日期", "id_number": "身份证号"})
+#: fields whose name depends on the kind of object the entry is about; the registries' own form labels first
+FIELDS_OF = {
+    "exam_attempt": {"number": "第几次作答"},
+    "exam": {"officers": "报名人员", "officer": "取消报名的人员", "source": "报名方式", "notified": "已通知人数"},
+    "agency": org_services.FIELD_LABELS,
+    "officer": officer_services.LABELS,
 }
 #: values in the words the pages use: the vocabularies the entries' codes come from (statuses, reasons, kinds …)
 WORDS: dict = {True: "是", False: "否", None: "（空）", "confirmed": "已确认", "pending": "待确认", "cancelled": "已取消",
@@ -89,6 +114,19 @@ for _vocabulary in (certificate_models.STATUSES, certificate_models.HOLD_REASONS
     WORDS.update(_vocabulary)
 
 
+#: values whose words depend on their field: the conditions of a two-year review (certificates.reviews)
+FIELD_WORDS = {"failed": {"training": "培训学时", "grades": "平时考核等次", "complaints": "查实投诉",
+                          "disciplinary": "纪律处分暂扣"},
+               "mode": training_models.MODES, "finish": attempt_models.FINISHES, "source": training_models.SOURCES}
+FIELD_WORDS_OF = {"exam": {"source": exam_models.ENROLMENT_SOURCES}}
+#: fields holding the id of a thing, or a list of them, shown by its name (:func:`reference_names`)
+REFERENCES = {"officer_id": "officer", "officer_ids": "officer", "course_id": "course", "exam_id": "exam",
+              "certificate_id": "certificate", "agency_id": "agency"}
+REFERENCES_OF = {"exam": {"officers": "officer", "officer": "officer"}}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
 def action_label(code: str) -> str:
     """``certificate.hold`` → 证件 · 暂扣; an unknown code as it is."""
     if code in ACTIONS:
@@ -99,22 +137,51 @@ def action_label(code: str) -> str:
     return code
 
 
-def _value(value) -> str:
+def _field(kind: str, key: str) -> str:
+    if kind == "policy_setting" and key in policy.REGISTRY:
+        return policy.REGISTRY[key].label
+    return FIELDS_OF.get(kind, {}).get(key) or FIELDS.get(key, key)
+
+
+def _reference(kind: str, key: str) -> str | None:
+    return REFERENCES_OF.get(kind, {}).get(key) or REFERENCES.get(key)
+
+
+def _value(value, key: str = "", names: dict | None = None, kind: str = "") -> str:
+    """A stored value in words: a code in the pages' words, a date as the pages write it, an id by its name."""
     if isinstance(value, bool) or value is None:
         return WORDS[value]
-    if isinstance(value, str):
-        return WORDS.get(value, value)
     if isinstance(value, list):
-        return "、".join(_value(v) for v in value) or "（无）"
+        return "、".join(_value(v, key, names, kind) for v in value) or "（无）"
     if isinstance(value, dict):
-        return "；".join(f"{FIELDS.get(k, k)}：{_value(v)}" for k, v in value.items())
+        return "；".join(f"{_field(kind, k)}：{_value(v, k, names, kind)}" for k, v in value.items())
+    target = _reference(kind, key)
+    if target and isinstance(value, int) and names:
+        return names.get((target, str(value)), f"#{value}")
+    if isinstance(value, str):
+        words = FIELD_WORDS_OF.get(kind, {}).get(key) or FIELD_WORDS.get(key, {})
+        if value in words:
+            return words[value]
+        if _ISO_DATE.match(value):
+            try:
+                return cn_date(dt.date.fromisoformat(value))
+            except ValueError:
+                return value
+        if _ISO_MOMENT.match(value):
+            try:
+                return cn_datetime(dt.datetime.fromisoformat(value))
+            except ValueError:
+                return value
+        return WORDS.get(value, value)
+    if isinstance(value, dt.datetime):
+        return cn_datetime(value)
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return cn_date(value)
     return str(value)
 
 
 #: fields whose value is a list of things, never a before/after pair
-LISTS = {"officer_ids", "record_ids", "categories", "scopes", "job_ids", "powers", "criteria", "holds", "agencies"}
+LISTS = {"officer_ids", "officers", "failed", "record_ids", "categories", "scopes", "job_ids", "powers", "criteria", "holds", "agencies"}
 #: the kinds of action and of object the log's filters offer: (code, words)
 ACTION_KINDS = [(code, NOUNS[code]) for code in ("auth", "user", "officer", "agency", "body", "entrustment", "course",
                                                  "training", "assessment", "question", "exam", "exam_attempt",
@@ -137,16 +204,19 @@ class Change:
     after: str
 
 
-def changes(change: dict | None) -> list[Change]:
-    """An entry's change as lines: a ``[before, after]`` pair reads as before → after, anything else as a value."""
+def changes(entry, names: dict | None = None) -> list[Change]:
+    """An entry's change as lines: a ``[before, after]`` pair reads as before → after, anything else as a value;
+    ``names`` (:func:`reference_names`) names the things its ids point at."""
     lines = []
-    for key, value in (change or {}).items():
-        label = FIELDS.get(key, key)
+    kind = entry.object_type or ""
+    change = entry.change if isinstance(entry.change, dict) else {}
+    for key, value in change.items():
+        label = _field(kind, key)
         if isinstance(value, list) and len(value) == 2 and not any(isinstance(v, (list, dict)) for v in value) \
                 and key not in LISTS:
-            lines.append(Change(label, _value(value[0]), _value(value[1])))
+            lines.append(Change(label, _value(value[0], key, names, kind), _value(value[1], key, names, kind)))
         else:
-            lines.append(Change(label, None, _value(value)))
+            lines.append(Change(label, None, _value(value, key, names, kind)))
     return lines
 
 
@@ -158,12 +228,8 @@ _NAMED = {
 }
 
 
-def object_names(entries) -> dict[tuple[str, str], str]:
-    """``(object_type, object_id) → name`` for the entries of a page: one query per kind of object on it."""
-    wanted: dict[str, set[int]] = {}
-    for entry in entries:
-        if entry.object_type in _NAMED and (entry.object_id or "").isdigit() and len(entry.object_id) <= 10:
-            wanted.setdefault(entry.object_type, set()).add(int(entry.object_id))
+def _names(wanted: dict[str, set[int]]) -> dict[tuple[str, str], str]:
+    """``(kind, id) → name`` for the ids wanted of each kind in :data:`_NAMED`: one query per kind."""
     names: dict[tuple[str, str], str] = {}
     for kind, ids in wanted.items():
         column = _NAMED[kind]
@@ -173,9 +239,50 @@ def object_names(entries) -> dict[tuple[str, str], str]:
     return names
 
 
+def _small_id(value) -> int | None:
+    text = str(value)
+    return int(text) if text.isdigit() and len(text) <= 10 else None
+
+
+def object_names(entries) -> dict[tuple[str, str], str]:
+    """``(object_type, object_id) → name`` for the entries of a page: one query per kind of object on it. A
+    complaint is named by its kind and reference (表扬 BY…, 投诉 TS…)."""
+    wanted: dict[str, set[int]] = {}
+    complaints: set[int] = set()
+    for entry in entries:
+        object_id = _small_id(entry.object_id or "")
+        if object_id is None:
+            continue
+        if entry.object_type in _NAMED:
+            wanted.setdefault(entry.object_type, set()).add(object_id)
+        elif entry.object_type == "complaint":
+            complaints.add(object_id)
+    names = _names(wanted)
+    if complaints:
+        for object_id, kind, reference in db.session.execute(sa.select(
+                Complaint.id, Complaint.kind, Complaint.reference).where(Complaint.id.in_(complaints))):
+            names[("complaint", str(object_id))] = f"{complaint_models.KINDS.get(kind, kind)} {reference}"
+    return names
+
+
+def reference_names(entries) -> dict[tuple[str, str], str]:
+    """The names of the things the changes of a page's entries point at by id (:data:`REFERENCES`)."""
+    wanted: dict[str, set[int]] = {}
+    for entry in entries:
+        for key, value in (entry.change or {}).items() if isinstance(entry.change, dict) else ():
+            target = _reference(entry.object_type or "", key)
+            if target:
+                for item in value if isinstance(value, list) else [value]:
+                    if isinstance(item, int) and not isinstance(item, bool) and _small_id(item) is not None:
+                        wanted.setdefault(target, set()).add(item)
+    return _names(wanted)
+
+
 def object_label(entry, names: dict) -> str:
-    noun = NOUNS.get(entry.object_type or "", entry.object_type or "")
     name = names.get((entry.object_type, entry.object_id))
+    if entry.object_type == "complaint" and name:
+        return name
+    noun = NOUNS.get(entry.object_type or "", entry.object_type or "")
     if name:
         return f"{noun} {name}"
     return f"{noun} #{entry.object_id}" if entry.object_id else noun

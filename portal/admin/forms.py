@@ -23,7 +23,7 @@ class AuditFilterForm(Form):
 
     action = SelectField("操作", coerce=str, default="", validators=[Optional(), Length(max=60)],
                          validate_choice=False)
-    actor = StringField("操作人（登录名）", validators=[Optional(), Length(max=80)])
+    actor = StringField("操作人（姓名或登录名）", validators=[Optional(), Length(max=80)])
     object_type = SelectField("对象", coerce=str, default="", validators=[Optional(), Length(max=40)],
                               validate_choice=False)
     object_id = StringField("对象编号", validators=[Optional(), Length(max=40)])

@@ -183,7 +183,10 @@ def audit_log():
     if form.action.data:
         query = query.where(audit.AuditEntry.action.startswith(form.action.data.strip(), autoescape=True))
     if form.actor.data:
-        query = query.where(audit.AuditEntry.actor == form.actor.data.strip())
+        # people are shown by name: a name finds the entries of every account that bears it, a login its own
+        who = form.actor.data.strip()
+        logins = sa.select(User.username).where(User.display_name == who)
+        query = query.where(sa.or_(audit.AuditEntry.actor == who, audit.AuditEntry.actor.in_(logins)))
     if form.object_type.data:
         query = query.where(audit.AuditEntry.object_type == form.object_type.data.strip())
     if form.object_id.data:
@@ -200,7 +203,8 @@ def audit_log():
     page = db.paginate(query.order_by(audit.AuditEntry.id.desc()), page=page_number(request.args),
                        per_page=50, error_out=False)
     return render_template("admin/audit.html", form=form, page=page, labels=audit_labels,
-                           actors=audit_labels.actor_names(page.items), objects=audit_labels.object_names(page.items))
+                           actors=audit_labels.actor_names(page.items), objects=audit_labels.object_names(page.items),
+                           references=audit_labels.reference_names(page.items))
 
 
 @bp.route("/audit/verify", methods=["POST"])

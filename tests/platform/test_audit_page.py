@@ -78,3 +78,58 @@ def test_pages_show_who_acted_by_name_not_by_login(client, auth, world, key_dir,
     db.session.commit()
     history = client.get(f"/certificates/{cert.number}").get_data(as_text=True)
     assert "系统（演示数据）" in history and "cli:demo" not in history
+
+
+def test_every_field_the_code_records_has_words():
+    """Every literal key of a change passed to the audit log has a Chinese name (a new user read ``certificate：…``
+    and ``failed：（无）``)."""
+    import ast
+
+    keys: dict[str, str] = {}
+    for package in ("portal", "certificates", "exams"):
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                change = node.args[3] if len(node.args) >= 4 else None
+                if name in ("record", "_record") and isinstance(change, ast.Dict):
+                    for key in change.keys:
+                        if isinstance(key, ast.Constant):
+                            keys.setdefault(key.value, str(path.relative_to(ROOT)))
+    assert len(keys) > 50
+    unnamed = sorted((key, where) for key, where in keys.items() if key not in audit_labels.FIELDS)
+    assert unnamed == []
+
+
+def test_a_change_names_people_and_codes_and_writes_dates_as_the_pages_do(client, auth, world, key_dir,  # noqa: F811
+                                                                           frozen):
+    """An officer's id is the officer's name, a review's unmet conditions are words, dates read 2027年1月11日, a
+    praise is 表扬 with its reference; and the log is filtered by the name it shows."""
+    from portal.complaints.models import Complaint
+
+    world.legal_city.display_name = "市司法局张敏"
+    praise = Complaint(kind="praise", reference="BY2026000001", officer_id=world.officer.id, agency_id=world.dept.id,
+                       certificate_number="371000126000017", happened_on=clock.today(), place="环翠区",
+                       what="热情", status="received", submitted_at=clock.now())
+    db.session.add(praise)
+    db.session.flush()
+    legal = audit.Actor(world.legal_city.id, "legal_city")
+    audit.record(legal, "certificate_review.submit", object_type="certificate_review", object_id="7", agency_id=world.dept.id,
+                 change={"officer_id": world.officer.id, "due_on": "2027-01-11", "failed": ["training", "grades"]})
+    audit.record(legal, "complaint.acknowledge", praise, {"status": ["received", "acknowledged"]})
+    audit.record(legal, "exam.enrol", object_type="exam", object_id="3", agency_id=world.dept.id,
+                 change={"officers": [world.officer.id, world.officer2.id], "source": "sweep"})
+    db.session.commit()
+    auth.login("admin")
+    text = " ".join(" ".join(row) for row in rows(client.get("/audit")))
+    assert f"人员：{world.officer.name}" in text and "人员编号" not in text
+    assert "到期日：2027年1月11日" in text and "2027-01-11" not in text
+    assert "未满足的条件：培训学时、平时考核等次" in text
+    assert "表扬 BY2026000001" in text and "投诉 #" not in text
+    assert f"报名人员：{world.officer.name}、{world.officer2.name}" in text and "报名方式：到期自动报名" in text
+    assert "表扬 · 登记" in text
+    assert not re.findall(r"[A-Za-z_]{3,}：", text), "every field in words (the world's agencies' creation too)"
+    by_name = rows(client.get("/audit", query_string={"actor": "市司法局张敏"}))
+    assert len(by_name) == 3
+    assert rows(client.get("/audit", query_string={"actor": "legal_city"})) == by_name
