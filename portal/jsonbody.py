@@ -22,10 +22,21 @@ class TooDeep(ValueError):
     """A JSON document nested deeper than :data:`MAX_DEPTH` (a ``ValueError``, as any invalid JSON)."""
 
 
+def _text(data: str | bytes) -> str:
+    """``data`` as the decoder will read it: bytes in the encoding ``json.loads`` detects (UTF-8, -16 or -32), so
+    that what is counted is what is decoded (UTF-16 bytes read as UTF-8 could hide brackets inside a "string")."""
+    if isinstance(data, str):
+        return data
+    data = bytes(data)
+    try:
+        return data.decode(json.detect_encoding(data), errors="surrogatepass")
+    except (UnicodeDecodeError, LookupError):
+        raise ValueError("JSON 文本的编码无法识别") from None
+
+
 def within_depth(text: str | bytes, limit: int = MAX_DEPTH) -> bool:
     """Whether ``text`` opens at most ``limit`` nested arrays or objects (brackets inside strings don't count)."""
-    if isinstance(text, (bytes, bytearray)):
-        text = bytes(text).decode("utf-8", errors="replace")
+    text = _text(text)
     depth = 0
     for bracket in _BRACKET.findall(_STRING.sub("", text)):
         depth += 1 if bracket in "[{" else -1
@@ -36,6 +47,7 @@ def within_depth(text: str | bytes, limit: int = MAX_DEPTH) -> bool:
 
 def loads(text: str | bytes, **kwargs):
     """``json.loads`` that raises :class:`TooDeep` for a document nested deeper than :data:`MAX_DEPTH`."""
+    text = _text(text)
     if not within_depth(text):
         raise TooDeep(f"JSON 嵌套超过 {MAX_DEPTH} 层")
     return json.loads(text, **kwargs)
