@@ -58,11 +58,30 @@ class Report:
         return f"{self.today:%Y-%m-%d} 巡检：" + "，".join(parts)
 
 
+def _reminder_parts(raw: str) -> list[str]:
+    return [part.strip() for part in str(raw or "").replace("，", ",").split(",") if part.strip()]
+
+
+def _a_day(part: str) -> bool:
+    return part.isascii() and part.isdigit() and len(part) <= 3 and 0 < int(part) <= 366
+
+
+@policy.constraint
+def _reminder_days_are_days(values: dict) -> str | None:
+    """The reminder thresholds are whole numbers of days, 1–366, separated by commas."""
+    parts = _reminder_parts(values["certificates.reminder_days"])
+    wrong = [part for part in parts if not _a_day(part)]
+    if wrong:
+        return f"到期提醒中的“{wrong[0][:20]}”不是 1–366 之间的天数：请填写以逗号分隔的天数，如 60,30,7"
+    if not parts:
+        return "到期提醒须至少填写一个天数，如 60,30,7"
+    return None
+
+
 def reminder_days() -> list[int]:
     """The reminder thresholds, largest first (a malformed setting falls back to 60, 30, 7)."""
-    raw = str(policy.get("certificates.reminder_days") or "")
-    days = sorted({int(part) for part in raw.replace("，", ",").split(",") if part.strip().isdigit()
-                   and 0 < int(part) <= 366}, reverse=True)
+    days = sorted({int(part) for part in _reminder_parts(policy.get("certificates.reminder_days")) if _a_day(part)},
+                  reverse=True)
     return days or [60, 30, 7]
 
 

@@ -46,9 +46,9 @@ class Filters:
         agency = (args.get("agency") or "").strip()
         purpose = args.get("purpose") or ""
         result = args.get("result") or ""
-        return cls(exam=exam if exam.isdigit() and len(exam) <= 9 else "",
+        return cls(exam=exam if exam.isascii() and exam.isdigit() and len(exam) <= 9 else "",
                    purpose=purpose if purpose in PURPOSES else "",
-                   agency=agency if agency.isdigit() and len(agency) <= 9 else "",
+                   agency=agency if agency.isascii() and agency.isdigit() and len(agency) <= 9 else "",
                    result=result if result in RESULTS else "",
                    date_from=(args.get("date_from") or "").strip()[:10],
                    date_to=(args.get("date_to") or "").strip()[:10],

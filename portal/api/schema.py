@@ -124,6 +124,11 @@ class Obj:
         return found
 
 
+
+def _number(value) -> str:
+    """A bound as people write it: 2147483647, 0.5 (never 2.14748e+09)."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
 def _label(f: Field) -> str:
     return f.label or f.name
 
@@ -153,6 +158,8 @@ def parse(f: Field, raw, path: str, errors: list, *, from_text: bool = False):
             return fail(f"“{_label(f)}”不能为空")
     elif f.type == "integer":
         if from_text and isinstance(raw, str) and _INT.match(raw.strip()):
+            if len(raw.strip().lstrip("+-").lstrip("0")) > 18:  # int() refuses past 4,300 digits (a 500)
+                return fail(f"“{_label(f)}”超出范围")
             raw = int(raw)
         if isinstance(raw, bool) or not isinstance(raw, int):
             return fail(f"“{_label(f)}”应为整数")
@@ -166,7 +173,7 @@ def parse(f: Field, raw, path: str, errors: list, *, from_text: bool = False):
         value = raw
         # math.remainder, not value / step: a finite 1.7e308 divided by 0.5 is infinity, and round(inf) raises
         if f.multiple_of is not None and abs(math.remainder(value, f.multiple_of)) > 1e-9:
-            return fail(f"“{_label(f)}”须为{f.multiple_of:g}的整数倍")
+            return fail(f"“{_label(f)}”须为{_number(f.multiple_of)}的整数倍")
     elif f.type == "boolean":
         if from_text and raw in ("true", "false", "1", "0"):
             raw = raw in ("true", "1")
@@ -198,9 +205,9 @@ def parse(f: Field, raw, path: str, errors: list, *, from_text: bool = False):
     if allowed and value not in allowed:
         return fail(f"“{_label(f)}”须为以下之一：{'、'.join(map(str, allowed))}")
     if f.minimum is not None and isinstance(value, int | float) and value < f.minimum:
-        return fail(f"“{_label(f)}”不能小于{f.minimum:g}")
+        return fail(f"“{_label(f)}”不能小于{_number(f.minimum)}")
     if f.maximum is not None and isinstance(value, int | float) and value > f.maximum:
-        return fail(f"“{_label(f)}”不能大于{f.maximum:g}")
+        return fail(f"“{_label(f)}”不能大于{_number(f.maximum)}")
     return value
 
 

@@ -24,7 +24,7 @@ from portal.auth.access import (
 )
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import ListPagination, apply_errors, id_arg, page_number, parse_id
+from portal.forms import ListPagination, apply_errors, id_arg, int_arg, page_number, parse_id
 from portal.officers import idcard
 from portal.officers.models import Officer
 from portal.orgs.models import Agency
@@ -111,9 +111,9 @@ def records():
         query = query.where(Officer.agency_id.in_(_subtree(agency)))
     if request.args.get("category") in CATEGORIES:
         query = query.where(TrainingRecord.category == request.args["category"])
-    year = request.args.get("year", "")
-    if year.isdigit() and 2000 <= int(year) <= 2100:
-        query = query.where(TrainingRecord.completed_on.between(dt.date(int(year), 1, 1), dt.date(int(year), 12, 31)))
+    year = int_arg(request.args, "year", 0, 0, 9999)
+    if 2000 <= year <= 2100:
+        query = query.where(TrainingRecord.completed_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
     if request.args.get("source") in ("manual", "import", "api"):
         query = query.where(TrainingRecord.source == request.args["source"])
     query = query.order_by(TrainingRecord.completed_on.desc(), TrainingRecord.id.desc())
@@ -286,9 +286,9 @@ def courses():
         query = query.where(Course.title.contains(q, autoescape=True))
     if request.args.get("category") in CATEGORIES:
         query = query.where(Course.category == request.args["category"])
-    year = request.args.get("year", "")
-    if year.isdigit() and 2000 <= int(year) <= 2100:
-        query = query.where(Course.starts_on <= dt.date(int(year), 12, 31), Course.ends_on >= dt.date(int(year), 1, 1))
+    year = int_arg(request.args, "year", 0, 0, 9999)
+    if 2000 <= year <= 2100:
+        query = query.where(Course.starts_on <= dt.date(year, 12, 31), Course.ends_on >= dt.date(year, 1, 1))
     query = query.order_by(Course.starts_on.desc(), Course.id.desc())
     page = db.paginate(query, page=page_number(request.args), per_page=PER_PAGE, error_out=False)
     ids = [c.id for c in page.items]

@@ -342,3 +342,29 @@ def test_no_reminder_for_a_review_already_submitted(cert, world):
     db.session.commit()
     report = run(REVIEW_DUE - dt.timedelta(days=7))
     assert not [line for line in report.lines if line.startswith("提醒") and "审核确认" in line]
+
+
+@pytest.mark.parametrize("typed", ["60,30,7²", "60,30,abc", "60,0", "400", " , "])
+def test_reminder_days_that_are_not_days_are_refused_when_saved(client, auth, world, typed):
+    """The setting is checked when saved (it passed, then the daily sweep raised ValueError on "7²")."""
+    from tests.auth.helpers import form_values
+
+    auth.login("admin")
+    current = form_values(client.get("/admin/settings"))
+    response = client.post("/admin/settings", data={**current, "certificates.reminder_days": typed})
+    assert response.status_code == 422 and "到期提醒" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert sweep.reminder_days() == [60, 30, 7]
+    assert client.post("/admin/settings", data={**current, "certificates.reminder_days": "90，14"}).status_code == 302
+    from portal import policy
+
+    policy.forget_cache()
+    assert sweep.reminder_days() == [90, 14]
+
+
+def test_a_stored_malformed_reminder_setting_falls_back_to_60_30_7(world):
+    from portal.policy import PolicySetting
+
+    db.session.add(PolicySetting(key="certificates.reminder_days", value="60,30,7²", updated_at=clock.now()))
+    db.session.commit()
+    assert sweep.reminder_days() == [60, 30, 7]
