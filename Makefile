@@ -36,8 +36,10 @@ run: install
 	  wait -n; echo "调度进程或网站进程已退出，另一个也已停止" >&2; exit 1'
 
 
+# the suite on every core (pytest-xdist; each worker has its own database); TEST_WORKERS=0 runs it in one process
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-browser: install
 	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)

@@ -51,10 +51,30 @@ class IsolatedClient(FlaskClient):
 
 
 def _database_url(tmp_path_factory) -> str:
+    """SQLite in this process's temporary folder, or ``TEST_DATABASE_URL``; under pytest-xdist each worker gets a
+    database of its own on that server (``<name>_gw0``…), created here and dropped at the end of the session."""
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
         return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    from portal.config import from_environment
+
+    server = sa.make_url(from_environment({"APP_ENV": "development", "DATABASE_URL": url})["SQLALCHEMY_DATABASE_URI"])
+    if server.get_backend_name() != "postgresql":
+        return url
+    name = f"{server.database}_{worker}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    _WORKER_DATABASES.append((admin, name))
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+#: (engine on the server, database name) of each worker database this process created
+_WORKER_DATABASES: list = []
 
 
 def _reset_schema(app) -> None:
@@ -91,7 +111,14 @@ def app(tmp_path_factory):
     })
     application.test_client_class = IsolatedClient
     _reset_schema(application)
-    return application
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    for admin, name in _WORKER_DATABASES:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _empty_tables(app) -> None:
@@ -214,7 +241,10 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """A run in which no test passed is not a success."""
+    """A run in which no test passed is not a success (judged where the reports are gathered, not in a pytest-xdist
+    worker)."""
+    if hasattr(session.config, "workerinput"):
+        return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     passed = len(reporter.stats.get("passed", [])) if reporter else 0
     if exitstatus == 0 and passed == 0:

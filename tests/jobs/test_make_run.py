@@ -61,8 +61,11 @@ def make_run(tmp_path):
                     "SECRET_KEY": "make-run-test-secret", "SIGNING_KEY_DIR": str(tmp_path / "keys"),
                     "PYTHONUNBUFFERED": "1"})
         log = open(tmp_path / "make-run.log", "w")
+        # as from a terminal: Ctrl-C's signal at its default, whatever this process inherited (a suite started in
+        # the background of a script ignores SIGINT, and an ignored SIGINT is passed on and cannot be trapped)
         proc = subprocess.Popen(["make", "--no-print-directory", "run", f"PORT={port}"], cwd=ROOT, env=env,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         started.append((proc, log))
         output = lambda: (tmp_path / "make-run.log").read_text(errors="replace")  # noqa: E731
         wait_until(lambda: _healthy(port) or proc.poll() is not None, interval=0.2,
