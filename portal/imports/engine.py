@@ -15,7 +15,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from xml.etree.ElementTree import iterparse
+from xml.etree.ElementTree import ParseError, iterparse
 
 import openpyxl
 from openpyxl.cell.read_only import EMPTY_CELL
@@ -39,9 +39,13 @@ MAX_PARTS = 1000
 #: the columns a row may use (the widest import kind has 17); a row with more cells, or a value further right,
 #: is refused before the row is parsed, so one row of millions of empty cells costs no memory
 MAX_COLUMNS = 64
-#: Excel's own limits: rows in a sheet, characters in a cell
+#: Excel's own limit of rows in a sheet
 EXCEL_MAX_ROW = 1_048_576
-EXCEL_MAX_CELL_TEXT = 32_767
+#: characters a cell may hold: twice the longest field of any kind (a question's explanation, 2,000)
+MAX_CELL_CHARS = 4_000
+#: characters a whole file may hold: a cell's text is copied for each cell that refers to it, so a few kilobytes
+#: of XLSX (one long shared string in every cell) would otherwise grow to gigabytes
+MAX_TEXT_CHARS = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -160,23 +164,39 @@ def _inspect_archive(data: bytes) -> None:
             parts = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
         raise _unreadable_xlsx() from None
+    if len(parts) > MAX_PARTS:
+        raise _too_big(f"该 Excel 文件由 {len(parts):,} 个部分组成，超过 {MAX_PARTS:,} 个")
     unpacked = sum(part.file_size for part in parts)
-    if len(parts) > MAX_PARTS or unpacked > MAX_UNPACKED_MB * 1024 * 1024:
+    if unpacked > MAX_UNPACKED_MB * 1024 * 1024:
         raise _too_big(f"该 Excel 文件解压后超过 {MAX_UNPACKED_MB} MB（{unpacked / 1024 / 1024:,.0f} MB）")
 
 
 def _inspect_sheets(data: bytes, max_rows: int) -> None:
-    """Stream every worksheet's XML (memory stays flat: each row is dropped once read) and refuse, before
-    openpyxl builds a single row, a sheet with a row of more than :data:`MAX_COLUMNS` cells or a value further
-    right, a row beyond Excel's last, a cell longer than Excel allows, or more shared strings than the rows and
-    columns allowed could hold."""
+    """Stream the workbook's XML (memory stays flat: each row is dropped once read) and refuse, before openpyxl
+    builds a single row, a sheet with a row of more than :data:`MAX_COLUMNS` cells or a value further right, a row
+    beyond Excel's last, a cell longer than :data:`MAX_CELL_CHARS`, or more shared strings than the rows and
+    columns allowed could hold. Parts are recognised by what they are (their root element), not by their names:
+    a workbook may keep its sheets anywhere its relationships point."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for part in archive.infolist():
-            name = part.filename
-            if name == "xl/sharedStrings.xml":
+            root = _root(archive, part)
+            if root == "sst":
                 _inspect_strings(archive, part, (max_rows + 1) * MAX_COLUMNS)
-            elif name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            elif root in ("worksheet", "chartsheet", "dialogsheet"):
                 _inspect_sheet(archive, part)
+
+
+def _root(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> str | None:
+    """The local name of a part's root element; ``None`` for a part that is not XML (an image)."""
+    if part.is_dir():
+        return None
+    try:
+        with archive.open(part) as stream:
+            for _, element in iterparse(stream, events=("start",)):
+                return _local(element.tag)
+    except (ParseError, UnicodeError, ValueError):
+        return None
+    return None
 
 
 def _local(tag: str) -> str:
@@ -184,11 +204,16 @@ def _local(tag: str) -> str:
 
 
 def _inspect_strings(archive: zipfile.ZipFile, part: zipfile.ZipInfo, most: int) -> None:
-    count = 0
+    count, length = 0, 0
     with archive.open(part) as stream:
         for _, element in iterparse(stream, events=("end",)):
-            if _local(element.tag) == "si":
-                count += 1
+            tag = _local(element.tag)
+            if tag == "t" and element.text:
+                length += len(element.text)
+                if length > MAX_CELL_CHARS:
+                    raise _too_big(f"该 Excel 文件第 {count + 1} 个文本超过 {MAX_CELL_CHARS:,} 个字")
+            elif tag == "si":
+                count, length = count + 1, 0
                 if count > most:
                     raise _too_big(f"该 Excel 文件的文本单元格超过 {most:,} 个")
                 element.clear()
@@ -212,8 +237,8 @@ def _inspect_sheet(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> None:
                         raise _too_big(f"第 {row_number} 行有超过 {MAX_COLUMNS} 个单元格")
                 continue
             parents.pop()
-            if tag in ("v", "t", "f") and element.text and len(element.text) > EXCEL_MAX_CELL_TEXT:
-                raise _too_big(f"第 {row_number} 行有超过 {EXCEL_MAX_CELL_TEXT} 个字符的单元格")
+            if tag in ("v", "t", "f") and element.text and len(element.text) > MAX_CELL_CHARS:
+                raise _too_big(f"第 {row_number} 行有超过 {MAX_CELL_CHARS:,} 个字的单元格")
             if tag == "c" and _column_of(element.get("r")) > MAX_COLUMNS and len(element):
                 raise _too_big(f"第 {row_number} 行第 {_column_of(element.get('r'))} 列有内容，超过 {MAX_COLUMNS} 列")
             if tag in ("row", "c") and parents:
@@ -228,6 +253,18 @@ class _Collector:
         self.max_rows = max_rows
         self.rows: list[tuple[int, list]] = []
         self.data_rows = 0
+        self.text = 0
+
+    def spend(self, value, number: int):
+        """Count a cell's text against :data:`MAX_TEXT_CHARS` before it is copied; returns the value."""
+        if isinstance(value, str):
+            self.text += len(value)
+            if len(value) > MAX_CELL_CHARS:
+                raise _too_big(f"第 {number} 行有超过 {MAX_CELL_CHARS:,} 个字的单元格")
+            if self.text > MAX_TEXT_CHARS:
+                raise _too_big(f"文件中的文字超过 {MAX_TEXT_CHARS // 10000:,} 万字（读到第 {number} 行时停止），"
+                               "请拆分后导入")
+        return value
 
     def add(self, number: int, values: list) -> None:
         while values and values[-1] is None:
@@ -271,7 +308,7 @@ def _read_xlsx(data: bytes, max_rows: int) -> list[tuple[int, list]]:
                                           f"单元格 {letter}{number} 是公式，请复制后“粘贴为数值”再导入"))
                     values.append(None)
                 else:
-                    values.append(_cell_value(cell.value))
+                    values.append(_cell_value(collected.spend(cell.value, number)))
             if number == 1:
                 headers = values
             collected.add(number, values)
@@ -310,7 +347,7 @@ def _read_csv(data: bytes, max_rows: int) -> list[tuple[int, list]]:
     collected, formulas, headers = _Collector(max_rows), [], []
     try:
         for number, cells in enumerate(reader, start=1):
-            values = [_cell_value(c) for c in cells]
+            values = [_cell_value(collected.spend(c, number)) for c in cells]
             while values and values[-1] is None:
                 values.pop()
             if len(values) > MAX_COLUMNS:
@@ -322,7 +359,9 @@ def _read_csv(data: bytes, max_rows: int) -> list[tuple[int, list]]:
                     formulas.append(error(number, _header_name(headers, index),
                                           f"第 {index + 1} 列是公式（以“=”开头），请填写数值或文本"))
             collected.add(number, values)
-    except csv.Error:
+    except csv.Error as problem:
+        if "field larger than field limit" in str(problem):
+            raise _too_big(f"第 {reader.line_num} 行有超过 {MAX_CELL_CHARS:,} 个字的单元格") from None
         raise DomainError("import_unreadable", "CSV 文件格式有误（引号不配对等），请在 Excel 中另存为 CSV 后再导入",
                           status=422) from None
     if formulas:

@@ -141,9 +141,70 @@ def test_a_row_at_the_bottom_of_the_sheet_keeps_its_number_and_costs_little(clie
     assert any(row == 1_048_576 for row, _, _ in error_table(upload(client, with_sheet(sheet(bottom)))))
 
 
-def test_a_cell_longer_than_excel_allows_is_refused(client, hr):
+def test_a_cell_longer_than_any_field_is_refused(client, hr):
     long = header_row() + f'<row r="2"><c r="A2" t="inlineStr"><is><t>{"字" * 40_000}</t></is></c></row>'
-    assert "超过 32767 个字符的单元格" in refused(client, with_sheet(sheet(long)))
+    assert "第 2 行有超过 4,000 个字的单元格" in refused(client, with_sheet(sheet(long)))
+
+
+def shared(text: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}"><si><t xml:space="preserve">{text}</t></si>'
+            "</sst>").encode()
+
+
+def amplified(text: str, rows: int) -> bytes:
+    """The probe's file: one shared string, referred to by every cell of ``rows`` rows of 64 cells — rows
+    without positions are identical and deflate to almost nothing."""
+    row = "<row>" + '<c t="s"><v>0</v></c>' * 64 + "</row>"
+    return with_sheet(sheet(row * rows), {"xl/sharedStrings.xml": shared(text)})
+
+
+def test_a_long_shared_string_is_refused_before_any_cell_copies_it(client, hr):
+    """A 10 KB file of 2,000 rows whose cells all point at one 32,001-character string took 4 GB."""
+    data = amplified(" " + "x" * 32_000, 2_000)
+    assert len(data) < 64 * 1024  # small enough to be read inside the request
+    error, peak = read_measured(data)
+    assert "超过 4,000 个字" in error.message and peak < PEAK_BYTES
+    assert "超过 4,000 个字" in refused(client, data)
+
+
+def test_the_text_of_a_whole_file_is_bounded(client, hr):
+    """Cells within the limit, one string copied into every cell: reading stops at the file's text budget, and
+    what it held until then is bounded by it."""
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet_ = workbook.create_sheet()
+    sheet_.append(HEADERS)
+    for _ in range(60):  # 60 × 64 × 3,991 characters: three times the budget, in one shared string
+        sheet_.append([" " + "x" * 3_990] * 64)
+    out = io.BytesIO()
+    workbook.save(out)
+    data = out.getvalue()
+    assert len(data) < 64 * 1024
+    error, peak = read_measured(data)
+    assert f"文件中的文字超过 {engine.MAX_TEXT_CHARS // 10000:,} 万字" in error.message
+    assert peak < 2 * engine.MAX_TEXT_CHARS + PEAK_BYTES, f"{peak / 1e6:.0f} MB"
+    assert "万字" in refused(client, data)
+
+
+def test_a_sheet_kept_outside_the_worksheets_folder_is_inspected_all_the_same(client, hr):
+    """The workbook's relationships may point anywhere: a sheet at ``xl/elsewhere.xml`` with a row of 2.5 million
+    cells was read (50 s, 1.9 GB) because only ``xl/worksheets/`` was inspected."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes([])))
+    wide = sheet(header_row() + '<row r="2">' + "<c/>" * 1_000_000 + "</row>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part in source.infolist():
+            if part.filename == SHEET:
+                archive.writestr("xl/elsewhere.xml", wide)
+            elif part.filename == "xl/_rels/workbook.xml.rels":
+                archive.writestr(part.filename, source.read(part).replace(b"worksheets/sheet1.xml", b"elsewhere.xml")
+                                 .replace(b"/xl/worksheets/sheet1.xml", b"/xl/elsewhere.xml"))
+            elif part.filename == "[Content_Types].xml":
+                archive.writestr(part.filename, source.read(part).replace(b"/xl/worksheets/sheet1.xml",
+                                                                          b"/xl/elsewhere.xml"))
+            else:
+                archive.writestr(part.filename, source.read(part))
+    error, peak = read_measured(out.getvalue())
+    assert "第 2 行有超过 64 个单元格" in error.message and peak < PEAK_BYTES
 
 
 def test_more_shared_strings_than_the_rows_allowed_could_hold_are_refused(client, hr):
@@ -169,6 +230,14 @@ def test_the_row_limit_stops_the_reading_of_a_long_file(client, hr):
     error, _ = read_measured(out.getvalue())
     assert error.code == "import_too_many_rows"
     assert error.message == "文件的数据超过上限 100 行（读到第 102 行时停止），请拆分后导入"
+
+
+@pytest.mark.parametrize("length", [5_000, 200_000])
+def test_a_csv_cell_longer_than_any_field_is_refused_as_such(client, hr, length):
+    """Past 128 KB the csv module refused the field, and the message blamed unpaired quotes."""
+    data = ("\ufeff" + ",".join(HEADERS) + "\r\n" + "张三," + "x" * length + "\r\n").encode()
+    error, _ = read_measured(data, "人员.csv")
+    assert "第 2 行有超过 4,000 个字的单元格" in error.message
 
 
 def test_a_csv_row_of_ten_thousand_columns_is_refused(client, hr):
