@@ -45,6 +45,9 @@ def _clean(raw: bytes) -> bytes:
                           items=[{"field": "seal", "message": "印章图片不能超过 2 MB"}])
     try:
         image, kind = images.decode(raw)
+    except images.TooLarge as large:
+        message = large.message("印章图片")
+        raise DomainError("invalid_seal", message, items=[{"field": "seal", "message": message}]) from None
     except images.Unreadable:
         raise DomainError("invalid_seal", "无法识别印章图片，请上传 PNG 或 JPEG 格式的图片",
                           items=[{"field": "seal", "message": "请上传 PNG 或 JPEG 图片"}]) from None

@@ -200,6 +200,8 @@ def process_photo(raw: bytes) -> tuple[bytes, int, int]:
         raise DomainError("invalid_photo", f"照片不能超过2MB（当前{len(raw) / 1024 / 1024:.1f}MB）")
     try:
         image, kind = images.decode(raw)
+    except images.TooLarge as large:
+        raise DomainError("invalid_photo", large.message("照片")) from None
     except images.Unreadable:
         raise DomainError("invalid_photo", "无法识别照片文件，请上传JPEG或PNG格式的图片") from None
     if kind not in ("JPEG", "PNG"):

@@ -82,6 +82,16 @@ def test_a_file_that_is_not_an_image_is_refused_and_nothing_changes(app, client,
     assert not (Path(app.config["SIGNING_KEY_DIR"]) / "seal.png").exists()
 
 
+def test_an_image_declaring_a_gigabyte_of_pixels_is_refused_from_its_header(app, client, auth, world, key_dir):
+    from tests.officers.test_photos import huge_png
+
+    auth.login("admin")
+    response = client.post("/admin/seal", data={"seal": (io.BytesIO(huge_png()), "seal.png")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and "印章图片尺寸过大（9450×9450 像素）" in response.get_data(as_text=True)
+    assert not (Path(app.config["SIGNING_KEY_DIR"]) / "seal.png").exists()
+
+
 def test_only_the_admin_sees_or_changes_the_seal(client, auth, world, key_dir):
     for login in ("legal_city", "hr"):
         auth.login(login)

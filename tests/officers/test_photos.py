@@ -146,7 +146,21 @@ def _noise_png(min_bytes: int) -> bytes:
         side += 200
 
 
+def huge_png(side: int = 9_450) -> bytes:
+    """A PNG whose header declares ``side`` × ``side`` pixels in a few dozen bytes (a gigabyte once decoded)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 3, 0, 0, 0))
+            + chunk(b"PLTE", b"\xff\xff\xff") + chunk(b"IDAT", zlib.compress(b"\x00" * (side + 1) * 8))
+            + chunk(b"IEND", b""))
+
+
 REFUSED = [
+    ("too many pixels", huge_png, "huge.png", "image/png", "照片尺寸过大（9450×9450 像素）"),
     ("gif", lambda: image_bytes("GIF", size=(300, 400)), "photo.gif", "image/gif", "JPEG或PNG"),
     ("gif renamed .jpg", lambda: image_bytes("GIF", size=(300, 400)), "photo.jpg", "image/jpeg", "JPEG或PNG"),
     ("text renamed .jpg", lambda: "这不是照片，只是文字。\n".encode() * 50, "photo.jpg", "image/jpeg", "无法识别"),
