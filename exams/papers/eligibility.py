@@ -27,7 +27,7 @@ from portal import policy
 from portal.extensions import db
 from portal.officers.models import Officer
 from portal.orgs.models import Agency
-from portal.templating import cn_datetime
+from portal.templating import cn_date, cn_datetime
 from portal.training import requirements
 
 SECTION = "考试"
@@ -154,7 +154,7 @@ class _Prerequisites:
             result = self._training[opens_on]
             if not result.met:
                 first, last = requirements.window("pre_exam", opens_on)
-                return (f"资格考试前须完成培训要求（{first.isoformat()} 至 {last.isoformat()}）："
+                return (f"资格考试前须完成培训要求（{cn_date(first)}至{cn_date(last)}）："
                         f"{result.describe_unmet()}")
         if exam.purpose == "hearing_presider" and policy.get("exams.presider_needs_certificate"):
             if self._certificate is False:

@@ -26,6 +26,7 @@ from portal.extensions import db
 from portal.imports.engine import as_date, as_text
 from portal.officers import idcard
 from portal.officers.models import Officer
+from portal.templating import cn_date
 from portal.training.models import CATEGORIES, CATEGORY_CODES, MODES, Course, TrainingRecord
 
 #: one record is at most one day's training (three full days of a course make three records)
@@ -125,10 +126,10 @@ def _completed_on(value, today: dt.date, field_name: str, items: list) -> dt.dat
     if day is None:
         return None
     if day > today:
-        items.append(problem(field_name, f"完成日期（{day.isoformat()}）晚于今天，不能登记尚未完成的培训"))
+        items.append(problem(field_name, f"完成日期（{cn_date(day)}）晚于今天，不能登记尚未完成的培训"))
         return None
     if day < EARLIEST:
-        items.append(problem(field_name, f"完成日期（{day.isoformat()}）早于 {EARLIEST.year} 年，请核对"))
+        items.append(problem(field_name, f"完成日期（{cn_date(day)}）早于 {EARLIEST.year} 年，请核对"))
         return None
     return day
 
@@ -237,7 +238,7 @@ def record_training(actor: audit.Actor, user, data: RecordData, now: dt.datetime
         items.append(problem("hours", why))
     completed_on = _completed_on(data.completed_on, today, "completed_on", items)
     if course is not None and completed_on is not None and completed_on < course.starts_on:
-        items.append(problem("completed_on", f"完成日期早于课程开始日期（{course.starts_on.isoformat()}）"))
+        items.append(problem("completed_on", f"完成日期早于课程开始日期（{cn_date(course.starts_on)}）"))
     note = _text(data.note, "备注", MAX_NOTE, "note", items, required=False)
     if title and completed_on and not items and db.session.scalar(sa.select(TrainingRecord.id).where(
             TrainingRecord.officer_id == officer.id, TrainingRecord.title == title,
@@ -284,7 +285,7 @@ def record_class(actor: audit.Actor, user, course_id, officer_ids, completed_on,
         items.append(problem("officer_ids", "请至少选择一名参训人员"))
     day = _completed_on(completed_on, today, "completed_on", items)
     if day is not None and day < course.starts_on:
-        items.append(problem("completed_on", f"完成日期早于课程开始日期（{course.starts_on.isoformat()}）"))
+        items.append(problem("completed_on", f"完成日期早于课程开始日期（{cn_date(course.starts_on)}）"))
     note = _text(note, "备注", MAX_NOTE, "note", items, required=False)
     officers = []
     if ids:
@@ -297,7 +298,7 @@ def record_class(actor: audit.Actor, user, course_id, officer_ids, completed_on,
     if officers:
         already = recorded_for(course, ids, day)
         if already:
-            names = "、".join(f"{o.name}（{already[o.id].isoformat()}）"
+            names = "、".join(f"{o.name}（{cn_date(already[o.id])}）"
                              for o in sorted(officers, key=lambda o: ids.index(o.id)) if o.id in already)
             items.append(problem("officer_ids", f"以下人员已登记过“{course.title}”，请取消勾选后再提交：{names}"))
     if items:

@@ -113,7 +113,7 @@ def test_every_bad_value_is_reported_with_its_column(client, hr):
     assert (2, "学时", "学时须大于 0") in found
     assert (3, "学时", "学时须大于 0") in found
     assert (4, "类别", "类别须为公共法律知识、专业法律知识、职业素养之一") in found
-    assert (5, "完成日期", "完成日期（2026-11-27）晚于今天，不能登记尚未完成的培训") in found
+    assert (5, "完成日期", "完成日期（2026年11月27日）晚于今天，不能登记尚未完成的培训") in found
     assert (6, "完成日期", "完成日期不是有效日期，请写成 2026-03-15 的形式") in found
     assert (7, "身份证号", "身份证号校验位不正确，请核对是否输错") in found
     # an unknown number and one outside the scope get the same answer: the file says nothing about other agencies

@@ -208,7 +208,10 @@ def test_attendees_who_already_have_the_course_are_named_and_nothing_is_stored(c
         assert again.status_code == 200
         message = " ".join(field_errors(again)["officer_ids"])
         assert message == ("以下人员已登记过“执法礼仪与职业道德”，请取消勾选后再提交："
-                           "批量00000（2026-11-03）、批量00001（2026-11-03）")
+                           "批量00000（2026年11月3日）、批量00001（2026年11月3日）")
+        html = again.get_data(as_text=True)  # a long form reloads at its top: the error is said there, with a link
+        assert html.index('class="alert alert-danger error-summary"') < html.index('id="officer_ids"')
+        assert '<a class="alert-link" href="#officer_ids">参训人员</a>：以下人员已登记过' in html
         assert record_count() == 2
     assert client.post("/training/classes/new", data=class_form(course, ids[2:])).status_code == 302
     assert record_count() == 3
@@ -244,7 +247,7 @@ def test_a_class_needs_attendees_a_course_and_a_sensible_date(client, hr):
     response = client.post("/training/classes/new", data=class_form(course, [], completed_on="2026-11-01"))
     errors = field_errors(response)
     assert errors["officer_ids"] == ["请至少选择一名参训人员"]
-    assert errors["completed_on"] == ["完成日期早于课程开始日期（2026-11-02）"]
+    assert errors["completed_on"] == ["完成日期早于课程开始日期（2026年11月2日）"]
     future = client.post("/training/classes/new", data=class_form(course, [hr.officer.id], completed_on="2026-12-01"))
     assert "晚于今天" in field_errors(future)["completed_on"][0]
     no_course = client.post("/training/classes/new", data=class_form(course, [hr.officer.id], course_id="0"))

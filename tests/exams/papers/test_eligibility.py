@@ -140,14 +140,14 @@ def test_qualification_needs_the_pre_exam_training_exactly_met(world, frozen):
     qualification_training(world.officer2, 7.5)
     decision = decide(world.officer2, exam)
     assert not decision.ok
-    assert decision.reason == ("资格考试前须完成培训要求（2025-11-26 至 2026-11-25）："
+    assert decision.reason == ("资格考试前须完成培训要求（2025年11月26日至2026年11月25日）："
                                "合计差 0.5 学时；职业素养差 0.5 学时")
 
 
 def test_training_is_measured_at_the_day_the_window_opens(world, frozen):
     exam = raw_exam(world.city, dt.datetime(2026, 11, 20, 9, 0), CLOSES, purpose="qualification")
     qualification_training(world.officer, 8)  # 2026-11-25's 16 h fall after 2025-11-20 … 2026-11-19
-    assert decide(world.officer, exam).reason == ("资格考试前须完成培训要求（2025-11-20 至 2026-11-19）："
+    assert decide(world.officer, exam).reason == ("资格考试前须完成培训要求（2025年11月20日至2026年11月19日）："
                                                   "合计差 16 学时；专业法律知识差 16 学时")
 
 
