@@ -92,6 +92,8 @@ class Kind:
     notes: tuple[str, ...] = field(default_factory=tuple)
     #: filled rows for the sample file, as they would be typed (one text per column)
     samples: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
+    #: what an uploader must change in the sample before it imports (when it is not importable as it is)
+    sample_note: str = ""
 
     @property
     def headers(self) -> list[str]:

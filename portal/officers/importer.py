@@ -172,6 +172,8 @@ def apply(plan: Plan, context: Context) -> dict:
 KIND = register(Kind(
     name="officers", label="执法人员", roles=("hr",), columns=COLUMNS, check=check, apply=apply,
     notes=("按身份证号匹配：新的身份证号新增人员，已有的更新其信息（在岗状态不在此修改）。",),
+    sample_note="示例中的人员是虚构的，“单位”一列是占位文字：直接上传会在“单位”处报错、不导入任何人；"
+                "请照样填写本单位人员，单位写全称。",
     # three ways of writing a date
     samples=(
         ("张伟", SAMPLE_IDS[0], SAMPLE_AGENCY, "执法队员", "城市管理、综合执法", "环翠区全域",

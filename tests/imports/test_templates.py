@@ -105,6 +105,8 @@ def test_each_kind_offers_a_filled_sample_that_passes_every_check_but_the_sites_
         auth.login(login)
         page = client.get(f"/imports/{kind}").get_data(as_text=True)
         assert f"/imports/{kind}/sample.xlsx" in page and f"/imports/{kind}/sample.csv" in page
+        # the page says what stops a sample as it is, where it stops (a new user read "填好的示例" and was refused)
+        assert all(column in page for column in allowed) and (("sample-note" in page) == bool(allowed))
         xlsx, text = _sample_rows(client, kind, "xlsx"), _sample_rows(client, kind, "csv")
         assert xlsx[0] == text[0] == engine.KINDS[kind].headers and len(xlsx) == len(text) == 4
         assert [[str(v) for v in row] for row in xlsx[1:]] == text[1:]
