@@ -115,7 +115,10 @@ def _history(certificate: Certificate):
 
 def _reissue_form(certificate: Certificate, formdata=None) -> ReissueForm:
     form = ReissueForm(formdata) if formdata is not None else ReissueForm()
-    agencies = scoped_agencies(current_user)
+    # only units a card may move to (lifecycle.reissue): valid enforcement bodies, and the card's own unit
+    today = clock.today()
+    agencies = [a for a in scoped_agencies(current_user) if a.id == certificate.agency_id
+                or (a.kind != "entrusted" and a.is_valid_body(today))]
     form.agency_id.choices = [(str(a.id), a.name) for a in agencies]
     categories = list(dict.fromkeys(list(certificate.officer.categories) + list(certificate.categories)))
     form.categories.choices = [(c, c) for c in categories]

@@ -260,6 +260,11 @@ def test_a_reissue_moves_a_certificate_only_to_a_valid_body(client, auth, world,
     pending = make_agency(world.district, name="环翠区某待确认单位", short_name="待确认", qualification_status="pending",
                           qualification_decided_on=None, announced_on=None)
     auth.login("legal_city")
+    offered = re.search(r'<select[^>]*name="agency_id"[^>]*>(.*?)</select>',
+                        client.get(f"/certificates/{cert.number}").get_data(as_text=True), re.S).group(1)
+    values = set(re.findall(r'value="(\d+)"', offered))
+    assert str(world.dept.id) in values and str(pending.id) not in values, "the form offers only units it accepts"
+    assert str(world.city.id) not in values or world.city.is_valid_body(clock.today())
     response = client.post(f"/certificates/{cert.number}/reissue", data={
         "reason": "renewal", "agency_id": str(pending.id), "categories": ["城市管理"], "region": "环翠区",
         "stamp": stamp_of(cert)})
