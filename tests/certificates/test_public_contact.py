@@ -67,7 +67,8 @@ def test_each_public_page_names_its_own_service_and_has_one_main_heading(client,
         html = page.get_data(as_text=True)
         brand = re.search(r'<a class="vf-brand"[^>]*>(.*?)</a>', html, re.S).group(1)
         assert re.sub(r"<[^>]+>", "", brand).strip() == "法" + service, path
-        assert f"· {service}</title>" in html, path
+        assert f"· {service}</title>" in html and f"<title>{service} · " not in html, path
+        assert '<nav class="vf-nav" aria-label="网站导航"><a href="/">首页</a>' in html, "a way back to the portal"
         assert footer(page).strip().startswith(f"<p>{reason}，请致电"), path
         assert html.count("<h1") == 1, path
     start = client.get("/public/complaints").get_data(as_text=True)
