@@ -52,6 +52,9 @@ def test_every_menu_page_of_every_role_fits_a_phone(live_server, page, demo):
         context = page.context.browser.new_context(locale="zh-CN", viewport=PHONE)
         try:
             phone = context.new_page()
+            refused: list[str] = []  # what the CSP blocked: a style or script that silently did not apply
+            phone.on("console", lambda message, refused=refused, phone=phone: refused.append(f"{phone.url}: {message.text}")
+                     if "Content Security Policy" in message.text else None)
             phone.goto(f"{live_server}/login")
             phone.fill("input[name=login]", login)
             phone.fill("input[name=password]", PASSWORD)
@@ -92,6 +95,7 @@ def test_every_menu_page_of_every_role_fits_a_phone(live_server, page, demo):
                     box = phone.locator("main th", has_text=heading).first.bounding_box()
                     if box is None or box["x"] + box["width"] > PHONE["width"]:
                         problems.append(f"{role} {href}: the column {heading} is off the screen ({box})")
+            problems += refused
         finally:
             context.close()
     assert not problems, "\n".join(problems)

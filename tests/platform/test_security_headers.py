@@ -27,6 +27,8 @@ def assert_security_headers(response) -> None:
     scripts = directives.get("script-src", directives.get("default-src"))
     assert scripts, "a Content-Security-Policy restricting scripts"
     assert "'unsafe-inline'" not in scripts and "'unsafe-eval'" not in scripts and "*" not in scripts
+    styles = directives.get("style-src", directives.get("default-src"))
+    assert styles == ["'self'"], "no inline style either (issue 14: the <style> partials moved to static/)"
     assert directives.get("object-src") == ["'none'"]
     assert directives.get("frame-ancestors") == ["'none'"]
     assert response.headers.get("X-Frame-Options") == "DENY"
@@ -81,3 +83,16 @@ def test_the_inline_script_scan_catches_an_inline_block():
     sample = '<script src="/static/js/a.js" defer></script>\n<script>alert(1)</script>'
     inline = [m for m in SCRIPT_TAG.finditer(sample) if not re.search(r"\bsrc\s*=", m.group(1))]
     assert len(inline) == 1
+
+
+def test_no_template_writes_an_inline_style():
+    """The CSP refuses inline style: a ``<style>`` element or a ``style=`` attribute would silently not apply."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    offenders = [f"{path.relative_to(root)}:{number}"
+                 for package in ("portal", "exams", "certificates") for path in (root / package).rglob("*.html")
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+                 if re.search(r"<style\b|\sstyle=", line)]
+    assert offenders == []

@@ -23,7 +23,7 @@ def bars(response) -> dict[str, list[tuple[str, int]]]:
             for bar in block.walk():
                 if bar.attrs.get("role") == "progressbar":
                     inner = next(n for n in bar.walk() if "progress-bar" in n.classes)
-                    width = int(re.search(r"width: (\d+)%", inner.attrs["style"]).group(1))
+                    width = int(next(c for c in inner.classes if c.startswith("pct-"))[4:])
                     assert width == int(bar.attrs["aria-valuenow"])
                     found.setdefault(rule, []).append((bar.attrs["aria-label"].split("：")[0], width))
     return found
