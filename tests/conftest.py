@@ -127,7 +127,12 @@ def _empty_tables(app) -> None:
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+                # DELETE, children first, then every used sequence back to 1: TRUNCATE of every table cost
+                # ~0.3 s a test (a new file for each table), most of them empty
+                conn.exec_driver_sql("; ".join(f'DELETE FROM "{t}"' for t in tables))
+                conn.exec_driver_sql(
+                    "SELECT setval((quote_ident(schemaname) || '.' || quote_ident(sequencename))::regclass, 1, false) "
+                    "FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL")
             else:
                 for table in tables:
                     conn.execute(sa.text(f'DELETE FROM "{table}"'))
