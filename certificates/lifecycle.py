@@ -46,17 +46,13 @@ NOTE_MAX = 1000
 BASIS_MAX = 200
 
 
-def _conflict(code: str, message: str) -> DomainError:
-    return DomainError(code, message, status=409)
-
-
 def lock_certificate(certificate: Certificate, expected: dt.datetime | None = None) -> Certificate:
     """Lock ``certificate``'s row, re-read it, and check it is still the state the caller saw."""
     lock(Certificate, [certificate.id])
     db.session.refresh(certificate)
     db.session.expire(certificate, ["holds"])
     if expected is not None and certificate.updated_at != expected:
-        raise _conflict("certificate_changed", "证件状态已被他人更改，请刷新页面查看最新状态后再操作")
+        raise DomainError.conflict("certificate_changed", "证件状态已被他人更改，请刷新页面查看最新状态后再操作")
     return certificate
 
 
@@ -91,7 +87,7 @@ def _set_status(certificate: Certificate, status: str, now: dt.datetime) -> str:
     before = certificate.status
     if before != status:
         if (before, status) not in TRANSITIONS:
-            raise _conflict("transition_not_allowed", f"证件不能由“{certificate.status_label}”变为该状态")
+            raise DomainError.conflict("transition_not_allowed", f"证件不能由“{certificate.status_label}”变为该状态")
         certificate.status = status
         certificate.status_since = now
     certificate.updated_at = now
@@ -133,7 +129,7 @@ def issue(officer: Officer, type: str, categories: list[str], region: str, *, ac
     live = db.session.scalar(sa.select(Certificate.number).where(
         Certificate.officer_id == officer.id, Certificate.type == type, Certificate.status != "revoked"))
     if live:
-        raise _conflict("certificate_exists", f"该人员已持有{type == 'enforcement' and '执法证' or '听证主持人资格证'}"
+        raise DomainError.conflict("certificate_exists", f"该人员已持有{type == 'enforcement' and '执法证' or '听证主持人资格证'}"
                                               f"（{live}），如需补发或换发请在证件页办理")
     number = numbering.allocate(policy.get("certificates.region_code"), type, now.year)
     today = now.date()
@@ -164,7 +160,7 @@ def reissue(certificate: Certificate, reason: str, *, actor: audit.Actor, now: d
         raise DomainError("invalid_reason", "补发或换发的原因须为补发（遗失）或换发（损坏、单位或范围变更）", status=422)
     certificate = lock_certificate(certificate, expected)
     if certificate.status == "revoked":
-        raise _conflict("certificate_revoked", f"证件已{certificate.revocation_word}，不能补发或换发")
+        raise DomainError.conflict("certificate_revoked", f"证件已{certificate.revocation_word}，不能补发或换发")
     note = _clean(note, NOTE_MAX, "说明")
     agency = agency or certificate.agency
     if agency.id != certificate.agency_id and (agency.kind == "entrusted" or not agency.is_valid_body(now.date())):
@@ -236,9 +232,9 @@ def place_hold(certificate: Certificate, reason: str, *, actor: audit.Actor, now
                           items=[{"field": "public_text", "message": f"“{HOLD_REASONS[reason]}”可选的公开表述：{choices}"}])
     certificate = lock_certificate(certificate, expected)
     if certificate.status == "revoked":
-        raise _conflict("certificate_revoked", f"证件已{certificate.revocation_word}，不能暂扣")
+        raise DomainError.conflict("certificate_revoked", f"证件已{certificate.revocation_word}，不能暂扣")
     if any(hold.reason == reason for hold in certificate.open_holds):
-        raise _conflict("hold_exists", f"该证件已因“{HOLD_REASONS[reason]}”暂扣")
+        raise DomainError.conflict("hold_exists", f"该证件已因“{HOLD_REASONS[reason]}”暂扣")
     hold = Hold(certificate_id=certificate.id, reason=reason, legal_basis=legal_basis, note=note or None,
                 public_text=public_text or None, placed_by=actor.user_id, placed_by_label=actor.shown, placed_at=now)
     db.session.add(hold)
@@ -279,9 +275,9 @@ def lift_hold(certificate: Certificate, hold_id: int, *, actor: audit.Actor, now
     certificate = lock_certificate(certificate, expected)
     hold = next((h for h in certificate.open_holds if h.id == hold_id), None)
     if hold is None:
-        raise _conflict("hold_not_open", "该暂扣已解除或不存在，请刷新页面")
+        raise DomainError.conflict("hold_not_open", "该暂扣已解除或不存在，请刷新页面")
     if hold.is_system:
-        raise _conflict("system_hold", f"“{hold.reason_label}”是系统暂扣，须消除其原因后由系统解除")
+        raise DomainError.conflict("system_hold", f"“{hold.reason_label}”是系统暂扣，须消除其原因后由系统解除")
     _lift(certificate, [hold], actor, now, note)
     return hold
 
@@ -296,9 +292,9 @@ def reinstate(certificate: Certificate, *, actor: audit.Actor, now: dt.datetime,
     note = _clean(note, NOTE_MAX, "说明")
     certificate = lock_certificate(certificate, expected)
     if certificate.status == "revoked":
-        raise _conflict("certificate_revoked", f"证件已{certificate.revocation_word}，不能恢复")
+        raise DomainError.conflict("certificate_revoked", f"证件已{certificate.revocation_word}，不能恢复")
     if certificate.status == "active":
-        raise _conflict("not_suspended", "证件现为有效状态，无需恢复")
+        raise DomainError.conflict("not_suspended", "证件现为有效状态，无需恢复")
     system = [hold for hold in certificate.open_holds if hold.is_system]
     if system:
         names = "、".join(hold.reason_label for hold in system)
@@ -350,7 +346,7 @@ def revoke(certificate: Certificate, kind: str, *, actor: audit.Actor, now: dt.d
                           items=[{"field": "legal_basis", "message": "请填写法律依据"}])
     certificate = lock_certificate(certificate, expected)
     if certificate.status == "revoked":
-        raise _conflict("already_revoked", f"证件已于 {certificate.revoked_at:%Y-%m-%d} {certificate.revocation_word}")
+        raise DomainError.conflict("already_revoked", f"证件已于 {certificate.revoked_at:%Y-%m-%d} {certificate.revocation_word}")
     open_holds = certificate.open_holds
     for hold in open_holds:
         hold.lifted_at, hold.lifted_by, hold.lifted_by_label = now, actor.user_id, actor.shown

@@ -41,6 +41,33 @@ class DomainError(Exception):
         self.status = status
         self.items = items or []
 
+    @classmethod
+    def invalid(cls, items, message: str = "提交的内容有误，未保存", code: str = "invalid") -> "DomainError":
+        """Input refused (422), each problem beside its field: ``items`` are ``problem()`` dicts or
+        ``(field, message)`` pairs."""
+        return cls(code, message, status=422,
+                   items=[item if isinstance(item, dict) else problem(*item) for item in items])
+
+    @classmethod
+    def invalid_field(cls, field: str, message: str, status: int = 422) -> "DomainError":
+        """One field refused: code ``invalid_<field>``, the message both overall and beside the field."""
+        return cls("invalid_" + field, message, status=status, items=[problem(field, message)])
+
+    @classmethod
+    def conflict(cls, code: str, message: str) -> "DomainError":
+        """The state changed or forbids the step (409): someone else acted first, or the step is out of order."""
+        return cls(code, message, status=409)
+
+    @classmethod
+    def not_found(cls, message: str = "页面或记录不存在") -> "DomainError":
+        """Nothing to act on (404) — also what an object outside the account's scope looks like."""
+        return cls("not_found", message, status=404)
+
+
+def problem(field: str, message: str) -> dict:
+    """One problem of a submission, for the field it concerns (an item of :meth:`DomainError.invalid`)."""
+    return {"field": field, "message": message}
+
 
 def wants_json() -> bool:
     """True for API paths, whose errors are JSON."""

@@ -27,10 +27,6 @@ REASON_MAX = 500
 REGION_MAX = 100
 
 
-def _invalid(field: str, message: str, status: int = 422) -> DomainError:
-    return DomainError("invalid_" + field, message, status=status, items=[{"field": field, "message": message}])
-
-
 def apply(actor: audit.Actor, user: User, officer: Officer, type: str, categories: list[str],  # noqa: A002
           region: str, note: str, now: dt.datetime) -> Application:
     """HR's application for ``officer`` (in ``user``'s scope); refuses a second pending one of the type.
@@ -41,19 +37,19 @@ def apply(actor: audit.Actor, user: User, officer: Officer, type: str, categorie
     if not in_scope(user, officer.agency_id):
         raise DomainError("not_found", "未找到该执法人员", status=404)
     if type not in TYPES:
-        raise _invalid("type", "请选择证件类型")
+        raise DomainError.invalid_field("type", "请选择证件类型")
     categories = [c for c in dict.fromkeys(c.strip() for c in categories) if c]
     if not categories:
-        raise _invalid("categories", "请至少选择一个执法类别")
+        raise DomainError.invalid_field("categories", "请至少选择一个执法类别")
     unknown = [c for c in categories if c not in officer.categories]
     if unknown:
-        raise _invalid("categories", f"执法类别“{'、'.join(unknown)}”不在该人员的执法类别中，请先更新人员信息")
+        raise DomainError.invalid_field("categories", f"执法类别“{'、'.join(unknown)}”不在该人员的执法类别中，请先更新人员信息")
     region = (region or "").strip() or officer.region
     if len(region) > REGION_MAX:
-        raise _invalid("region", f"执法区域不能超过 {REGION_MAX} 个字")
+        raise DomainError.invalid_field("region", f"执法区域不能超过 {REGION_MAX} 个字")
     note = (note or "").strip()
     if len(note) > REASON_MAX:
-        raise _invalid("note", f"说明不能超过 {REASON_MAX} 个字")
+        raise DomainError.invalid_field("note", f"说明不能超过 {REASON_MAX} 个字")
     pending = db.session.scalar(sa.select(Application.id).where(
         Application.officer_id == officer.id, Application.type == type, Application.status == "pending"))
     if pending:
@@ -127,9 +123,9 @@ def reject(actor: audit.Actor, user: User, application: Application, reason: str
         raise DomainError("not_found", "未找到该申请", status=404)
     reason = (reason or "").strip()
     if not reason:
-        raise _invalid("reason", "不予批准须写明理由")
+        raise DomainError.invalid_field("reason", "不予批准须写明理由")
     if len(reason) > REASON_MAX:
-        raise _invalid("reason", f"理由不能超过 {REASON_MAX} 个字")
+        raise DomainError.invalid_field("reason", f"理由不能超过 {REASON_MAX} 个字")
     application = _lock(application)
     _pending(application)
     result = eligibility.check(application.officer, application.type, now.date())
@@ -170,21 +166,21 @@ def queue_batch(actor: audit.Actor, user: User, ids: list[int], decision: str, r
                 now: dt.datetime) -> background.Job:
     """Queue a batch decision of pending applications in scope as a background job (its page shows progress)."""
     if decision not in ("approve", "reject"):
-        raise _invalid("decision", "请选择批准或不予批准")
+        raise DomainError.invalid_field("decision", "请选择批准或不予批准")
     reason = (reason or "").strip()
     if decision == "reject" and not reason:
-        raise _invalid("reason", "不予批准须写明理由")
+        raise DomainError.invalid_field("reason", "不予批准须写明理由")
     if len(reason) > REASON_MAX:
-        raise _invalid("reason", f"理由不能超过 {REASON_MAX} 个字")
+        raise DomainError.invalid_field("reason", f"理由不能超过 {REASON_MAX} 个字")
     ids = sorted(set(ids))
     if not ids:
-        raise _invalid("ids", "请至少勾选一项申请")
+        raise DomainError.invalid_field("ids", "请至少勾选一项申请")
     if len(ids) > BATCH_MAX:
-        raise _invalid("ids", f"一次最多处理 {BATCH_MAX} 项申请")
+        raise DomainError.invalid_field("ids", f"一次最多处理 {BATCH_MAX} 项申请")
     found = db.session.scalar(sa.select(sa.func.count()).select_from(Application).where(
         Application.id.in_(ids), Application.status == "pending", scope_condition(user, Application.agency_id)))
     if found != len(ids):
-        raise _invalid("ids", "所选申请中有的已被处理或不在您的管辖范围内，请刷新页面后重新勾选", status=409)
+        raise DomainError.invalid_field("ids", "所选申请中有的已被处理或不在您的管辖范围内，请刷新页面后重新勾选", status=409)
     word = "批准" if decision == "approve" else "不予批准"
     return background.enqueue(actor, JOB_KIND, f"批量{word}证件申请（{len(ids)} 项）",
                               {"ids": ids, "decision": decision, "reason": reason}, now=now)

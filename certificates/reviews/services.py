@@ -67,14 +67,6 @@ REASON_MAX = 500
 STATES = {"none": "未提交", "submitted": "已提交，待法制机构确认", "rejected": "未通过"}
 
 
-def _invalid(field: str, message: str, status: int = 422) -> DomainError:
-    return DomainError("invalid_" + field, message, status=status, items=[{"field": field, "message": message}])
-
-
-def _conflict(code: str, message: str) -> DomainError:
-    return DomainError(code, message, status=409)
-
-
 # ---------------------------------------------------------------- the period, its facts and the recommendation
 
 def period_of(due_on: dt.date, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -207,15 +199,15 @@ def open_review(certificate_id: int) -> Review | None:
 def refusal(certificate: Certificate, today: dt.date) -> DomainError | None:
     """Why no review may be submitted for ``certificate`` now (``None`` when one may)."""
     if certificate.type != "enforcement":
-        return _conflict("no_cycles", "听证主持人资格证没有单独的审核确认，随所持行政执法证办理")
+        return DomainError.conflict("no_cycles", "听证主持人资格证没有单独的审核确认，随所持行政执法证办理")
     if certificate.status == "revoked":
-        return _conflict("certificate_revoked", f"证件已{certificate.revocation_word}，无需审核确认")
+        return DomainError.conflict("certificate_revoked", f"证件已{certificate.revocation_word}，无需审核确认")
     due_on = due.review_due(certificate.first_issued_on, certificate.reviews_done)
     if not due.is_overdue(due_on, today) and not due.is_due_soon(due_on, today):
-        return _conflict("not_due", f"审核确认于 {cn_date(due_on)} 到期，到期前 {due.SOON_DAYS} 天内方可提交")
+        return DomainError.conflict("not_due", f"审核确认于 {cn_date(due_on)} 到期，到期前 {due.SOON_DAYS} 天内方可提交")
     current = open_review(certificate.id)
     if current is not None:
-        return _conflict("review_open", f"该证件已有待法制机构确认的审核（{cn_date(current.submitted_at)} 提交），"
+        return DomainError.conflict("review_open", f"该证件已有待法制机构确认的审核（{cn_date(current.submitted_at)} 提交），"
                                         "不能重复提交")
     return None
 
@@ -231,7 +223,7 @@ def submit(actor: audit.Actor, user: User, certificate: Certificate, note: str, 
         raise DomainError("not_found", "未找到该证件", status=404)
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
-        raise _invalid("note", f"说明不能超过 {NOTE_MAX} 个字")
+        raise DomainError.invalid_field("note", f"说明不能超过 {NOTE_MAX} 个字")
     certificate = lifecycle.lock_certificate(certificate)
     today = now.date()
     refused = refusal(certificate, today)
@@ -247,7 +239,7 @@ def submit(actor: audit.Actor, user: User, certificate: Certificate, note: str, 
         with db.session.begin_nested():
             db.session.add(row)
     except sa.exc.IntegrityError:
-        raise _conflict("review_open", "该证件已有待法制机构确认的审核，不能重复提交") from None
+        raise DomainError.conflict("review_open", "该证件已有待法制机构确认的审核，不能重复提交") from None
     audit.record(actor, "certificate_review.submit", row,
                  {"number": certificate.number, "due_on": judged.due_on, "recommendation": judged.recommendation,
                   "failed": [rule.code for rule in judged.failed]}, now=now)
@@ -266,7 +258,7 @@ def _lock(review: Review) -> Review:
 
 def _pending(review: Review) -> None:
     if review.status != "submitted":
-        raise _conflict("review_decided", f"该审核已{review.status_label}（{review.decided_by_label}，"
+        raise DomainError.conflict("review_decided", f"该审核已{review.status_label}（{review.decided_by_label}，"
                                           f"{cn_date(review.decided_at)}），不能再处理")
 
 
@@ -295,13 +287,13 @@ def confirm(actor: audit.Actor, user: User, review: Review, now: dt.datetime, *,
     review = _lock(review)
     _pending(review)
     if only_recommended and review.recommendation != "pass":
-        raise _conflict("not_recommended", "系统建议不通过的审核须在审核页面逐项确认，不能批量确认")
+        raise DomainError.conflict("not_recommended", "系统建议不通过的审核须在审核页面逐项确认，不能批量确认")
     certificate = lifecycle.lock_certificate(review.certificate)
     if certificate.status == "revoked":
-        raise _conflict("certificate_revoked", f"证件已{certificate.revocation_word}，不能确认审核")
+        raise DomainError.conflict("certificate_revoked", f"证件已{certificate.revocation_word}，不能确认审核")
     current = due.review_due(certificate.first_issued_on, certificate.reviews_done)
     if current != review.due_on:
-        raise _conflict("cycle_moved", f"该证件的审核确认到期日已变为 {cn_date(current)}，本审核不再适用，请重新提交")
+        raise DomainError.conflict("cycle_moved", f"该证件的审核确认到期日已变为 {cn_date(current)}，本审核不再适用，请重新提交")
     next_due = cycles.complete_review(certificate, actor=actor, now=now)
     _decided(review, actor, now, "confirmed")
     db.session.flush()
@@ -322,14 +314,14 @@ def reject(actor: audit.Actor, user: User, review: Review, reason: str, now: dt.
         raise DomainError("not_found", "未找到该审核", status=404)
     reason = (reason or "").strip()
     if not reason:
-        raise _invalid("reason", "不予确认须写明理由")
+        raise DomainError.invalid_field("reason", "不予确认须写明理由")
     if len(reason) > REASON_MAX:
-        raise _invalid("reason", f"理由不能超过 {REASON_MAX} 个字")
+        raise DomainError.invalid_field("reason", f"理由不能超过 {REASON_MAX} 个字")
     review = _lock(review)
     _pending(review)
     certificate = lifecycle.lock_certificate(review.certificate)
     if certificate.status == "revoked":
-        raise _conflict("certificate_revoked", f"证件已{certificate.revocation_word}，无需再作审核决定")
+        raise DomainError.conflict("certificate_revoked", f"证件已{certificate.revocation_word}，无需再作审核决定")
     _decided(review, actor, now, "rejected", reason)
     db.session.flush()
     held = lifecycle.ensure_hold(certificate, "review_rejected", actor=actor, now=now, legal_basis=BASIS)
@@ -434,21 +426,21 @@ def queue_batch(actor: audit.Actor, user: User, ids: list[int], decision: str, r
                 now: dt.datetime) -> background.Job:
     """Queue a batch decision of submitted reviews in scope as a background job (its page shows progress)."""
     if decision not in ("confirm", "reject"):
-        raise _invalid("decision", "请选择确认通过或不予确认")
+        raise DomainError.invalid_field("decision", "请选择确认通过或不予确认")
     reason = (reason or "").strip()
     if decision == "reject" and not reason:
-        raise _invalid("reason", "不予确认须写明理由")
+        raise DomainError.invalid_field("reason", "不予确认须写明理由")
     if len(reason) > REASON_MAX:
-        raise _invalid("reason", f"理由不能超过 {REASON_MAX} 个字")
+        raise DomainError.invalid_field("reason", f"理由不能超过 {REASON_MAX} 个字")
     ids = sorted(set(ids))
     if not ids:
-        raise _invalid("ids", "请至少勾选一项审核")
+        raise DomainError.invalid_field("ids", "请至少勾选一项审核")
     if len(ids) > BATCH_MAX:
-        raise _invalid("ids", f"一次最多处理 {BATCH_MAX} 项审核")
+        raise DomainError.invalid_field("ids", f"一次最多处理 {BATCH_MAX} 项审核")
     found = db.session.scalar(sa.select(sa.func.count()).select_from(Review).where(
         Review.id.in_(ids), Review.status == "submitted", scope_condition(user, Review.agency_id)))
     if found != len(ids):
-        raise _invalid("ids", "所选审核中有的已被处理或不在您的管辖范围内，请刷新页面后重新勾选", status=409)
+        raise DomainError.invalid_field("ids", "所选审核中有的已被处理或不在您的管辖范围内，请刷新页面后重新勾选", status=409)
     word = "确认通过" if decision == "confirm" else "不予确认"
     return background.enqueue(actor, JOB_KIND, f"批量{word}审核确认（{len(ids)} 项）",
                               {"ids": ids, "decision": decision, "reason": reason}, now=now)

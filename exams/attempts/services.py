@@ -149,10 +149,6 @@ def number(value) -> int | None:
     return int(text) if re.fullmatch(r"[0-9]{1,5}", text) else None
 
 
-def _invalid(message: str) -> DomainError:
-    return DomainError("invalid_answer", message, status=422, items=[{"field": "choice", "message": message}])
-
-
 def to_letters(item: AttemptItem, chosen: list) -> str | None:
     """Displayed choices (0-based option indices as shown, or ``T``/``F``) as the stored answer: bank letters,
     sorted; ``None`` when nothing is chosen."""
@@ -162,16 +158,16 @@ def to_letters(item: AttemptItem, chosen: list) -> str | None:
     kind = item.version.kind
     if kind == "true_false":
         if len(values) != 1 or values[0] not in TRUE_FALSE:
-            raise _invalid("判断题请选择“对”或“错”中的一项")
+            raise DomainError.invalid([("choice", "判断题请选择“对”或“错”中的一项")], "判断题请选择“对”或“错”中的一项", code="invalid_answer")
         return values[0]
     indices = set()
     for value in values:
         index = number(value)
         if index is None or index >= len(item.option_order):
-            raise _invalid("所选选项不存在，请刷新页面后重新作答")
+            raise DomainError.invalid([("choice", "所选选项不存在，请刷新页面后重新作答")], "所选选项不存在，请刷新页面后重新作答", code="invalid_answer")
         indices.add(index)
     if kind == "single" and len(indices) != 1:
-        raise _invalid("单选题只能选择一个选项")
+        raise DomainError.invalid([("choice", "单选题只能选择一个选项")], "单选题只能选择一个选项", code="invalid_answer")
     return "".join(sorted(item.option_order[i] for i in indices))
 
 

@@ -31,7 +31,7 @@ from exams.bank.models import (
 )
 from portal import audit, locks, policy
 from portal.auth.access import in_scope
-from portal.errors import DomainError
+from portal.errors import DomainError, problem
 from portal.extensions import db
 from portal.orgs.models import Agency
 
@@ -45,6 +45,9 @@ policy.define(
 )
 
 MAX_STEM, MAX_OPTION, MAX_BASIS, MAX_EXPLANATION = 1000, 300, 200, 2000
+REFUSED = "试题内容有误，未保存"
+#: a question that does not exist, or that the account may not change: the same answer for both
+NOT_FOUND = "试题不存在，或不属于您可以修改的题库"
 MIN_OPTIONS, MAX_OPTIONS = 2, len(LETTERS)
 #: the form's and the import's names of the six option fields, in letter order
 OPTION_FIELDS = tuple(f"option_{letter.lower()}" for letter in LETTERS)
@@ -60,21 +63,6 @@ _ARTICLE = re.compile(r"第[一二三四五六七八九十百千零〇两0-9]+�
 _SECTION_MARK = re.compile(r"[一二三四五六七八九十]+\s*[（(]\s*[一二三四五六七八九十]+\s*[)）]"
                            r"|第[一二三四五六七八九十百0-9]+(章|节|部分)|第[（(][一二三四五六七八九十]+[)）]项")
 _SPACES = re.compile(r"\s+")
-
-
-def problem(field_name: str, message: str) -> dict:
-    """One problem of a question, for the field it concerns."""
-    return {"field": field_name, "message": message}
-
-
-def refuse(items: list[dict], message: str = "试题内容有误，未保存") -> DomainError:
-    """The refusal of a question, with every problem beside its field."""
-    return DomainError("invalid", message, status=422, items=items)
-
-
-def not_found() -> DomainError:
-    """A question that does not exist, or that the account may not change (the same answer for both)."""
-    return DomainError("not_found", "试题不存在，或不属于您可以修改的题库", status=404)
 
 
 @dataclass
@@ -322,7 +310,7 @@ def editable(user, question_id) -> Question:
     """The question, or a 404 :class:`DomainError` when it does not exist or the account may not edit it."""
     question = db.session.get(Question, question_id) if question_id else None
     if question is None or not can_edit(user, question):
-        raise not_found()
+        raise DomainError.not_found(NOT_FOUND)
     return question
 
 
@@ -347,17 +335,17 @@ def _audit_content(clean: Clean) -> dict:
 def _check_duplicate(clean: Clean, exclude_id: int | None = None) -> None:
     existing = duplicate_of(clean.fingerprint, exclude_id)
     if existing is not None:
-        raise refuse([problem("stem", f"与已有的{describe(*existing)}题干和选项相同，不能重复添加")],
+        raise DomainError.invalid([problem("stem", f"与已有的{describe(*existing)}题干和选项相同，不能重复添加")],
                      "题库中已有相同的试题，未保存")
 
 
 def create_question(actor: audit.Actor, user, data: QuestionData, now: dt.datetime, status: str = "draft") -> Question:
     """Add a question (version 1) to the bank of the account's legal office."""
     if status not in STATUSES:
-        raise refuse([problem("status", "状态须为草稿、启用或停用")])
+        raise DomainError.invalid([problem("status", "状态须为草稿、启用或停用")], REFUSED)
     clean, items = validate(data)
     if items:
-        raise refuse(items)
+        raise DomainError.invalid(items, REFUSED)
     _check_duplicate(clean)
     question = Question(kind=clean.kind, category=clean.category, tag=clean.tag, difficulty=clean.difficulty,
                         status=status, version=1, fingerprint=clean.fingerprint, agency_id=owner_agency(user),
@@ -398,7 +386,7 @@ def update_question(actor: audit.Actor, user, question_id, data: QuestionData, n
     db.session.expire(question)
     clean, items = validate(data)
     if items:
-        raise refuse(items)
+        raise DomainError.invalid(items, REFUSED)
     current = question.current
     content = clean.content()
     content_changed = [name for name in _CONTENT_LABELS if getattr(current, name) != content[name]]
@@ -441,7 +429,7 @@ def set_status(actor: audit.Actor, user, question_id, status: str, now: dt.datet
     """Mark a question draft, active or retired (only active questions are drawn into papers)."""
     question = editable(user, question_id)
     if status not in STATUSES:
-        raise refuse([problem("status", "状态须为草稿、启用或停用")], "状态须为草稿、启用或停用")
+        raise DomainError.invalid([problem("status", "状态须为草稿、启用或停用")], "状态须为草稿、启用或停用")
     if question.status == status:
         return question
     old = question.status

@@ -16,7 +16,7 @@ from exams.bank.forms import QuestionFilterForm, QuestionForm, StatusForm
 from exams.bank.models import KINDS, LETTERS, STATUSES, Question, QuestionVersion
 from portal import clock, policy
 from portal.auth.access import current_actor, require
-from portal.errors import DomainError
+from portal.errors import DomainError, problem
 from portal.extensions import db
 from portal.forms import apply_errors, int_arg, page_number
 from portal.orgs.models import Agency
@@ -100,7 +100,7 @@ def new_question():
                 db.session.commit()
             except IntegrityError:
                 db.session.rollback()
-                raise services.refuse([services.problem("stem", "刚刚有人添加了题干和选项相同的试题，请核对")]) from None
+                raise DomainError.invalid([problem("stem", "刚刚有人添加了题干和选项相同的试题，请核对")]) from None
         except DomainError as err:
             items = _save_refused(form, err)
         else:
@@ -155,7 +155,7 @@ def edit_question(question_id: int):
                 db.session.commit()
             except IntegrityError:
                 db.session.rollback()
-                raise services.refuse([services.problem(
+                raise DomainError.invalid([problem(
                     "stem", "刚刚有人修改了这道试题或添加了相同的试题，请刷新后重试")]) from None
         except DomainError as err:
             items = _save_refused(form, err)

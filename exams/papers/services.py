@@ -32,7 +32,7 @@ from exams.papers.models import AUDIENCES, PURPOSES, Enrolment, Exam, ExamAgency
 from portal import audit, clock, locks, notify, policy
 from portal.auth.access import in_scope
 from portal.auth.models import User
-from portal.errors import DomainError
+from portal.errors import DomainError, problem
 from portal.extensions import db
 from portal.officers import idcard
 from portal.officers.models import Officer
@@ -52,14 +52,6 @@ RECENT_DAYS = 90
 LOCKED_MESSAGE = "已有人员参加本考试，只能延后结束时间、扩大考试范围和调整报名人员"
 #: the results show the answers and explanations from the close on: a closed exam with attempts stays closed
 CLOSED_MESSAGE = "考试已结束且已有人作答，答案解析已向考生公开，不能延长或重新开放"
-
-
-def problem(field_name: str, message: str) -> dict:
-    return {"field": field_name, "message": message}
-
-
-def refuse(items: list[dict], message: str = "提交的内容有误，未保存") -> DomainError:
-    return DomainError("invalid", message, status=422, items=items)
 
 
 def question_categories() -> list[str]:
@@ -408,7 +400,7 @@ def create_exam(actor: audit.Actor, user, data: ExamData, now: dt.datetime) -> E
         jurisdiction = None
     checked = _checked(data, jurisdiction, now, items)
     if items or checked is None:
-        raise refuse(items)
+        raise DomainError.invalid(items)
     exam = Exam(agency_id=jurisdiction.id, status="draft", created_by=actor.user_id, created_at=now,
                 title=checked.title, purpose=checked.purpose, duration_minutes=checked.duration_minutes,
                 pass_mark=checked.pass_mark, opens_at=checked.opens_at, closes_at=checked.closes_at,
@@ -462,18 +454,18 @@ def update_exam(actor: audit.Actor, user, exam: Exam, data: ExamData, now: dt.da
     # the blueprint of a started exam cannot change, so the bank (which may have changed since) is not asked
     checked = _checked(data, exam.agency, now, items, check_pool=not locked)
     if items or checked is None:
-        raise refuse(items)
+        raise DomainError.invalid(items)
     if locked:
         changed = _locked_fields(exam, checked)
         if changed:
-            raise refuse([problem(name, LOCKED_MESSAGE) for name in changed])
+            raise DomainError.invalid([problem(name, LOCKED_MESSAGE) for name in changed])
         if checked.closes_at != exam.closes_at and now >= exam.closes_at:
-            raise refuse([problem("closes_at", CLOSED_MESSAGE)])
+            raise DomainError.invalid([problem("closes_at", CLOSED_MESSAGE)])
         if checked.closes_at < exam.closes_at:
-            raise refuse([problem("closes_at", f"已有人员参加本考试，结束时间只能延后，不能早于原定的 "
+            raise DomainError.invalid([problem("closes_at", f"已有人员参加本考试，结束时间只能延后，不能早于原定的 "
                                                f"{exam.closes_at:%Y-%m-%d %H:%M}")])
         if not _widens(exam, checked):
-            raise refuse([problem("audience", "已有人员参加本考试，考试范围只能扩大，不能缩小")])
+            raise DomainError.invalid([problem("audience", "已有人员参加本考试，考试范围只能扩大，不能缩小")])
     before = describe(exam)
     _apply(exam, checked, now)
     if not locked:
@@ -501,7 +493,7 @@ def publish(actor: audit.Actor, exam: Exam, now: dt.datetime) -> Exam:
     if exam.pass_mark > exam.total_points:
         items.append(problem("pass_mark", f"及格分（{exam.pass_mark}）高于总分（{exam.total_points}），请先修改"))
     if items:
-        raise refuse(items, "考试未发布，请先处理以下问题")
+        raise DomainError.invalid(items, "考试未发布，请先处理以下问题")
     # only one of two simultaneous publishers wins (the other is told it is published already)
     won = db.session.execute(sa.update(Exam).where(Exam.id == exam.id, Exam.status == "draft")
                              .values(status="published", published_at=now, updated_at=now)).rowcount
@@ -557,7 +549,7 @@ def enrol(actor: audit.Actor, exam: Exam, officer_ids, source: str, now: dt.date
         elif row.status != "on_duty":
             items.append({"index": index, "field": "officer_ids", "message": f"{row.name}目前不在岗，不能报名"})
     if items:
-        raise refuse(items, "报名未保存，请修改以下问题")
+        raise DomainError.invalid(items, "报名未保存，请修改以下问题")
     already = set(db.session.scalars(sa.select(Enrolment.officer_id).where(
         Enrolment.exam_id == exam.id, Enrolment.officer_id.in_(wanted or [-1]))))
     new = [i for i in wanted if i not in already]
@@ -638,12 +630,12 @@ def enrol_lines(actor: audit.Actor, exam: Exam, text: str, now: dt.datetime) -> 
     """Enrol the officers named in ``text`` (all or nothing); returns (newly enrolled ids, lines already on)."""
     ids, items = resolve_lines(exam, text)
     if items:
-        raise refuse(items, "报名未保存，请修改以下各行")
+        raise DomainError.invalid(items, "报名未保存，请修改以下各行")
     try:
         new = enrol(actor, exam, ids, "manual", now)
     except DomainError as err:
         # an officer found by name or number but not on duty: name the line again
-        raise refuse([{"row": 0, "field": "lines", "message": item["message"]} for item in err.items],
+        raise DomainError.invalid([{"row": 0, "field": "lines", "message": item["message"]} for item in err.items],
                      err.message) from None
     return new, len(ids) - len(new)
 

@@ -40,11 +40,6 @@ class Submission:
     contact: str
 
 
-def _invalid(items: list[tuple[str, str]]) -> DomainError:
-    return DomainError("invalid_complaint", "提交的内容有误，请按提示修改", status=422,
-                       items=[{"field": field, "message": message} for field, message in items])
-
-
 def _clean(text: str | None) -> str:
     return " ".join((text or "").split())
 
@@ -88,7 +83,7 @@ def submit(submission: Submission, *, officer_id: int, agency_id: int, certifica
     if len(contact) > CONTACT_MAX:
         errors.append(("contact", f"联系方式不能超过 {CONTACT_MAX} 个字"))
     if errors:
-        raise _invalid(errors)
+        raise DomainError.invalid(errors, "提交的内容有误，请按提示修改", code="invalid_complaint")
     row = Complaint(reference=new_reference(today, submission.kind), kind=submission.kind, officer_id=officer_id, agency_id=agency_id,
                     certificate_number=certificate_number, happened_on=submission.happened_on, place=place,
                     what=what, contact=contact or None, status="received", submitted_at=now)
@@ -116,9 +111,9 @@ def by_reference(reference: str) -> Complaint | None:
 def _text(value: str | None, limit: int, field: str, label: str, required: bool) -> str:
     text = (value or "").strip()
     if required and not text:
-        raise _invalid([(field, f"请填写{label}")])
+        raise DomainError.invalid([(field, f"请填写{label}")], "提交的内容有误，请按提示修改", code="invalid_complaint")
     if len(text) > limit:
-        raise _invalid([(field, f"{label}不能超过 {limit} 个字")])
+        raise DomainError.invalid([(field, f"{label}不能超过 {limit} 个字")], "提交的内容有误，请按提示修改", code="invalid_complaint")
     return text
 
 

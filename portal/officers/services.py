@@ -30,6 +30,8 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NAME = re.compile(
     "^[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134fA-Za-z·•・ ]{2,40}$")
 PHOTO_MAX_BYTES = 2 * 1024 * 1024
+#: someone else saved the record since the form was opened
+STALE = "该人员信息已被他人修改，请刷新页面后重新编辑"
 PHOTO_BOX = (480, 640)
 
 LABELS = {
@@ -140,11 +142,6 @@ def raise_problems(errors):
                       items=[{"field": f, "message": m} for f, m in errors])
 
 
-def conflict() -> DomainError:
-    """Someone else saved the record since the form was opened."""
-    return DomainError("conflict", "该人员信息已被他人修改，请刷新页面后重新编辑", status=409)
-
-
 def create_officer(actor: audit.Actor, data: OfficerData, now: dt.datetime) -> Officer:
     """Register an officer."""
     errors = problems(data, clock.local(now).date())
@@ -163,7 +160,7 @@ def update_officer(actor: audit.Actor, officer: Officer, data: OfficerData, now:
                    expected_version: int | None = None) -> dict:
     """Change an officer's record; refuses with 409 when someone else saved it since the form was opened."""
     if expected_version is not None and expected_version != officer.version:
-        raise conflict()
+        raise DomainError.conflict("conflict", STALE)
     errors = problems(data, clock.local(now).date(), officer)
     if errors:
         raise_problems(errors)

@@ -139,7 +139,7 @@ def edit(officer_id: int):
             except StaleDataError:
                 # another save of the same version committed between our check and our UPDATE: it won
                 db.session.rollback()
-                raise services.conflict() from None
+                raise DomainError.conflict("conflict", services.STALE) from None
             except IntegrityError:
                 db.session.rollback()
                 errors = services.problems(_form_data(form), clock.local(clock.now()).date(), officer)

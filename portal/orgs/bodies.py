@@ -66,11 +66,6 @@ class Decision:
     announcement_text: str
 
 
-def _invalid(items: list[tuple[str, str]], message: str = "执法主体资格信息有误") -> DomainError:
-    return DomainError("invalid_body_decision", message, status=422,
-                       items=[{"field": field, "message": text} for field, text in items])
-
-
 def _check(agency: Agency, decision: Decision, today: dt.date) -> Decision:
     basis, text = (decision.legal_basis or "").strip(), (decision.announcement_text or "").strip()
     errors = []
@@ -91,7 +86,7 @@ def _check(agency: Agency, decision: Decision, today: dt.date) -> Decision:
     elif len(text) > TEXT_MAX:
         errors.append(("announcement_text", f"公告内容不能超过 {TEXT_MAX} 个字"))
     if errors:
-        raise _invalid(errors)
+        raise DomainError.invalid(errors, "执法主体资格信息有误", code="invalid_body_decision")
     return Decision(decision.decided_on, basis, text)
 
 
@@ -171,7 +166,7 @@ def announce(agency: Agency, announced_on: dt.date | None, *, actor: audit.Actor
     elif announced_on < agency.qualification_decided_on:
         errors.append(("announced_on", f"公告日期不能早于决定日期（{agency.qualification_decided_on:%Y-%m-%d}）"))
     if errors:
-        raise _invalid(errors)
+        raise DomainError.invalid(errors, "执法主体资格信息有误", code="invalid_body_decision")
     before = _state(agency)
     agency.announced_on = announced_on
     return _record(agency, "announce", actor, now, before, announced_on)

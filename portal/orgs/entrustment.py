@@ -36,6 +36,8 @@ policy.define("orgs.entrustment_reminder_days", "委托期限届满提前提醒�
 
 DOCUMENT_MAX = 10 * 1024 * 1024
 TEXT_MAX = 4000
+#: how an agreement that breaks a rule is refused: this message, each problem beside its field
+REFUSED, INVALID = "委托协议不符合规定，请按提示修改", "invalid_agreement"
 ENTRUSTED_KINDS = ("entrusted", "township")
 #: the dates a term may take (a typo such as 9999 is refused, not stored)
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
@@ -60,11 +62,6 @@ class AgreementData:
     document: bytes | None
     document_name: str
     renews_id: int | None = None
-
-
-def _refuse(items: list[tuple[str, str]], message: str = "委托协议不符合规定，请按提示修改") -> DomainError:
-    return DomainError("invalid_agreement", message, status=422,
-                       items=[{"field": name, "message": text} for name, text in items])
 
 
 def is_entrusted_party(agency_id: int) -> bool:
@@ -139,11 +136,11 @@ def create(data: AgreementData, *, actor: audit.Actor, now: dt.datetime) -> Agre
     """Record a signed agreement (not yet filed, announced or in force)."""
     errors = problems(data, now.date())
     if errors:
-        raise _refuse(errors)
+        raise DomainError.invalid(errors, REFUSED, code=INVALID)
     if data.renews_id is not None:
         old = db.session.get(Agreement, data.renews_id)
         if old is None or (old.entrusting_id, old.entrusted_id) != (data.entrusting_id, data.entrusted_id):
-            raise _refuse([("renews_id", "续签的协议须与原协议的委托机关和受委托组织相同")])
+            raise DomainError.invalid([("renews_id", "续签的协议须与原协议的委托机关和受委托组织相同")], REFUSED, code=INVALID)
     row = Agreement(
         entrusting_id=data.entrusting_id, entrusted_id=data.entrusted_id, renews_id=data.renews_id,
         legal_basis=data.legal_basis.strip(), matters=data.matters.strip(),
@@ -161,10 +158,6 @@ def create(data: AgreementData, *, actor: audit.Actor, now: dt.datetime) -> Agre
     return row
 
 
-def _conflict(code: str, message: str) -> DomainError:
-    return DomainError(code, message, status=409)
-
-
 def late(agreement: Agreement) -> bool:
     """Filed more than ``orgs.filing_days`` days after signing."""
     limit = int(policy.get("orgs.filing_days"))
@@ -176,13 +169,13 @@ def file(agreement: Agreement, filed_on: dt.date | None, *, actor: audit.Actor, 
     """Record the agreement's filing (备案) with the legal office; a filing past the deadline is flagged."""
     agreement = locks.relock(agreement)
     if agreement.state != "signed":
-        raise _conflict("already_filed", f"该协议{agreement.state_label}，不能重复备案")
+        raise DomainError.conflict("already_filed", f"该协议{agreement.state_label}，不能重复备案")
     if filed_on is None:
-        raise _refuse([("filed_on", "请填写备案日期")])
+        raise DomainError.invalid([("filed_on", "请填写备案日期")], REFUSED, code=INVALID)
     if filed_on > now.date():
-        raise _refuse([("filed_on", "备案日期不能晚于今天")])
+        raise DomainError.invalid([("filed_on", "备案日期不能晚于今天")], REFUSED, code=INVALID)
     if filed_on < agreement.signed_on:
-        raise _refuse([("filed_on", f"备案日期不能早于签订日期（{agreement.signed_on:%Y-%m-%d}）")])
+        raise DomainError.invalid([("filed_on", f"备案日期不能早于签订日期（{agreement.signed_on:%Y-%m-%d}）")], REFUSED, code=INVALID)
     agreement.filed_on, agreement.updated_at = filed_on, now
     db.session.flush()
     audit.record(actor, "entrustment.file", agreement, {"filed_on": str(filed_on), "late": late(agreement),
@@ -196,16 +189,16 @@ def announce(agreement: Agreement, announced_on: dt.date | None, *, actor: audit
     """Record the agreement's announcement; only a filed agreement may be announced (SPEC §2.2)."""
     agreement = locks.relock(agreement)
     if agreement.state == "signed":
-        raise _refuse([("announced_on", "委托协议须先向法制机构备案，备案后方可公告（威政办发〔2016〕3号 四（三））")],
-                      "尚未备案的委托协议不能公告")
+        raise DomainError.invalid([("announced_on", "委托协议须先向法制机构备案，备案后方可公告（威政办发〔2016〕3号 四（三））")],
+            "尚未备案的委托协议不能公告", code=INVALID)
     if agreement.state != "filed":
-        raise _conflict("already_announced", f"该协议{agreement.state_label}，不能再公告")
+        raise DomainError.conflict("already_announced", f"该协议{agreement.state_label}，不能再公告")
     if announced_on is None:
-        raise _refuse([("announced_on", "请填写公告日期")])
+        raise DomainError.invalid([("announced_on", "请填写公告日期")], REFUSED, code=INVALID)
     if announced_on > now.date():
-        raise _refuse([("announced_on", "公告日期不能晚于今天：请在公告发布后登记")])
+        raise DomainError.invalid([("announced_on", "公告日期不能晚于今天：请在公告发布后登记")], REFUSED, code=INVALID)
     if announced_on < agreement.filed_on:
-        raise _refuse([("announced_on", f"公告日期不能早于备案日期（{agreement.filed_on:%Y-%m-%d}）")])
+        raise DomainError.invalid([("announced_on", f"公告日期不能早于备案日期（{agreement.filed_on:%Y-%m-%d}）")], REFUSED, code=INVALID)
     agreement.announced_on, agreement.updated_at = announced_on, now
     db.session.flush()
     audit.record(actor, "entrustment.announce", agreement, {"announced_on": str(announced_on)}, now=now)
@@ -219,7 +212,7 @@ def terminate(agreement: Agreement, terminated_on: dt.date | None, reason: str, 
     party's certificates are held (委托终止) unless another agreement of theirs is in force."""
     agreement = locks.relock(agreement)
     if agreement.terminated_on is not None:
-        raise _conflict("already_terminated", "该协议已终止")
+        raise DomainError.conflict("already_terminated", "该协议已终止")
     reason = (reason or "").strip()
     errors = []
     if terminated_on is None:
@@ -231,7 +224,7 @@ def terminate(agreement: Agreement, terminated_on: dt.date | None, reason: str, 
     elif len(reason) > TEXT_MAX:
         errors.append(("reason", f"理由不能超过 {TEXT_MAX} 个字"))
     if errors:
-        raise _refuse(errors)
+        raise DomainError.invalid(errors, REFUSED, code=INVALID)
     agreement.terminated_on, agreement.termination_reason, agreement.updated_at = terminated_on, reason, now
     db.session.flush()
     audit.record(actor, "entrustment.terminate", agreement, {"terminated_on": str(terminated_on),

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import audit, clock
 from portal.auth.access import in_scope, scope_condition
-from portal.errors import DomainError
+from portal.errors import DomainError, problem
 from portal.extensions import db
 from portal.imports.engine import as_date, as_text
 from portal.officers import idcard
@@ -37,18 +37,6 @@ MAX_TITLE, MAX_PROVIDER, MAX_NOTE, MAX_EXTERNAL_ID = 120, 100, 500, 64
 CHUNK = 1000
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-
-
-def problem(field_name: str, message: str) -> dict:
-    return {"field": field_name, "message": message}
-
-
-def refuse(items: list[dict], message: str = "提交的内容有误，未保存") -> DomainError:
-    return DomainError("invalid", message, status=422, items=items)
-
-
-def not_found() -> DomainError:
-    return DomainError("not_found", "执法人员不存在或不在您的管辖范围内", status=404)
 
 
 def today_of(now: dt.datetime) -> dt.date:
@@ -98,6 +86,7 @@ def parse_category(value) -> str | None:
     return CATEGORY_CODES.get(text)
 
 
+NOT_FOUND = "执法人员不存在或不在您的管辖范围内"
 CATEGORY_CHOICES_TEXT = "、".join(CATEGORIES.values())
 
 
@@ -167,7 +156,7 @@ def create_course(actor: audit.Actor, user, data: CourseData, now: dt.datetime) 
     if not data.agency_id or (user is not None and not in_scope(user, data.agency_id)):
         items.append(problem("agency_id", "请选择您管辖范围内的单位"))
     if items:
-        raise refuse(items)
+        raise DomainError.invalid(items)
     course = Course(title=title, category=data.category, half_hours=half_hours, provider=provider, mode=data.mode,
                     starts_on=starts_on, ends_on=ends_on, agency_id=data.agency_id,
                     created_by=actor.user_id, created_at=now)
@@ -207,7 +196,7 @@ class RecordData:
 def officer_in_scope(user, officer_id) -> Officer:
     officer = db.session.get(Officer, officer_id) if officer_id else None
     if officer is None or (user is not None and not in_scope(user, officer.agency_id)):
-        raise not_found()
+        raise DomainError.not_found(NOT_FOUND)
     return officer
 
 
@@ -245,7 +234,7 @@ def record_training(actor: audit.Actor, user, data: RecordData, now: dt.datetime
             TrainingRecord.completed_on == completed_on)):
         items.append(problem("completed_on", f"{officer.name}在 {completed_on.isoformat()} 已有“{title}”的培训记录"))
     if items:
-        raise refuse(items)
+        raise DomainError.invalid(items)
     record = TrainingRecord(officer=officer, officer_id=officer.id, course_id=course.id if course else None,
                             title=title, category=category, half_hours=half_hours, completed_on=completed_on,
                             provider=provider, source="manual", external_id=None, recorded_by=actor.user_id,
@@ -294,7 +283,7 @@ def record_class(actor: audit.Actor, user, course_id, officer_ids, completed_on,
             query = query.where(scope_condition(user, Officer.agency_id))
         officers = db.session.scalars(query).unique().all()
         if len(officers) != len(ids):
-            raise not_found()
+            raise DomainError.not_found(NOT_FOUND)
     if officers:
         already = recorded_for(course, ids, day)
         if already:
@@ -302,7 +291,7 @@ def record_class(actor: audit.Actor, user, course_id, officer_ids, completed_on,
                              for o in sorted(officers, key=lambda o: ids.index(o.id)) if o.id in already)
             items.append(problem("officer_ids", f"以下人员已登记过“{course.title}”，请取消勾选后再提交：{names}"))
     if items:
-        raise refuse(items)
+        raise DomainError.invalid(items)
     records = [TrainingRecord(officer=o, officer_id=o.id, course_id=course.id, title=course.title,
                               category=course.category, half_hours=course.half_hours, completed_on=day,
                               provider=course.provider, source="manual", recorded_by=actor.user_id,

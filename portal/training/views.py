@@ -22,7 +22,7 @@ from portal.auth.access import (
     scope_condition,
     scoped_agencies,
 )
-from portal.errors import DomainError
+from portal.errors import DomainError, problem
 from portal.extensions import db
 from portal.forms import ListPagination, apply_errors, id_arg, int_arg, page_number, parse_id
 from portal.officers import idcard
@@ -177,7 +177,7 @@ def record_new():
                 db.session.commit()
             except IntegrityError:
                 db.session.rollback()
-                raise services.refuse([services.problem(
+                raise DomainError.invalid([problem(
                     "completed_on", "该人员在该日已有同名培训记录（刚刚由他人登记），请核对")]) from None
         except DomainError as err:
             db.session.rollback()
@@ -256,7 +256,7 @@ def class_new():
                 db.session.commit()
             except IntegrityError:
                 db.session.rollback()
-                raise services.refuse([services.problem(
+                raise DomainError.invalid([problem(
                     "officer_ids", "所选人员中有人刚刚被他人登记了同一天的本课程记录，请刷新后重试")]) from None
         except DomainError as err:
             db.session.rollback()
