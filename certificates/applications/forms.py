@@ -32,10 +32,6 @@ class WithdrawForm(ActionForm):
     """HR's withdraw button."""
 
 
-class BatchForm(Form):
-    decision = RadioField("批量处理", choices=[("approve", "批准"), ("reject", "不予批准")], default="approve")
-    reason = TextAreaField("不予批准的理由（批准时可不填）", render_kw={"rows": 2})
-
 
 class ApplicationFilterForm(Form):
     class Meta:

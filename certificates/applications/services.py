@@ -11,9 +11,9 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from certificates import eligibility, lifecycle
+from certificates import batch, eligibility, lifecycle
 from certificates.models import TYPES, Application, Certificate
-from portal import audit, background, notify
+from portal import audit, notify
 from portal.auth.access import in_scope, scope_condition
 from portal.auth.models import User
 from portal.errors import DomainError
@@ -21,9 +21,7 @@ from portal.extensions import db
 from portal.officers.models import Officer
 
 JOB_KIND = "certificate_decisions"
-#: at most this many applications in one batch decision
-BATCH_MAX = 2000
-REASON_MAX = 500
+REASON_MAX = batch.REASON_MAX
 REGION_MAX = 100
 
 
@@ -162,59 +160,17 @@ def pending_in_scope(user):
             .order_by(Application.applied_at, Application.id))
 
 
-def queue_batch(actor: audit.Actor, user: User, ids: list[int], decision: str, reason: str,
-                now: dt.datetime) -> background.Job:
-    """Queue a batch decision of pending applications in scope as a background job (its page shows progress)."""
-    if decision not in ("approve", "reject"):
-        raise DomainError.invalid_field("decision", "请选择批准或不予批准")
-    reason = (reason or "").strip()
-    if decision == "reject" and not reason:
-        raise DomainError.invalid_field("reason", "不予批准须写明理由")
-    if len(reason) > REASON_MAX:
-        raise DomainError.invalid_field("reason", f"理由不能超过 {REASON_MAX} 个字")
-    ids = sorted(set(ids))
-    if not ids:
-        raise DomainError.invalid_field("ids", "请至少勾选一项申请")
-    if len(ids) > BATCH_MAX:
-        raise DomainError.invalid_field("ids", f"一次最多处理 {BATCH_MAX} 项申请")
-    found = db.session.scalar(sa.select(sa.func.count()).select_from(Application).where(
-        Application.id.in_(ids), Application.status == "pending", scope_condition(user, Application.agency_id)))
-    if found != len(ids):
-        raise DomainError.invalid_field("ids", "所选申请中有的已被处理或不在您的管辖范围内，请刷新页面后重新勾选", status=409)
-    word = "批准" if decision == "approve" else "不予批准"
-    return background.enqueue(actor, JOB_KIND, f"批量{word}证件申请（{len(ids)} 项）",
-                              {"ids": ids, "decision": decision, "reason": reason}, now=now)
+def _decide(actor: audit.Actor, user: User, application: Application, decision: str, reason: str,
+            now: dt.datetime) -> str | None:
+    if decision == "approve":
+        return approve(actor, user, application, now).number
+    reject(actor, user, application, reason, now)
+    return None
 
 
-@background.handler(JOB_KIND)
-def run_batch(job: background.Job, progress: background.Progress) -> dict:
-    """Decide each application in its own savepoint: one that fails (no longer eligible, decided meanwhile, out
-    of scope) is reported with its reason and the others go on. The decisions commit with the job's final status
-    (``background.run_one``), all together or — if the job itself fails — not at all."""
-    from portal import clock
-
-    user = db.session.get(User, job.created_by)
-    if user is None or not user.active or user.role != "legal":
-        raise DomainError("not_allowed", "提交作业的账号已停用或不再是法制机构审核员")
-    actor = audit.Actor(user.id, user.username or str(user.id), name=user.display_name)
-    ids, decision, reason = job.params["ids"], job.params["decision"], job.params.get("reason", "")
-    done, failures, numbers = 0, [], []
-    for index, application_id in enumerate(ids):
-        application = db.session.get(Application, application_id)
-        now = clock.now()
-        savepoint = db.session.begin_nested()
-        try:
-            if application is None:
-                raise DomainError("not_found", "申请不存在")
-            if decision == "approve":
-                numbers.append(approve(actor, user, application, now).number)
-            else:
-                reject(actor, user, application, reason, now)
-            savepoint.commit()
-            done += 1
-        except DomainError as err:
-            savepoint.rollback()
-            name = application.officer.name if application is not None else f"#{application_id}"
-            failures.append({"id": application_id, "name": name, "message": err.message})
-        progress.update(index + 1, len(ids), f"已处理 {index + 1} / {len(ids)} 项")
-    return {"decision": decision, "done": done, "failed": failures, "numbers": numbers, "total": len(ids)}
+#: legal's batch decision of pending applications (:mod:`certificates.batch`)
+BATCH = batch.register(batch.Batch(
+    kind=JOB_KIND, model=Application, open_status="pending", noun="申请", title="证件申请",
+    yes=("approve", "批准"), no=("reject", "不予批准"), decide=_decide,
+    detail=("applications.detail", "application_id"), listing=("applications.index", {}),
+    job_endpoint="applications.batch_job"))

@@ -6,18 +6,18 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from certificates import batch as batches
 from certificates import eligibility
 from certificates.applications import services
 from certificates.applications.forms import (
     ApplicationFilterForm,
     ApplicationForm,
     ApproveForm,
-    BatchForm,
     RejectForm,
     WithdrawForm,
 )
 from certificates.models import APPLICATION_STATUSES, TYPES, Application
-from portal import background, clock
+from portal import clock
 from portal.auth.access import current_actor, get_in_scope_or_404, require, scope_condition
 from portal.errors import DomainError
 from portal.extensions import db
@@ -52,7 +52,7 @@ def index():
     pending = db.session.scalar(sa.select(sa.func.count()).select_from(Application).where(
         Application.status == "pending", scope_condition(current_user, Application.agency_id)))
     return render_template("applications/index.html", form=form, page=page, pending=pending,
-                           batch=BatchForm() if current_user.role == "legal" else None)
+                           batch=services.BATCH.form() if current_user.role == "legal" else None)
 
 
 def _officer_choices(term: str):
@@ -171,26 +171,11 @@ def withdraw(application_id: int):
 @require("legal")
 def batch():
     """Queue the ticked applications' decision as a background job and show its progress."""
-    form = BatchForm()
-    if not form.validate_on_submit():
-        abort(400)
-    ids = [value for value in (parse_id(v) for v in request.form.getlist("ids")) if value]
-    try:
-        job = services.queue_batch(current_actor(), current_user, ids, form.decision.data, form.reason.data or "",
-                                   clock.now())
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.items[0]["message"] if err.items else err.message, "danger")
-        return redirect(url_for("applications.index"))
-    return redirect(url_for("applications.batch_job", job_id=job.id))
+    return batches.queue_view(services.BATCH)
 
 
 @bp.route("/certificates/applications/batches/<int:job_id>")
 @require("legal")
 def batch_job(job_id: int):
     """The batch job's progress bar, then each failure with its reason and the numbers issued."""
-    job = db.session.get(background.Job, job_id)
-    if job is None or job.kind != services.JOB_KIND or job.created_by != current_user.id:
-        abort(404)
-    return render_template("applications/batch.html", job=job)
+    return batches.job_view(services.BATCH, job_id)

@@ -1,7 +1,7 @@
 """Forms of the review pages."""
 from __future__ import annotations
 
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from certificates.reviews.services import NOTE_MAX, REASON_MAX, STATES
@@ -23,10 +23,6 @@ class RejectForm(Form):
                                                  Length(max=REASON_MAX, message=f"理由不能超过 {REASON_MAX} 个字")],
                            render_kw={"rows": 3})
 
-
-class BatchForm(Form):
-    decision = RadioField("批量处理", choices=[("confirm", "确认通过"), ("reject", "不予确认")], default="confirm")
-    reason = TextAreaField("不予确认的理由（确认通过时可不填）", render_kw={"rows": 2})
 
 
 class DueFilterForm(Form):

@@ -35,10 +35,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from certificates import cycles, due, lifecycle, numbering
+from certificates import batch, cycles, due, lifecycle, numbering
 from certificates.eligibility import Rule
 from certificates.models import Certificate, Hold, Review
-from portal import audit, background, notify, policy
+from portal import audit, notify, policy
 from portal.assessment import grading
 from portal.assessment import services as assessment
 from portal.auth.access import in_scope, scope_condition
@@ -60,9 +60,8 @@ policy.define("certificates.review_max_complaints", "审核确认：查实投诉
 JOB_KIND = "certificate_reviews"
 #: the legal basis of the review and of the ``review_rejected`` hold
 BASIS = "威政办发〔2016〕3号 四（二）3"
-BATCH_MAX = 2000
 NOTE_MAX = 500
-REASON_MAX = 500
+REASON_MAX = batch.REASON_MAX
 #: what the list calls the state of the current cycle's review
 STATES = {"none": "未提交", "submitted": "已提交，待法制机构确认", "rejected": "未通过"}
 
@@ -422,60 +421,18 @@ def history(certificate_id: int) -> list[Review]:
 
 # ---------------------------------------------------------------- the batch job
 
-def queue_batch(actor: audit.Actor, user: User, ids: list[int], decision: str, reason: str,
-                now: dt.datetime) -> background.Job:
-    """Queue a batch decision of submitted reviews in scope as a background job (its page shows progress)."""
-    if decision not in ("confirm", "reject"):
-        raise DomainError.invalid_field("decision", "请选择确认通过或不予确认")
-    reason = (reason or "").strip()
-    if decision == "reject" and not reason:
-        raise DomainError.invalid_field("reason", "不予确认须写明理由")
-    if len(reason) > REASON_MAX:
-        raise DomainError.invalid_field("reason", f"理由不能超过 {REASON_MAX} 个字")
-    ids = sorted(set(ids))
-    if not ids:
-        raise DomainError.invalid_field("ids", "请至少勾选一项审核")
-    if len(ids) > BATCH_MAX:
-        raise DomainError.invalid_field("ids", f"一次最多处理 {BATCH_MAX} 项审核")
-    found = db.session.scalar(sa.select(sa.func.count()).select_from(Review).where(
-        Review.id.in_(ids), Review.status == "submitted", scope_condition(user, Review.agency_id)))
-    if found != len(ids):
-        raise DomainError.invalid_field("ids", "所选审核中有的已被处理或不在您的管辖范围内，请刷新页面后重新勾选", status=409)
-    word = "确认通过" if decision == "confirm" else "不予确认"
-    return background.enqueue(actor, JOB_KIND, f"批量{word}审核确认（{len(ids)} 项）",
-                              {"ids": ids, "decision": decision, "reason": reason}, now=now)
+def _decide(actor: audit.Actor, user: User, review: Review, decision: str, reason: str,
+            now: dt.datetime) -> None:
+    """One review of a batch: a review the system recommends failing is confirmed one by one, never in a batch."""
+    if decision == "confirm":
+        confirm(actor, user, review, now, only_recommended=True)
+    else:
+        reject(actor, user, review, reason, now)
 
 
-@background.handler(JOB_KIND)
-def run_batch(job: background.Job, progress: background.Progress) -> dict:
-    """Decide each review in its own savepoint: one that fails (decided meanwhile, recommended to fail — those are
-    confirmed one by one —, its cycle moved, out of scope) is reported with its reason and the others go on. The
-    decisions commit with the job's final status (``background.run_one``), all together or — if the job itself
-    fails — not at all, as the applications' batch does."""
-    from portal import clock
-
-    user = db.session.get(User, job.created_by)
-    if user is None or not user.active or user.role != "legal":
-        raise DomainError("not_allowed", "提交作业的账号已停用或不再是法制机构审核员")
-    actor = audit.Actor(user.id, user.username or str(user.id), name=user.display_name)
-    ids, decision, reason = job.params["ids"], job.params["decision"], job.params.get("reason", "")
-    done, failures = 0, []
-    for index, review_id in enumerate(ids):
-        review = db.session.get(Review, review_id)
-        now = clock.now()
-        savepoint = db.session.begin_nested()
-        try:
-            if review is None:
-                raise DomainError("not_found", "审核不存在")
-            if decision == "confirm":
-                confirm(actor, user, review, now, only_recommended=True)
-            else:
-                reject(actor, user, review, reason, now)
-            savepoint.commit()
-            done += 1
-        except DomainError as err:
-            savepoint.rollback()
-            name = review.officer.name if review is not None else f"#{review_id}"
-            failures.append({"id": review_id, "name": name, "message": err.message})
-        progress.update(index + 1, len(ids), f"已处理 {index + 1} / {len(ids)} 项")
-    return {"decision": decision, "done": done, "failed": failures, "total": len(ids)}
+#: legal's batch decision of submitted reviews (:mod:`certificates.batch`)
+BATCH = batch.register(batch.Batch(
+    kind=JOB_KIND, model=Review, open_status="submitted", noun="审核", title="审核确认",
+    yes=("confirm", "确认通过"), no=("reject", "不予确认"), decide=_decide,
+    detail=("reviews.detail", "review_id"), listing=("reviews.index", {"state": "submitted"}),
+    job_endpoint="reviews.batch_job"))

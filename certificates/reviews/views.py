@@ -7,15 +7,16 @@ import datetime as dt
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from certificates import batch as batches
 from certificates import due
 from certificates.models import Review
 from certificates.reviews import services
-from certificates.reviews.forms import BatchForm, ConfirmForm, DueFilterForm, RejectForm, SubmitForm
-from portal import background, clock
+from certificates.reviews.forms import ConfirmForm, DueFilterForm, RejectForm, SubmitForm
+from portal import clock
 from portal.auth.access import current_actor, get_in_scope_or_404, require, scoped_agencies
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import ListPagination, apply_errors, page_number, parse_id
+from portal.forms import ListPagination, apply_errors, page_number
 from portal.templating import cn_date
 
 bp = Blueprint("reviews", __name__, template_folder="templates")
@@ -49,7 +50,7 @@ def index():
               "soon": sum(1 for line in lines if line.css == due.CSS_DUE_SOON),
               "submitted": sum(1 for line in lines if line.state == "submitted")}
     return render_template("reviews/index.html", form=form, page=page, counts=counts, today=today,
-                           batch=BatchForm() if current_user.role == "legal" else None)
+                           batch=services.BATCH.form() if current_user.role == "legal" else None)
 
 
 def _render_new(certificate, form: SubmitForm, status: int = 200):
@@ -153,26 +154,11 @@ def reject(review_id: int):
 @require("legal")
 def batch():
     """Queue the ticked reviews' decision as a background job and show its progress."""
-    form = BatchForm()
-    if not form.validate_on_submit():
-        abort(400)
-    ids = [value for value in (parse_id(v) for v in request.form.getlist("ids")) if value]
-    try:
-        job = services.queue_batch(current_actor(), current_user, ids, form.decision.data, form.reason.data or "",
-                                   clock.now())
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.items[0]["message"] if err.items else err.message, "danger")
-        return redirect(url_for("reviews.index", state="submitted"))
-    return redirect(url_for("reviews.batch_job", job_id=job.id))
+    return batches.queue_view(services.BATCH)
 
 
 @bp.route("/reviews/batches/<int:job_id>")
 @require("legal")
 def batch_job(job_id: int):
     """The batch job's progress bar, then each failure with its reason."""
-    job = db.session.get(background.Job, job_id)
-    if job is None or job.kind != services.JOB_KIND or job.created_by != current_user.id:
-        abort(404)
-    return render_template("reviews/batch.html", job=job)
+    return batches.job_view(services.BATCH, job_id)
