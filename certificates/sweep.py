@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from certificates import authority, cycles, due, lifecycle
 from certificates.models import Certificate, Hold, Reminder, Review, UpdateTestRound
 from exams.papers.models import Enrolment, Exam
-from portal import audit, background, clock, notify, policy
+from portal import audit, clock, notify, policy
 from portal.audit import AuditEntry
 from portal.auth.models import User
 from portal.extensions import db
@@ -275,10 +275,3 @@ def _remind(report: Report, rows, today: dt.date, now: dt.datetime) -> None:
         report.add("reminded", f"提醒 {row.number} {row.name}：{text}")
     for agency_id, items in by_agency.items():
         notify.agency_hr(agency_id, f"本单位 {len(items)} 人审核确认或更新测试即将到期", "\n".join(items), now=now)
-
-
-@background.scheduled("sweep", "每日巡检（逾期暂扣、执法主体资格、离岗注销、更新测试报名、到期提醒）", hour=1, minute=0)
-def scheduled_sweep(now: dt.datetime) -> str:
-    """Scheduled at 01:00: the day's sweep, committed by the scheduler with its run."""
-    report = run(clock.local(now).date(), actor=audit.Actor.system("job:sweep"), now=now)
-    return report.summary()

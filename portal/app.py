@@ -47,8 +47,21 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     _register_blueprints(app)
+    _register_jobs()
     _register_cli(app)
     return app
+
+
+def _register_jobs() -> None:
+    """Every background job handler and scheduled job, each package's in its ``jobs.py`` (importing one registers
+    its jobs with :mod:`portal.background`; the scheduler process runs what is registered here)."""
+    from certificates import jobs as _certificates  # noqa: F401 - the daily sweep, legal's batch decisions
+    from exams.attempts import jobs as _attempts  # noqa: F401 - attempts handed in at their deadline
+    from exams.papers import jobs as _papers  # noqa: F401 - the exams' opening notices
+    from exams.results import jobs as _results  # noqa: F401 - the results registry's export
+    from portal.imports import jobs as _imports  # noqa: F401 - large imports
+    from portal.jobs import scheduled as _platform  # noqa: F401 - e-mail delivery, expiry of export files
+    from portal.training import jobs as _training  # noqa: F401 - the shortfall list's export
 
 
 def _import_models() -> None:
@@ -93,7 +106,6 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth.views import init_app as init_auth
     from portal.complaints.views import bp as complaints_bp
     from portal.home.views import bp as home_bp
-    from portal.imports import jobs as _import_jobs  # noqa: F401 - registers the import job handler
     from portal.imports.views import bp as imports_bp
     from portal.inbox.views import bp as inbox_bp
     from portal.jobs.views import bp as jobs_bp

@@ -162,7 +162,6 @@ def download(job: background.Job):
     return file_response(unpack(result["file"]), result["mime"], filename, ascii_name)
 
 
-@background.scheduled(EXPIRE_JOB, "清理过期的导出文件", hour=3, minute=20)
 def expire(now: dt.datetime) -> str:
     """Daily: drop the files of export jobs (every registered kind) finished more than :data:`KEEP_FILES` ago;
     the job stays, marked expired, so its page can say so. One audit entry for the lot."""

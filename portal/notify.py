@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal import background, clock
+from portal import clock
 from portal.auth.access import users_covering
 from portal.auth.models import User
 from portal.columns import LocalDateTime
@@ -187,10 +187,3 @@ def _permanent(err: Exception) -> bool:
     if isinstance(err, smtplib.SMTPRecipientsRefused):
         return all(500 <= code < 600 for code, _ in err.recipients.values())
     return isinstance(err, smtplib.SMTPResponseException) and 500 <= err.smtp_code < 600
-
-
-@background.scheduled("mail", "发送通知邮件", minute="*")
-def deliver_due(now: dt.datetime) -> str:
-    """Scheduled every minute: deliver the e-mails that are due."""
-    counts = deliver(now)
-    return f"发送 {counts['sent']} 封，待重试 {counts['retry']} 封，失败 {counts['failed']} 封"

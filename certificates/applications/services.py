@@ -168,9 +168,9 @@ def _decide(actor: audit.Actor, user: User, application: Application, decision: 
     return None
 
 
-#: legal's batch decision of pending applications (:mod:`certificates.batch`)
-BATCH = batch.register(batch.Batch(
+#: legal's batch decision of pending applications (:mod:`certificates.batch`; registered by ``certificates.jobs``)
+BATCH = batch.Batch(
     kind=JOB_KIND, model=Application, open_status="pending", noun="申请", title="证件申请",
     yes=("approve", "批准"), no=("reject", "不予批准"), decide=_decide,
     detail=("applications.detail", "application_id"), listing=("applications.index", {}),
-    job_endpoint="applications.batch_job"))
+    job_endpoint="applications.batch_job")

@@ -430,9 +430,9 @@ def _decide(actor: audit.Actor, user: User, review: Review, decision: str, reaso
         reject(actor, user, review, reason, now)
 
 
-#: legal's batch decision of submitted reviews (:mod:`certificates.batch`)
-BATCH = batch.register(batch.Batch(
+#: legal's batch decision of submitted reviews (:mod:`certificates.batch`; registered by ``certificates.jobs``)
+BATCH = batch.Batch(
     kind=JOB_KIND, model=Review, open_status="submitted", noun="审核", title="审核确认",
     yes=("confirm", "确认通过"), no=("reject", "不予确认"), decide=_decide,
     detail=("reviews.detail", "review_id"), listing=("reviews.index", {"state": "submitted"}),
-    job_endpoint="reviews.batch_job"))
+    job_endpoint="reviews.batch_job")

@@ -16,7 +16,6 @@ from sqlalchemy.orm import lazyload
 
 from exams.attempts.models import Attempt
 from exams.bank.models import KINDS
-from exams.papers import jobs as _jobs  # noqa: F401 - registers the opening notice job
 from exams.papers import services
 from exams.papers.forms import WINDOW_STATES, EnrolForm, ExamFilterForm, PublishForm, RemoveForm
 from exams.papers.models import AUDIENCES, ENROLMENT_SOURCES, PURPOSES, Enrolment, Exam

@@ -13,10 +13,8 @@ from dataclasses import dataclass
 import openpyxl
 import sqlalchemy as sa
 
-from portal import background, exports
+from portal import exports
 from portal.auth.access import scope_condition, scoped_agencies
-from portal.auth.models import User
-from portal.errors import DomainError
 from portal.extensions import db
 from portal.officers import idcard
 from portal.officers.models import Officer
@@ -160,19 +158,3 @@ def export_file(lines: list[Line], fmt: str, today: dt.date, progress=None) -> t
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue(), mime, filename
-
-
-@exports.register(JOB_KIND, "training-shortfall")
-def run_export(job: background.Job, progress: background.Progress) -> dict:
-    """Export the list as the user who asked for it saw it (same filters, same day); the file is kept in the
-    job's result for its owner to download."""
-    user = db.session.get(User, job.created_by) if job.created_by else None
-    if user is None or not user.active:
-        raise DomainError("export_no_user", "提交导出的账户已停用，未生成文件")
-    today = dt.date.fromisoformat(job.params["on"])
-    progress.update(5, 100, "正在计算培训学时……")
-    lines, _ = compute(user, today, Filters(**job.params["filters"]))
-    data, mime, filename = export_file(lines, job.params["format"], today,
-                                       progress=lambda done, total, message=None: progress.update(
-                                           10 + int(85 * done / max(total, 1)), 100, message))
-    return exports.file_result(data, mime, filename, len(lines))
