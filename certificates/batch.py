@@ -4,9 +4,9 @@ shows its progress; each item is decided in its own savepoint, so one that is re
 eligible, out of scope) is reported with its reason and the others go on. The decisions commit with the job's final
 status (``background.run_one``): all together, or — if the job itself fails — not at all.
 
-A queue declares its :class:`Batch` (the words, the model, how one item is decided) and routes two URLs to
-:func:`queue_view` and :func:`job_view`; the form is :meth:`Batch.form`, the pages ``certificates/batch.html`` and
-the ``batch_fieldset`` macro of ``certificates/_batch.html``.
+A queue declares its :class:`Batch` (the words, the model, how one item is decided), which ``certificates.jobs``
+registers, and routes two URLs to :func:`queue_view` and :func:`job_view`; the form is :meth:`Batch.form`, the
+pages ``certificates/batch.html`` and the ``batch_fieldset`` macro of ``certificates/_batch.html``.
 """
 from __future__ import annotations
 
