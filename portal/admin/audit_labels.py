@@ -24,6 +24,7 @@ from portal.auth.models import ROLES, User
 from portal.complaints import models as complaint_models
 from portal.complaints.models import Complaint
 from portal.extensions import db
+from portal.forms import id_value, parse_id
 from portal.officers import models as officer_models
 from portal.officers import services as officer_services
 from portal.officers.models import Officer
@@ -89,13 +90,12 @@ FIELDS = {
     "finish": "交卷方式", "late": "逾期备案", "length": "字数", "max_score": "满分", "mode": "培训方式",
     "notified": "已通知", "officer": "人员", "one_time": "一次性密码", "prefix": "令牌前缀", "questions": "题数",
     "renews": "续签的协议编号", "size": "尺寸（像素）", "source": "来源", "term": "委托期限", "terminated_on": "终止日期",
-    "user": "账户",
+    "user": "账户", "exam_questions": "试题数", "exam_exams": "考试场数", "exam_attempts": "考试记录数",
+    "certificate_certificates": "证件数", "certificate_applications": "证件申请数", "certificate_reviews": "审核确认数",
+    "certificate_complaints": "投诉与表扬数", "external_id": "外部编号", "parent_id": "上级单位", "sort_order": "排序",
+    "uscc": "统一社会信用代码", "region_code": "行政区划代码", "gender": "性别", "birth_date": "出生日期",
+    "id_number": "身份证号",
 }
-FIELDS.update({"exam_questions": "试题数", "exam_exams": "考试场数", "exam_attempts": "考试记录数",
-               "certificate_certificates": "证件数", "certificate_applications": "证件申请数",
-               "certificate_reviews": "审核确认数", "certificate_complaints": "投诉与表扬数", "external_id": "外部编号",
-               "parent_id": "上级单位", "sort_order": "排序", "uscc": "统一社会信用代码", "region_code": "行政区划代码",
-               "gender": "性别", "birth_date": "出生日期", "id_number": "身份证号"})
 #: fields whose name depends on the kind of object the entry is about; the registries' own form labels first
 FIELDS_OF = {
     "exam_attempt": {"number": "第几次作答"},
@@ -239,18 +239,13 @@ def _names(wanted: dict[str, set[int]]) -> dict[tuple[str, str], str]:
     return names
 
 
-def _small_id(value) -> int | None:
-    text = str(value)
-    return int(text) if text.isdigit() and len(text) <= 10 else None
-
-
 def object_names(entries) -> dict[tuple[str, str], str]:
     """``(object_type, object_id) → name`` for the entries of a page: one query per kind of object on it. A
     complaint is named by its kind and reference (表扬 BY…, 投诉 TS…)."""
     wanted: dict[str, set[int]] = {}
     complaints: set[int] = set()
     for entry in entries:
-        object_id = _small_id(entry.object_id or "")
+        object_id = parse_id(entry.object_id)
         if object_id is None:
             continue
         if entry.object_type in _NAMED:
@@ -273,7 +268,7 @@ def reference_names(entries) -> dict[tuple[str, str], str]:
             target = _reference(entry.object_type or "", key)
             if target:
                 for item in value if isinstance(value, list) else [value]:
-                    if isinstance(item, int) and not isinstance(item, bool) and _small_id(item) is not None:
+                    if not isinstance(item, bool) and id_value(item) is not None:
                         wanted.setdefault(target, set()).add(item)
     return _names(wanted)
 
