@@ -99,7 +99,8 @@ def _certificate_values() -> dict:
     """The demo holder's certificate number, name and current QR token, and an officer with an application."""
     import sqlalchemy as sa
 
-    from certificates.models import Application, Certificate, Edition
+    from certificates.applications.models import Application
+    from certificates.models import Certificate, Edition
     from portal.extensions import db
     from portal.officers.models import Officer
 

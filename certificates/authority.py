@@ -21,8 +21,9 @@ from portal import audit, notify, policy
 from portal.auth.access import users_covering
 from portal.auth.models import User
 from portal.extensions import db
-from portal.orgs import bodies, entrustment
 from portal.orgs import signals as org_signals
+from portal.orgs.bodies import services as bodies
+from portal.orgs.entrustment import services as entrustment
 from portal.orgs.models import Agency, Agreement, BodyReminder
 
 BASIS = "威政办发〔2016〕3号 四（一）"

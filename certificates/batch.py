@@ -19,7 +19,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import RadioField, TextAreaField
 
-from portal import audit, background, clock
+from portal import audit, background, clock, transaction
 from portal.auth.access import current_actor, scope_condition
 from portal.auth.models import User
 from portal.errors import DomainError
@@ -117,17 +117,15 @@ class Batch:
         done, failures, numbers = 0, [], []
         for index, item_id in enumerate(ids):
             item = db.session.get(self.model, item_id)
-            savepoint = db.session.begin_nested()
             try:
-                if item is None:
-                    raise DomainError.not_found(f"{self.noun}不存在")
-                number = self.decide(actor, user, item, decision, reason, clock.now())
-                savepoint.commit()
+                with transaction.savepoint():
+                    if item is None:
+                        raise DomainError.not_found(f"{self.noun}不存在")
+                    number = self.decide(actor, user, item, decision, reason, clock.now())
                 done += 1
                 if number:
                     numbers.append(number)
             except DomainError as err:
-                savepoint.rollback()
                 name = item.officer.name if item is not None else f"#{item_id}"
                 failures.append({"id": item_id, "name": name, "message": err.message})
             progress.update(index + 1, len(ids), f"已处理 {index + 1} / {len(ids)} 项")
@@ -148,11 +146,10 @@ def queue_view(batch: Batch):
         abort(400)
     ids = [value for value in (parse_id(v) for v in request.form.getlist("ids")) if value]
     try:
-        job = batch.queue(current_actor(), current_user, ids, form.decision.data, form.reason.data or "",
-                          clock.now())
-        db.session.commit()
+        with transaction.attempt():
+            job = batch.queue(current_actor(), current_user, ids, form.decision.data, form.reason.data or "",
+                              clock.now())
     except DomainError as err:
-        db.session.rollback()
         flash(err.items[0]["message"] if err.items else err.message, "danger")
         return redirect(batch.list_url())
     return redirect(url_for(batch.job_endpoint, job_id=job.id))

@@ -12,7 +12,8 @@ import datetime as dt
 import sqlalchemy as sa
 
 from certificates import due, lifecycle
-from certificates.models import Certificate, UpdateTestRound
+from certificates.cycle_models import UpdateTestRound
+from certificates.models import Certificate
 from exams import signals as exam_signals
 from exams.papers.models import Exam
 from portal import audit, notify, policy

@@ -25,7 +25,7 @@ from portal.auth.models import User
 from portal.dates import anniversary
 from portal.extensions import db
 from portal.officers.models import Officer
-from portal.orgs import entrustment
+from portal.orgs.entrustment import services as entrustment
 from portal.orgs.models import Agency
 
 ACTOR = audit.Actor.system("cli:demo")

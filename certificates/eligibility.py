@@ -24,7 +24,7 @@ from portal import policy
 from portal.dates import anniversary
 from portal.extensions import db
 from portal.officers.models import Officer
-from portal.orgs import entrustment
+from portal.orgs.entrustment import services as entrustment
 from portal.training import requirements
 
 policy.define("certificates.exam_valid_months", "资格考试成绩有效期（月）", "int", 12, lifecycle.SECTION,

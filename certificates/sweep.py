@@ -22,14 +22,15 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from certificates import authority, cycles, due, lifecycle
-from certificates.models import Certificate, Hold, Reminder, Review, UpdateTestRound
+from certificates.cycle_models import Reminder, Review, UpdateTestRound
+from certificates.models import Certificate, Hold
 from exams.papers.models import Enrolment, Exam
 from portal import audit, clock, notify, policy
 from portal.audit import AuditEntry
 from portal.auth.models import User
 from portal.extensions import db
 from portal.officers.models import Officer
-from portal.orgs import bodies
+from portal.orgs.bodies import services as bodies
 from portal.orgs.models import Agency
 from portal.templating import cn_date
 

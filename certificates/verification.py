@@ -35,7 +35,7 @@ from certificates.models import (
 )
 from portal import clock
 from portal.extensions import db
-from portal.orgs import entrustment
+from portal.orgs.entrustment import services as entrustment
 from portal.orgs.models import Agency
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,8 @@ from exams.attempts import grading
 from exams.attempts.models import Attempt, AttemptItem
 from exams.attempts.services import draw
 from exams.bank.models import KIND_CODES, LETTERS, Question, QuestionVersion, fingerprint
+from exams.papers.blueprint import exam_pool_sizes
 from exams.papers.models import Enrolment, Exam, ExamSection
-from exams.papers.services import exam_pool_sizes
 from portal.extensions import db
 from portal.officers.models import Officer
 

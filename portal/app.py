@@ -9,6 +9,7 @@ from werkzeug.routing import IntegerConverter
 from portal import config as config_module
 from portal import errors, jsonbody, templating
 from portal.extensions import csrf, db, limiter, login_manager, migrate
+from portal.transaction import Portal
 
 
 class DatabaseInt(IntegerConverter):
@@ -25,7 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     :param overrides: config values that win over the environment (tests use this).
     """
     instance_path = os.environ.get("INSTANCE_PATH") or str(config_module.ROOT / "instance")
-    app = Flask(
+    app = Portal(
         __name__,
         instance_path=instance_path,
         static_folder=str(config_module.ROOT / "static"),
@@ -66,10 +67,12 @@ def _register_jobs() -> None:
 
 def _import_models() -> None:
     """Import every model module so the metadata (and Alembic's autogenerate) sees all tables."""
+    from certificates import cycle_models as _cycles  # noqa: F401 - reviews, update-test rounds, reminders
     from certificates import eligibility as _certificate_rules  # noqa: F401 - policy settings, the presider check
     from certificates import models as _certificates  # noqa: F401
     from certificates import numbering as _numbering  # noqa: F401 - declares its policy settings
     from certificates import sweep as _sweep  # noqa: F401 - the cycle listeners, settings and the daily sweep job
+    from certificates.applications import models as _applications  # noqa: F401
     from exams.attempts import models as _attempts  # noqa: F401
     from exams.bank import models as _bank  # noqa: F401
     from exams.papers import models as _papers  # noqa: F401
@@ -111,11 +114,12 @@ def _register_blueprints(app: Flask) -> None:
     from portal.jobs.views import bp as jobs_bp
     from portal.officers import importer as _officer_import  # noqa: F401 - registers the officers import kind
     from portal.officers.views import bp as officers_bp
-    from portal.orgs.body_views import bp as bodies_bp
-    from portal.orgs.entrustment_views import bp as entrustments_bp
-    from portal.orgs.views import bp as orgs_bp
+    from portal.orgs.agencies.views import bp as orgs_bp
+    from portal.orgs.bodies.views import bp as bodies_bp
+    from portal.orgs.entrustment.views import bp as entrustments_bp
     from portal.public.views import bp as public_bp
     from portal.training import importer as _training_import  # noqa: F401 - registers the training import kind
+    from portal.training import shortfall_views as _training_shortfall  # noqa: F401 - its pages on training_bp
     from portal.training.views import bp as training_bp
 
     for blueprint in (home_bp, auth_bp, officers_bp, orgs_bp, admin_bp, api_bp, imports_bp, jobs_bp, inbox_bp,

@@ -1,10 +1,12 @@
 """Background jobs: long work (imports, bulk approval, PDF batches, exports) as rows run by the scheduler process.
 
-* :func:`enqueue` adds a job (the caller commits); :func:`run_pending` runs queued jobs — the scheduler process
-  calls it every few seconds and tests call it directly, so both use the same code path.
+* :func:`enqueue` adds a job (committed with the request or command that queues it); :func:`run_pending` runs
+  queued jobs — the scheduler process calls it every few seconds and tests call it directly, so both use the same
+  code path.
 * A job's handler is registered with :func:`handler` and receives the job and a :class:`Progress` whose updates
   are committed on their own connection, so a page polling ``/jobs/<id>.json`` sees them while the job's own
-  transaction is still open. The handler's work commits with the job's final status, or not at all.
+  transaction is still open. The handler's work commits with the job's final status, or not at all: this module is
+  the jobs' transaction boundary (:mod:`portal.transaction`); a handler never commits.
 * Scheduled (cron) jobs are declared with :func:`scheduled`; the scheduler process runs them.
 """
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal import audit, clock
+from portal import audit, clock, transaction
 from portal.columns import LocalDateTime
 from portal.errors import DomainError
 from portal.extensions import db
@@ -90,16 +92,7 @@ class Progress:
         if message is not None:
             values["message"] = message[:200]
         try:
-            with db.engine.connect() as conn:
-                sqlite = conn.dialect.name == "sqlite"
-                if sqlite:
-                    conn.exec_driver_sql("PRAGMA busy_timeout=200")
-                try:
-                    conn.execute(sa.update(Job).where(Job.id == self.job_id).values(**values))
-                    conn.commit()
-                finally:
-                    if sqlite:  # the connection goes back to the pool: restore the app's patience
-                        conn.exec_driver_sql("PRAGMA busy_timeout=10000")
+            transaction.side_write(sa.update(Job).where(Job.id == self.job_id).values(**values))
         except sa.exc.OperationalError:
             # SQLite while the job's own transaction writes: progress is best effort, the work is not
             log.debug("progress update for job %s skipped (database busy)", self.job_id)
@@ -120,7 +113,7 @@ def handler(kind: str):
 
 def enqueue(actor: audit.Actor, kind: str, title: str, params: dict | None = None, payload: bytes | None = None,
             now: dt.datetime | None = None) -> Job:
-    """Queue a job (flushes; the caller commits)."""
+    """Queue a job (flushes; committed with the caller's unit of work)."""
     if kind not in HANDLERS:
         raise DomainError("unknown_job", f"未知的后台作业类型：{kind}", status=500)
     job = Job(kind=kind, title=title[:120], params=params or {}, payload=payload, status="queued", progress=0,
@@ -142,16 +135,16 @@ def run_one(job: Job) -> Job:
     """Run a claimed job: mark it running (committed), run its handler, commit its work with the final status."""
     job_id = job.id
     job.status, job.started_at, job.progress = "running", clock.now(), 0
-    db.session.commit()
+    transaction.finish()
     kind = job.kind
     try:
         result = HANDLERS[kind](job, Progress(job_id))
         job = db.session.get(Job, job_id)
         job.status, job.progress, job.result, job.finished_at = "succeeded", 100, result or {}, clock.now()
         job.payload = None  # an uploaded file holds personal data: kept only as long as the work needs it
-        db.session.commit()  # the handler's work and the final status, together
+        transaction.finish()  # the handler's work and the final status, together
     except Exception as err:  # noqa: BLE001 - a failing job is recorded, never lost
-        db.session.rollback()
+        transaction.abandon()
         if isinstance(err, DomainError):
             message = err.message
         else:
@@ -161,7 +154,7 @@ def run_one(job: Job) -> Job:
         job.status, job.error, job.finished_at = "failed", message, clock.now()
         job.result = {"items": err.items} if isinstance(err, DomainError) and err.items else None
         job.payload = None
-        db.session.commit()
+        transaction.finish()
     return job
 
 
@@ -171,7 +164,7 @@ def run_pending(limit: int | None = None) -> int:
     while limit is None or ran < limit:
         job = _claim()
         if job is None:
-            db.session.rollback()
+            transaction.abandon()
             return ran
         run_one(job)
         ran += 1
@@ -184,7 +177,7 @@ def fail_interrupted(now: dt.datetime) -> int:
     for job in jobs:
         job.status, job.finished_at = "failed", now
         job.error = "作业执行中断（后台调度进程重启），未保存任何结果，请重新提交。"
-    db.session.commit()
+    transaction.finish()
     return len(jobs)
 
 

@@ -1,28 +1,24 @@
-"""``flask --app wsgi …`` commands. Each owns its transaction; a failure exits non-zero with one line."""
+"""``flask --app wsgi …`` commands. Each is one unit of work (:func:`portal.transaction.command`): committed when it
+returns; a refusal rolls back, is printed in Chinese and exits non-zero."""
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import click
 import sqlalchemy as sa
 from flask import Flask
-from flask.cli import AppGroup
 
-from portal import audit, clock
-from portal.errors import DomainError
+from portal import audit, clock, transaction
 from portal.extensions import db
+from portal.transaction import CommandGroup
 
-users_cli = AppGroup("users", help="工作人员账户")
-audit_cli = AppGroup("audit", help="审计日志")
-demo_cli = AppGroup("demo", help="演示数据")
-tokens_cli = AppGroup("tokens", help="接口令牌")
-import_cli = AppGroup("import", help="批量导入（与上传页面使用同一引擎）")
-keys_cli = AppGroup("keys", help="二维码签名密钥（Ed25519，存放于 SIGNING_KEY_DIR）")
-
-
-def _fail(message: str) -> None:
-    db.session.rollback()
-    raise click.ClickException(message)
+users_cli = CommandGroup("users", help="工作人员账户")
+audit_cli = CommandGroup("audit", help="审计日志")
+demo_cli = CommandGroup("demo", help="演示数据")
+tokens_cli = CommandGroup("tokens", help="接口令牌")
+import_cli = CommandGroup("import", help="批量导入（与上传页面使用同一引擎）")
+keys_cli = CommandGroup("keys", help="二维码签名密钥（Ed25519，存放于 SIGNING_KEY_DIR）")
 
 
 def find_agency(ref: str):
@@ -52,13 +48,9 @@ def create_user(username, role, scopes, display_name, password_stdin):
     refs = [part for value in scopes for part in value.replace("，", ",").split(",") if part.strip()]
     agencies = [find_agency(ref) for ref in refs]
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
-    try:
-        user, one_time = services.create_staff_user(
-            audit.Actor.system("cli"), username=username, display_name=display_name or username, role=role,
-            scope_ids=[a.id for a in agencies], now=clock.now(), password=password)
-    except DomainError as err:
-        _fail(err.message)
-    db.session.commit()
+    user, one_time = services.create_staff_user(
+        audit.Actor.system("cli"), username=username, display_name=display_name or username, role=role,
+        scope_ids=[a.id for a in agencies], now=clock.now(), password=password)
     scope_text = "、".join(a.short_name for a in agencies) or "全部"
     click.echo(f"已创建账户 {user.username}（{user.role_label}，范围：{scope_text}）")
     if one_time:
@@ -87,7 +79,6 @@ def load_demo(if_empty):
         click.echo("数据库已有数据，跳过演示数据。")
         return
     summary = demo.load(clock.now())
-    db.session.commit()
     click.echo(summary)
 
 
@@ -100,12 +91,8 @@ def create_token(username, name):
 
     user = services.find_account(username)
     if user is None:
-        _fail(f"找不到用户“{username}”")
-    try:
-        token, raw = services.create_token(audit.Actor.system("cli"), user, name, clock.now())
-    except DomainError as err:
-        _fail(err.message)
-    db.session.commit()
+        raise click.ClickException(f"找不到用户“{username}”")
+    token, raw = services.create_token(audit.Actor.system("cli"), user, name, clock.now())
     click.echo(f"已为 {user.username}（{user.role_label}）签发令牌 {token.prefix}…，只显示这一次：")
     click.echo(raw)
 
@@ -118,7 +105,6 @@ def rotate_key():
     info = keys.rotate(clock.now())
     audit.record(audit.Actor.system("cli:keys"), "signing_key.rotate", change={"kid": info.kid},
                  object_type="signing_key", object_id=info.kid)
-    db.session.commit()
     click.echo("已启用新的签名密钥（此后签发的二维码用它签名，旧密钥仍可核验）：", err=True)
     click.echo(info.kid)
 
@@ -148,16 +134,12 @@ def retire_key(kid):
     from certificates import keys
 
     actor = audit.Actor.system("cli:keys")
-    try:
-        done = keys.retire(kid, clock.now())
-    except DomainError as err:
-        _fail(err.message)
+    done = keys.retire(kid, clock.now())
     audit.record(actor, "signing_key.retire", change={"kid": done.kid}, object_type="signing_key",
                  object_id=done.kid)
     if done.created:
         audit.record(actor, "signing_key.rotate", change={"kid": done.current}, object_type="signing_key",
                      object_id=done.current)
-    db.session.commit()
     click.echo(f"已停用签名密钥 {done.kid}；当前签名密钥：{done.current}" + ("（新生成）" if done.created else ""))
 
 
@@ -174,19 +156,10 @@ def _import_command(kind_name: str):
         path = Path(file)
         context = engine.Context(actor=audit.Actor.system("cli:import"), user=None, now=clock.now(),
                                  filename=path.name)
-        try:
-            result = engine.run(kind, path.name, path.read_bytes(), context, dry_run=dry_run)
-        except DomainError as err:
-            db.session.rollback()
-            for item in err.items:
-                column = f"，{item['field']}列" if item.get("field") else ""
-                click.echo(f"第{item.get('row')}行{column}：{item['message']}", err=True)
-            raise click.ClickException(err.message) from None
+        result = engine.run(kind, path.name, path.read_bytes(), context, dry_run=dry_run)  # a dry run stores nothing
         if dry_run:
-            db.session.rollback()
             click.echo(f"校验通过：{result['rows']} 行（未保存）")
             return
-        db.session.commit()
         click.echo(f"导入完成：{result['rows']} 行，新增 {result['created']}，更新 {result['updated']}，"
                    f"未变 {result['unchanged']}")
 
@@ -197,6 +170,7 @@ def _import_command(kind_name: str):
 @click.command("sweep")
 @click.option("--today", "today_text", default=None, metavar="YYYY-MM-DD", help="按指定日期巡检（默认今天）")
 @click.option("--dry-run", is_flag=True, help="只列出将要进行的变更，不写入")
+@transaction.command
 def sweep_command(today_text, dry_run):
     """The daily sweep: overdue holds, missed revocations, update-test enrolment, reminders (prints each change)."""
     import datetime as dt
@@ -206,21 +180,14 @@ def sweep_command(today_text, dry_run):
     try:
         today = dt.date.fromisoformat(today_text) if today_text else clock.today()
     except ValueError:
-        _fail(f"日期“{today_text}”无效，请按 YYYY-MM-DD 填写")
+        raise click.ClickException(f"日期“{today_text}”无效，请按 YYYY-MM-DD 填写") from None
     if today > clock.today() and not dry_run:
-        _fail(f"不能按未来日期（{today.isoformat()}）实际巡检；可加 --dry-run 预览")
-    try:
+        raise click.ClickException(f"不能按未来日期（{today.isoformat()}）实际巡检；可加 --dry-run 预览")
+    with transaction.trial() if dry_run else contextlib.nullcontext():
         report = sweep.run(today, actor=audit.Actor.system("cli:sweep"))
-    except DomainError as err:
-        _fail(err.message)
     for line in report.lines:
         click.echo(("（试运行）" if dry_run else "") + line)
-    if dry_run:
-        db.session.rollback()
-        click.echo("试运行：" + report.summary() + "（未写入）")
-    else:
-        db.session.commit()
-        click.echo(report.summary())
+    click.echo("试运行：" + report.summary() + "（未写入）" if dry_run else report.summary())
 
 
 @click.command("scheduler")

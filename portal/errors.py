@@ -89,7 +89,7 @@ def error_response(status: int, code: str | None = None, message: str | None = N
 
 
 def init_app(app):
-    """Register the handlers."""
+    """Register the handlers (each runs after :class:`portal.transaction.Portal` has rolled the request back)."""
 
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
@@ -115,7 +115,4 @@ def init_app(app):
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        from portal.extensions import db
-
-        db.session.rollback()
-        return error_response(500)
+        return error_response(500)  # the request's unit of work is already rolled back (portal.transaction.Portal)

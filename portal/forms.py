@@ -1,9 +1,15 @@
 """The base form (CSRF from Flask-WTF, WTForms' built-in messages in Chinese), shared fields, and the paging
 helpers of list pages."""
-from flask import abort
+from flask import abort, request
 from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, widgets
+
+from portal import policy
+from portal.extensions import db
+
+policy.define("ui.page_size", "列表每页显示多少条", "int", 30, "列表", minimum=10, maximum=200, unit="条",
+              help="人员、证件、培训、考试、审核、投诉等列表页每页的条数（接口分页另由 per_page 参数决定）")
 
 
 class Form(FlaskForm):
@@ -71,9 +77,24 @@ def id_arg(args, name: str) -> int | None:
     return value
 
 
+def page_size() -> int:
+    """How many rows a list page shows: the one setting ``ui.page_size`` for every list of the portal."""
+    return policy.get("ui.page_size")
+
+
+def paginate(query):
+    """The page of ``query`` the query string asks for, at the portal's page size (counted in the database)."""
+    return db.paginate(query, page=page_number(request.args), per_page=page_size(), error_out=False)
+
+
+def paginate_list(items: list) -> "ListPagination":
+    """The page of a list computed in Python that the query string asks for, at the portal's page size."""
+    return ListPagination(page=page_number(request.args), per_page=page_size(), error_out=False, items=items)
+
+
 class ListPagination(Pagination):
     """One page of a list computed in Python (``items=``), with the interface of the query pagination (for the
-    pager macro): ``ListPagination(page=page_number(request.args), per_page=50, error_out=False, items=lines)``."""
+    pager macro); :func:`paginate_list` makes one at the portal's page size."""
 
     def _query_items(self) -> list:
         start = (self.page - 1) * self.per_page

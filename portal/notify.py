@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal import clock
+from portal import clock, transaction
 from portal.auth.access import users_covering
 from portal.auth.models import User
 from portal.columns import LocalDateTime
@@ -138,7 +138,8 @@ def _send(message: EmailMessage) -> None:
 
 
 def deliver(now: dt.datetime, batch: int = 50) -> dict:
-    """Send due e-mails; returns counts ``{"sent", "retry", "failed"}``. Does nothing without ``MAIL_SERVER``."""
+    """Send due e-mails; returns counts ``{"sent", "retry", "failed"}``. Does nothing without ``MAIL_SERVER``.
+    A job handler (the scheduled job "mail"): each claim and each outcome is a checkpoint of its own."""
     counts = {"sent": 0, "retry": 0, "failed": 0}
     if not current_app.config.get("MAIL_SERVER"):
         return counts
@@ -150,19 +151,18 @@ def deliver(now: dt.datetime, batch: int = 50) -> dict:
             query = query.with_for_update(skip_locked=True)
         note = db.session.scalar(query)
         if note is None or sum(counts.values()) >= batch:
-            db.session.commit()
             return counts
         note.email_status = "sending"
         note.email_attempts += 1
         note.message_id = note.message_id or make_msgid(idstring=f"n{note.id}", domain="portal.local")
-        db.session.commit()  # claimed: no other delivery run will pick it up again
+        transaction.checkpoint()  # claimed: no other delivery run will pick it up again
         try:
             message = _message(note)
         except Exception as err:  # noqa: BLE001 - a message that cannot be written would fail every time
             log.exception("e-mail %s to %r cannot be built", note.id, note.email_to)
             note.email_status, note.email_error = "failed", f"{type(err).__name__}: {err}"[:500]
             counts["failed"] += 1
-            db.session.commit()
+            transaction.checkpoint()  # this message's outcome is kept before the next is tried
             continue
         try:
             _send(message)
@@ -179,7 +179,7 @@ def deliver(now: dt.datetime, batch: int = 50) -> dict:
         else:
             note.email_status, note.email_sent_at, note.email_error = "sent", clock.now(), None
             counts["sent"] += 1
-        db.session.commit()
+        transaction.checkpoint()  # this message's outcome is kept before the next is tried
 
 
 def _permanent(err: Exception) -> bool:

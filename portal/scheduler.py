@@ -23,7 +23,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
-from portal import background, clock
+from portal import background, clock, transaction
 from portal.extensions import db
 
 log = logging.getLogger(__name__)
@@ -121,27 +121,29 @@ def beat(now: dt.datetime) -> None:
     state = _state(background.HEARTBEAT)
     state.last_run_at = now
     state.holder = f"{socket.gethostname()}:{os.getpid()}"[:120]
-    db.session.commit()
+    transaction.finish()
 
 
 def run_scheduled(name: str, now: dt.datetime) -> None:
-    """Run one scheduled job, recording when it ran and what it said (or the error)."""
+    """Run one scheduled job, recording when it ran and what it said (or the error). This is the scheduled jobs'
+    transaction boundary (:mod:`portal.transaction`): the job's work is committed when it returns, rolled back when it
+    raises."""
     job = background.SCHEDULED[name]
     state = _state(name)
-    db.session.commit()
+    transaction.finish()
     try:
         summary = job.func(now)
-        db.session.commit()
+        transaction.finish()
     except Exception as err:  # noqa: BLE001 - recorded, and the next run tries again
-        db.session.rollback()
+        transaction.abandon()
         log.exception("scheduled job %s failed", name)
         state = _state(name)
         state.last_run_at, state.last_error = now, f"{type(err).__name__}: {err}"[:2000]
-        db.session.commit()
+        transaction.finish()
         return
     state = _state(name)
     state.last_run_at, state.last_summary, state.last_error = now, (summary or "")[:500], None
-    db.session.commit()
+    transaction.finish()
 
 
 def missed(name: str, now: dt.datetime, since: dt.datetime | None = None) -> bool:

@@ -14,8 +14,8 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.officers import idcard
 from portal.officers import services as officer_services
-from portal.orgs import services as org_services
-from portal.orgs import uscc as uscc_module
+from portal.orgs.agencies import services as org_services
+from portal.orgs.agencies import uscc as uscc_module
 from tests.conftest import PASSWORD
 
 SYSTEM = audit.Actor.system("test")

@@ -166,7 +166,7 @@ def test_every_view_declares_its_access(app):
 
 def matrix_agreement(world):
     """An agreement of the matrix's tree: ``dept`` entrusts an entrusted organisation below it."""
-    from portal.orgs import entrustment
+    from portal.orgs.entrustment import services as entrustment
     from tests.factories import make_agency
 
     party = make_agency(world.dept, name="环翠区综合执法辅助中心", short_name="辅助中心", kind="entrusted",

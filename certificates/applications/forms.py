@@ -4,7 +4,8 @@ from __future__ import annotations
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from certificates.models import APPLICATION_STATUSES, TYPES
+from certificates.applications.models import APPLICATION_STATUSES
+from certificates.models import TYPES
 from portal.forms import ActionForm, Form, MultiCheckboxField
 
 

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from certificates import batch, eligibility, lifecycle
-from certificates.models import TYPES, Application, Certificate
-from portal import audit, notify
+from certificates.applications.models import Application
+from certificates.models import TYPES, Certificate
+from portal import audit, notify, transaction
 from portal.auth.access import in_scope, scope_condition
 from portal.auth.models import User
 from portal.errors import DomainError
@@ -56,7 +57,7 @@ def apply(actor: audit.Actor, user: User, officer: Officer, type: str, categorie
                       region=region, status="pending", applied_by=actor.user_id, applied_by_label=actor.shown,
                       applied_at=now, note=note or None)
     try:
-        with db.session.begin_nested():  # two clerks at once: the partial unique index decides
+        with transaction.savepoint():  # two clerks at once: the partial unique index decides
             db.session.add(row)
     except IntegrityError:
         raise DomainError("application_pending", f"{officer.name}已有待审核的{TYPES[type]}申请", status=409) from None

@@ -16,18 +16,18 @@ from certificates.applications.forms import (
     RejectForm,
     WithdrawForm,
 )
-from certificates.models import APPLICATION_STATUSES, TYPES, Application
-from portal import clock
+from certificates.applications.models import APPLICATION_STATUSES, Application
+from certificates.models import TYPES
+from portal import clock, transaction
 from portal.auth.access import current_actor, get_in_scope_or_404, require, scope_condition
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import apply_errors, page_number, parse_id
+from portal.forms import apply_errors, paginate, parse_id
 from portal.officers import idcard
 from portal.officers.models import Officer
 
 bp = Blueprint("applications", __name__, template_folder="templates")
 
-PER_PAGE = 30
 SEARCH_MAX = 20
 
 
@@ -48,7 +48,7 @@ def index():
         query = query.join(Officer, Officer.id == Application.officer_id).where(
             Officer.name.contains(name, autoescape=True))
     query = query.order_by(Application.applied_at.desc(), Application.id.desc())
-    page = db.paginate(query, page=page_number(request.args), per_page=PER_PAGE, error_out=False)
+    page = paginate(query)
     pending = db.session.scalar(sa.select(sa.func.count()).select_from(Application).where(
         Application.status == "pending", scope_condition(current_user, Application.agency_id)))
     return render_template("applications/index.html", form=form, page=page, pending=pending,
@@ -87,11 +87,10 @@ def new():
     status = 200
     if request.method == "POST" and form.validate():
         try:
-            row = services.apply(current_actor(), current_user, officer, form.type.data, form.categories.data or [],
-                                 form.region.data or "", form.note.data or "", clock.now())
-            db.session.commit()
+            with transaction.attempt():
+                row = services.apply(current_actor(), current_user, officer, form.type.data, form.categories.data or [],
+                                     form.region.data or "", form.note.data or "", clock.now())
         except DomainError as err:
-            db.session.rollback()
             status = err.status
             for item in apply_errors(form, err.items) or ([] if err.items else [{"message": err.message}]):
                 flash(item["message"], "danger")
@@ -124,10 +123,9 @@ def detail(application_id: int):
 def _decide(application_id: int, operation, done_message: str):
     application = _application_or_404(application_id)
     try:
-        operation(application)
-        db.session.commit()
+        with transaction.attempt():
+            operation(application)
     except DomainError as err:
-        db.session.rollback()
         flash(err.message, "danger")
     else:
         flash(done_message, "success")

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from certificates import due
+from certificates.cycle_models import Review, UpdateTestRound
 from certificates.models import (
     REVOCATION_KINDS,
     REVOCATION_WORDS,
@@ -29,8 +30,6 @@ from certificates.models import (
     Answer,
     Certificate,
     Hold,
-    Review,
-    UpdateTestRound,
 )
 from portal import clock, exports
 from portal.auth.access import scope_condition, scoped_agencies

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from certificates import due, qualification
-from certificates.models import Answer, CertificateEvent, Review, UpdateTestRound
+from certificates.cycle_models import Review, UpdateTestRound
+from certificates.models import Answer, CertificateEvent
 from exams.attempts.models import Attempt
 from exams.papers.models import PURPOSES, Exam
-from portal.assessment.services import QuarterResult, quarter_results
+from portal.assessment.results import QuarterResult, quarter_results
 from portal.complaints import services as complaint_services
 from portal.complaints.models import Complaint
 from portal.extensions import db

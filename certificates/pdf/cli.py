@@ -9,15 +9,15 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask.cli import AppGroup
 
 from certificates import numbering
 from certificates.models import Certificate
 from certificates.pdf import render
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.transaction import CommandGroup
 
-certificates_cli = AppGroup("certificates", help="证件")
+certificates_cli = CommandGroup("certificates", help="证件")
 
 
 @certificates_cli.command("pdf")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from certificates import due, lifecycle
+from certificates import answers, due, lifecycle
 from certificates.access import certificate_or_404
 from certificates.models import (
     HOLD_REASONS,
@@ -32,16 +32,15 @@ from certificates.register.forms import (
     ReissueForm,
     RevokeForm,
 )
-from portal import clock
+from portal import clock, transaction
 from portal.auth.access import current_actor, require, scope_condition, scoped_agencies
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import apply_errors, page_number, parse_id
+from portal.forms import apply_errors, paginate, parse_id
 from portal.officers.models import Officer
 
 bp = Blueprint("register", __name__, template_folder="templates")
 
-PER_PAGE = 30
 
 
 @bp.context_processor
@@ -93,7 +92,7 @@ def index():
             query = query.join(Officer, Officer.id == Certificate.officer_id).where(
                 Officer.name.contains(term, autoescape=True))
     query = query.order_by(Certificate.issued_on.desc(), Certificate.id.desc())
-    page = db.paginate(query, page=page_number(request.args), per_page=PER_PAGE, error_out=False)
+    page = paginate(query)
     counts = dict(db.session.execute(sa.select(Certificate.status, sa.func.count()).where(
         scope_condition(current_user, Certificate.agency_id)).group_by(Certificate.status)).all())
     today = clock.today()
@@ -167,10 +166,9 @@ def _act(number: str, form_name: str, form, operation, done: str):
         flash("页面已过期，请查看证件的最新状态后重新操作。", "danger")
         return redirect(url_for("register.detail", number=certificate.number))
     try:
-        operation(certificate, seen)
-        db.session.commit()
+        with transaction.attempt():
+            operation(certificate, seen)
     except DomainError as err:
-        db.session.rollback()
         rest = apply_errors(form, err.items)
         if err.status == 409 or not err.items or rest:
             flash(err.message, "danger")
@@ -275,11 +273,10 @@ def answer(number: str):
             abort(400)
         return _render_mine(form, 422)
     try:
-        lifecycle.answer(certificate, current_user.officer, form.body.data, actor=current_actor(), now=clock.now(),
-                         hold_id=parse_id(form.hold_id.data), event_id=parse_id(form.event_id.data))
-        db.session.commit()
+        with transaction.attempt():
+            answers.answer(certificate, current_user.officer, form.body.data, actor=current_actor(), now=clock.now(),
+                           hold_id=parse_id(form.hold_id.data), event_id=parse_id(form.event_id.data))
     except DomainError as err:
-        db.session.rollback()
         if err.status == 404:
             abort(404)
         apply_errors(form, err.items)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from certificates.reviews.services import NOTE_MAX, REASON_MAX, STATES
+from certificates.reviews.listing import STATES
+from certificates.reviews.services import NOTE_MAX, REASON_MAX
 from portal.forms import ActionForm, Form
 
 

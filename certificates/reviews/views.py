@@ -9,19 +9,17 @@ from flask_login import current_user
 
 from certificates import batch as batches
 from certificates import due
-from certificates.models import Review
-from certificates.reviews import services
+from certificates.cycle_models import Review
+from certificates.reviews import listing, period, services
 from certificates.reviews.forms import ConfirmForm, DueFilterForm, RejectForm, SubmitForm
-from portal import clock
+from portal import clock, transaction
 from portal.auth.access import current_actor, get_in_scope_or_404, require, scoped_agencies
 from portal.errors import DomainError
-from portal.extensions import db
-from portal.forms import ListPagination, apply_errors, page_number
+from portal.forms import apply_errors, paginate_list
 from portal.templating import cn_date
 
 bp = Blueprint("reviews", __name__, template_folder="templates")
 
-PER_PAGE = 30
 
 
 @bp.context_processor
@@ -43,9 +41,9 @@ def index():
     form.agency.choices = [("", "全部单位")] + [(str(a.id), "\u3000" * a.depth + a.short_name) for a in agencies]
     chosen = next((a for a in agencies if str(a.id) == request.args.get("agency", "")), None)
     state = request.args.get("state", "")
-    lines = services.due_list(current_user, today, agency=chosen, state=state if state in services.STATES else "",
-                              q=request.args.get("q", ""))
-    page = ListPagination(page=page_number(request.args), per_page=PER_PAGE, error_out=False, items=lines)
+    lines = listing.due_list(current_user, today, agency=chosen, state=state if state in listing.STATES else "",
+                             q=request.args.get("q", ""))
+    page = paginate_list(lines)
     counts = {"overdue": sum(1 for line in lines if line.css == due.CSS_OVERDUE),
               "soon": sum(1 for line in lines if line.css == due.CSS_DUE_SOON),
               "submitted": sum(1 for line in lines if line.state == "submitted")}
@@ -56,7 +54,7 @@ def index():
 def _render_new(certificate, form: SubmitForm, status: int = 200):
     today = clock.today()
     refused = services.refusal(certificate, today)
-    judged = services.assess(certificate, today) if certificate.type == "enforcement" else None
+    judged = period.assess(certificate, today) if certificate.type == "enforcement" else None
     return render_template("reviews/new.html", certificate=certificate, form=form, judged=judged, refused=refused,
                            current=services.open_review(certificate.id), history=services.history(certificate.id),
                            today=today), status
@@ -82,10 +80,9 @@ def new():
             abort(400)
         return _render_new(certificate, form, 422)
     try:
-        row = services.submit(current_actor(), current_user, certificate, form.note.data or "", clock.now())
-        db.session.commit()
+        with transaction.attempt():
+            row = services.submit(current_actor(), current_user, certificate, form.note.data or "", clock.now())
     except DomainError as err:
-        db.session.rollback()
         if err.status == 404:
             abort(404)
         rest = apply_errors(form, err.items)
@@ -118,10 +115,9 @@ def _decide(review_id: int, form, form_name: str, operation, done: str):
             abort(400)
         return _render_detail(review, 422, **{form_name: form})
     try:
-        operation(review)
-        db.session.commit()
+        with transaction.attempt():
+            operation(review)
     except DomainError as err:
-        db.session.rollback()
         if err.status == 404:
             abort(404)
         rest = apply_errors(form, err.items)

@@ -16,13 +16,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from exams import signals
-from exams.attempts import grading
+from exams.attempts import admission, grading
 from exams.attempts.models import Attempt, AttemptItem
 from exams.bank.models import LETTERS, TRUE_FALSE, Question, QuestionVersion
 from exams.bank.pool import allocate, pool
-from exams.papers import eligibility
 from exams.papers.models import Exam
-from portal import audit, locks, notify, policy
+from portal import audit, locks, notify, policy, transaction
 from portal.audit import Actor
 from portal.auth.models import User
 from portal.errors import DomainError
@@ -102,7 +101,7 @@ def draw(exam: Exam, rng: random.Random) -> list[dict]:
 def start(actor: Actor, officer: Officer, exam: Exam, now: dt.datetime, rng: random.Random | None = None) -> Attempt:
     """Start (or resume) ``officer``'s attempt at ``exam``: the paper is drawn and stored, the deadline fixed.
 
-    Refused with eligibility's reason. A concurrent second start loses on the unique constraints and returns
+    Refused with admission's reason. A concurrent second start loses on the unique constraints and returns
     the attempt that won. The exam's row is locked (shared: starts do not wait for each other) and read again
     first, so an edit of the exam (:func:`exams.papers.services.update_exam`, which locks it exclusively) either
     comes before — and the paper follows the new blueprint — or waits and then sees this attempt.
@@ -110,7 +109,7 @@ def start(actor: Actor, officer: Officer, exam: Exam, now: dt.datetime, rng: ran
     locks.lock(Exam, [exam.id], shared=True)
     db.session.expire(exam)
     finalize_due(now, exam_id=exam.id, officer_id=officer.id)
-    decision = eligibility.decide(officer, exam, now)
+    decision = admission.decide(officer, exam, now)
     if decision.resumes:
         return db.session.get(Attempt, decision.resume_attempt_id)
     if not decision.ok:
@@ -121,14 +120,12 @@ def start(actor: Actor, officer: Officer, exam: Exam, now: dt.datetime, rng: ran
     deadline = min(now + dt.timedelta(minutes=exam.duration_minutes), exam.closes_at)
     attempt = Attempt(exam_id=exam.id, officer_id=officer.id, number=decision.attempts_used + 1, status="open",
                       started_at=now, deadline=deadline, max_score=sum(item["points"] for item in paper))
-    savepoint = db.session.begin_nested()
     try:
-        db.session.add(attempt)
-        db.session.flush()
-        db.session.execute(sa.insert(AttemptItem), [{**item, "attempt_id": attempt.id} for item in paper])
-        savepoint.commit()
+        with transaction.savepoint():
+            db.session.add(attempt)
+            db.session.flush()
+            db.session.execute(sa.insert(AttemptItem), [{**item, "attempt_id": attempt.id} for item in paper])
     except IntegrityError:
-        savepoint.rollback()
         winner = db.session.scalar(sa.select(Attempt).where(
             Attempt.exam_id == exam.id, Attempt.officer_id == officer.id, Attempt.status == "open"))
         if winner is None:
@@ -277,12 +274,10 @@ def finalize_due(now: dt.datetime, *, exam_id: int | None = None, officer_id: in
     done = 0
     for attempt_id in db.session.scalars(query.order_by(Attempt.deadline, Attempt.id)).all():
         attempt = db.session.get(Attempt, attempt_id)
-        savepoint = db.session.begin_nested()
         try:
-            finished = finalize(attempt, now, "deadline")
-            savepoint.commit()
+            with transaction.savepoint():
+                finished = finalize(attempt, now, "deadline")
         except Exception:  # noqa: BLE001 - one failing attempt must not keep the others open
-            savepoint.rollback()
             log.warning("could not finalize exam attempt %s", attempt_id, exc_info=True)
             continue
         done += finished

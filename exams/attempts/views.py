@@ -14,7 +14,7 @@ from exams.attempts import grading, jobs, services  # noqa: F401 - jobs declares
 from exams.attempts.models import Attempt
 from exams.bank.models import LETTERS, TRUE_FALSE
 from exams.papers.models import Exam
-from portal import clock
+from portal import clock, transaction
 from portal.auth.access import current_actor, require
 from portal.errors import DomainError
 from portal.extensions import db
@@ -36,8 +36,7 @@ def _exam_list_url() -> str:
 
 
 def _time_up(attempt: Attempt, message: str):
-    """Commit the finalization, then send the officer to the result with ``message``."""
-    db.session.commit()
+    """Send the officer to the result with ``message`` (the request commits the finalization)."""
     flash(message, "error")
     return redirect(url_for("attempts.result", attempt_id=attempt.id))
 
@@ -71,13 +70,11 @@ def start(exam_id: int):
     if exam is None or exam.status != "published":
         abort(404)
     now = clock.now()
-    if services.finalize_due(now, exam_id=exam.id, officer_id=current_user.officer_id):
-        db.session.commit()  # an overdue attempt is handed in even if the new start is refused
+    services.finalize_due(now, exam_id=exam.id, officer_id=current_user.officer_id)
     try:
-        attempt = services.start(current_actor(), current_user.officer, exam, now)
-        db.session.commit()
+        with transaction.savepoint():  # an overdue attempt is handed in even if the new start is refused
+            attempt = services.start(current_actor(), current_user.officer, exam, now)
     except DomainError as err:
-        db.session.rollback()
         flash(err.message, "error")
         return redirect(_exam_list_url())
     return redirect(url_for("attempts.take", attempt_id=attempt.id))
@@ -130,12 +127,11 @@ def answer(attempt_id: int):
     if request.form.get("position"):
         chosen = [] if go == "clear" else request.form.getlist("choice")
         try:
-            services.save_answer(current_actor(), attempt, request.form.get("position"), chosen, clock.now())
-            db.session.commit()
+            with transaction.attempt(keep=(services.TimeUp,)):
+                services.save_answer(current_actor(), attempt, request.form.get("position"), chosen, clock.now())
         except services.TimeUp as err:
             return _time_up(attempt, err.message)
         except DomainError as err:
-            db.session.rollback()
             flash(f"第 {position} 题答案未保存：{err.message}", "error")
             return redirect(url_for("attempts.take", attempt_id=attempt.id, n=position))
     if go == "submit":
@@ -166,13 +162,11 @@ def save(attempt_id: int):
         return _json_error(400, "bad_request", "请求格式有误，请刷新页面后重试")
     now = clock.now()
     try:
-        services.save_answer(current_actor(), attempt, data["position"], data["choice"], now)
-        db.session.commit()
-    except services.TimeUp as err:
-        db.session.commit()
+        with transaction.attempt(keep=(services.TimeUp,)):
+            services.save_answer(current_actor(), attempt, data["position"], data["choice"], now)
+    except services.TimeUp as err:  # handed in at the deadline: the request commits that
         return _json_error(409, err.code, err.message, final=True, redirect=result_url)
     except DomainError as err:
-        db.session.rollback()
         if err.code == "attempt_final":
             return _json_error(409, err.code, err.message, final=True, redirect=result_url)
         return _json_error(err.status, err.code, err.message)
@@ -201,7 +195,6 @@ def submit(attempt_id: int):
     attempt = _own(attempt_id)
     try:
         finished = services.submit(current_actor(), attempt, clock.now())
-        db.session.commit()
     except services.TimeUp as err:
         return _time_up(attempt, err.message)
     if finished:

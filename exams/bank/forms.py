@@ -1,10 +1,10 @@
-"""Forms of the question bank. Choices are not checked by WTForms: :func:`exams.bank.services.validate` checks every
+"""Forms of the question bank. Choices are not checked by WTForms: :func:`exams.bank.rules.validate` checks every
 value (the import uses it too), so a form and a spreadsheet row get the same message."""
 from __future__ import annotations
 
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 
-from exams.bank import services
+from exams.bank import rules
 from exams.bank.models import KINDS, LETTERS, STATUSES, TRUE_FALSE
 from portal import policy
 from portal.forms import Form
@@ -42,7 +42,7 @@ class LooseMultiple(_Loose, SelectMultipleField):
 
 class QuestionForm(Form):
     kind = LooseRadio("题型", choices=list(KINDS.items()), default="single")
-    stem = TextAreaField("题干", filters=[_strip], render_kw={"rows": 3, "maxlength": services.MAX_STEM})
+    stem = TextAreaField("题干", filters=[_strip], render_kw={"rows": 3, "maxlength": rules.MAX_STEM})
     option_a = StringField("选项A", filters=[_strip])
     option_b = StringField("选项B", filters=[_strip])
     option_c = StringField("选项C", filters=[_strip])
@@ -57,7 +57,7 @@ class QuestionForm(Form):
     tag = LooseSelect("执法类别（选填）")
     difficulty = LooseSelect("难度", choices=[("", "请选择")] + [(str(n), f"{n}{'（最易）' if n == 1 else '（最难）' if n == 5 else ''}")
                                                                for n in range(1, 6)], default="3")
-    legal_basis = StringField("法律依据", filters=[_strip], render_kw={"maxlength": services.MAX_BASIS,
+    legal_basis = StringField("法律依据", filters=[_strip], render_kw={"maxlength": rules.MAX_BASIS,
                                                                    "placeholder": "如《行政处罚法》第六十四条"})
     explanation = TextAreaField("解析（选填）", filters=[_strip], render_kw={"rows": 3})
     status = LooseSelect("保存后状态", choices=[("draft", STATUSES["draft"]), ("active", STATUSES["active"])],
@@ -71,13 +71,13 @@ class QuestionForm(Form):
     @property
     def option_fields(self):
         """The six option fields, A–F."""
-        return [getattr(self, name) for name in services.OPTION_FIELDS]
+        return [getattr(self, name) for name in rules.OPTION_FIELDS]
 
-    def data_for_service(self) -> services.QuestionData:
+    def data_for_service(self) -> rules.QuestionData:
         """The typed question as the service reads it."""
         kind = self.kind.data or ""
         answer = (self.answer_tf.data or "") if kind == "true_false" else "".join(self.answer.data or [])
-        return services.QuestionData(
+        return rules.QuestionData(
             kind=kind, stem=self.stem.data or "", options=[f.data or "" for f in self.option_fields], answer=answer,
             category=self.category.data or "", tag=self.tag.data or "", difficulty=self.difficulty.data or "",
             legal_basis=self.legal_basis.data or "", explanation=self.explanation.data or "")

@@ -1,4 +1,4 @@
-"""The questions import kind (SPEC §3 *Imports*): every row checked by :func:`exams.bank.services.validate` (the
+"""The questions import kind (SPEC §3 *Imports*): every row checked by :func:`exams.bank.rules.validate` (the
 form's rules), duplicates by identical 题干 and options — within the file an error naming the first row, against
 the bank nothing added (so the same file twice adds nothing). Imported questions are active and belong to the
 importer's legal office (the CLI: the root of the agency tree)."""
@@ -9,19 +9,20 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from exams.bank import services
+from exams.bank import rules, services
 from exams.bank.models import LETTERS, Question, QuestionVersion
 from portal import audit, policy
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.imports.engine import Column, Context, Kind, Row, error, register
+from portal.imports.engine import Column, Context, Kind, register
+from portal.imports.rows import Row, error
 
 CHUNK = 1000
 
 COLUMNS = (
     Column("题型", example="单选", help="单选、多选或判断"),
     Column("题干", example="行政机关拟作出较大数额罚款决定的，应当告知当事人有权要求（　）。",
-           help=f"最多 {services.MAX_STEM} 个字"),
+           help=f"最多 {rules.MAX_STEM} 个字"),
     Column("选项A", example="听证", help="单选、多选至少填写A、B两项，须从A起连续填写；判断题不填"),
     Column("选项B", example="复议"),
     Column("选项C", example="诉讼", help="选填"),
@@ -33,17 +34,17 @@ COLUMNS = (
     Column("执法类别", required=False, example="", help="选填；填写时须为执法类别之一（如 城市管理）"),
     Column("难度", example="3", help="1–5 的整数，1 最易，5 最难"),
     Column("法律依据", example="《行政处罚法》第六十三条", help="写明法律文件及条款，如《行政处罚法》第六十四条"),
-    Column("解析", required=False, example="", help=f"选填，最多 {services.MAX_EXPLANATION} 个字"),
+    Column("解析", required=False, example="", help=f"选填，最多 {rules.MAX_EXPLANATION} 个字"),
 )
-#: services' field names → this file's column headers
-FIELD_COLUMN = {name: services.FIELD_LABELS[name] for name in services.FIELD_LABELS}
+#: the rules' field names → this file's column headers
+FIELD_COLUMN = {name: rules.FIELD_LABELS[name] for name in rules.FIELD_LABELS}
 
 
 @dataclass
 class Plan:
     """The questions to insert, and how many rows the bank already holds."""
 
-    new: list[services.Clean] = field(default_factory=list)
+    new: list[rules.Clean] = field(default_factory=list)
     unchanged: int = 0
 
 
@@ -60,18 +61,18 @@ def check(rows: list[Row], context: Context) -> tuple[Plan, list[dict]]:
     """Validate every row (no query per row), then look the fingerprints up in one query."""
     categories, tags = policy.get("exams.categories"), policy.get("officers.categories")
     errors: list[dict] = []
-    valid: list[tuple[int, services.Clean]] = []
+    valid: list[tuple[int, rules.Clean]] = []
     first_row: dict[str, int] = {}
     for position, row in enumerate(rows):
         if position % 500 == 0:
             context.progress(position, len(rows), f"正在校验第 {position + 1} 行起，共 {len(rows)} 行")
         values = row.values
-        data = services.QuestionData(
+        data = rules.QuestionData(
             kind=values.get("题型"), stem=values.get("题干"),
             options=[values.get(f"选项{letter}") for letter in LETTERS], answer=values.get("答案"),
             category=values.get("类别"), tag=values.get("执法类别"), difficulty=values.get("难度"),
             legal_basis=values.get("法律依据"), explanation=values.get("解析"))
-        clean, problems = services.validate(data, categories, tags)
+        clean, problems = rules.validate(data, categories, tags)
         if problems:
             errors.extend(error(row.number, FIELD_COLUMN.get(p["field"]), p["message"]) for p in problems)
             continue

@@ -10,20 +10,20 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from exams import usage
 from exams.bank import importer as _importer  # noqa: F401 - registers the "questions" import kind
 from exams.bank import services
 from exams.bank.forms import QuestionFilterForm, QuestionForm, StatusForm
 from exams.bank.models import KINDS, LETTERS, STATUSES, Question, QuestionVersion
-from portal import clock, policy
+from portal import clock, policy, transaction
 from portal.auth.access import current_actor, require
 from portal.errors import DomainError, problem
 from portal.extensions import db
-from portal.forms import apply_errors, int_arg, page_number
+from portal.forms import apply_errors, int_arg, paginate
 from portal.orgs.models import Agency
 
 bp = Blueprint("bank", __name__, template_folder="templates")
 
-PER_PAGE = 20
 
 
 def _question_or_404(question_id: int) -> Question:
@@ -65,7 +65,7 @@ def questions():
     if request.args.get("status") in STATUSES:
         query = query.where(Question.status == request.args["status"])
     query = query.order_by(Question.id.desc())  # ids grow with time: newest first, on the primary key
-    page = db.paginate(query, page=page_number(request.args), per_page=PER_PAGE, error_out=False)
+    page = paginate(query)
     counts = dict(db.session.execute(sa.select(Question.category, sa.func.count()).where(Question.status == "active")
                                      .group_by(Question.category)).all())
     categories = list(policy.get("exams.categories"))
@@ -80,7 +80,6 @@ def questions():
 
 
 def _save_refused(form, err: DomainError) -> list[dict]:
-    db.session.rollback()
     if err.status == 404:
         abort(404)
     return apply_errors(form, err.items) if err.items else [{"message": err.message}]
@@ -95,11 +94,10 @@ def new_question():
     if form.validate_on_submit():
         try:
             try:
-                question = services.create_question(current_actor(), current_user, form.data_for_service(),
-                                                    clock.now(), status=form.status.data or "draft")
-                db.session.commit()
+                with transaction.attempt():
+                    question = services.create_question(current_actor(), current_user, form.data_for_service(),
+                                                        clock.now(), status=form.status.data or "draft")
             except IntegrityError:
-                db.session.rollback()
                 raise DomainError.invalid([problem("stem", "刚刚有人添加了题干和选项相同的试题，请核对")]) from None
         except DomainError as err:
             items = _save_refused(form, err)
@@ -119,7 +117,7 @@ def question(question_id: int):
     versions = db.session.scalars(sa.select(QuestionVersion).where(QuestionVersion.question_id == question.id)
                                   .order_by(QuestionVersion.version.desc())).all()
     return render_template("bank/question.html", question=question, version=question.current, versions=versions,
-                           used=services.used_versions(question.id), can_edit=services.can_edit(current_user, question),
+                           used=usage.used_versions(question.id), can_edit=services.can_edit(current_user, question),
                            owner=db.session.get(Agency, question.agency_id), answer_text=services.answer_text)
 
 
@@ -132,7 +130,7 @@ def question_version(question_id: int, version: int):
                                                                QuestionVersion.version == version))
     if shown is None:
         abort(404)
-    used = services.used_versions(question.id)
+    used = usage.used_versions(question.id)
     return render_template("bank/question_version.html", question=question, version=shown,
                            uses=used.get(shown.id, 0), answer_text=services.answer_text)
 
@@ -142,7 +140,7 @@ def question_version(question_id: int, version: int):
 def edit_question(question_id: int):
     """Edit a question of a legal office in the account's scope; says when saving makes a new version."""
     question = _editable_or_404(question_id)
-    used = services.version_is_used(question.current.id)
+    used = usage.version_is_used(question.current.id)
     form = QuestionForm()
     items = []
     if request.method == "GET":
@@ -150,11 +148,10 @@ def edit_question(question_id: int):
     elif form.validate_on_submit():
         try:
             try:
-                edit = services.update_question(current_actor(), current_user, question.id, form.data_for_service(),
-                                                clock.now())
-                db.session.commit()
+                with transaction.attempt():
+                    edit = services.update_question(current_actor(), current_user, question.id,
+                                                    form.data_for_service(), clock.now())
             except IntegrityError:
-                db.session.rollback()
                 raise DomainError.invalid([problem(
                     "stem", "刚刚有人修改了这道试题或添加了相同的试题，请刷新后重试")]) from None
         except DomainError as err:
@@ -181,10 +178,9 @@ def set_status(question_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.set_status(current_actor(), current_user, question.id, form.status.data or "", clock.now())
-        db.session.commit()
+        with transaction.attempt():
+            services.set_status(current_actor(), current_user, question.id, form.status.data or "", clock.now())
     except DomainError as err:
-        db.session.rollback()
         if err.status == 404:
             abort(404)
         flash(err.message, "error")

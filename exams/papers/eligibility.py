@@ -1,12 +1,8 @@
-"""Who may start an exam now, and if not, why (SPEC §2.6) — the one place the officer's exam list and the
-start action ask.
-
-Refusals, in the order an officer would want to hear them: an open attempt is resumed rather than refused; the
-exam is not published or the window is not open; the officer is not on duty or not in the exam's audience;
-the attempts are used up or the exam was passed; the purpose's prerequisite is not met — for ``qualification``
-no enforcement certificate already held (the exam leads to one; an officer who holds one is not invited) and the
-pre-exam training requirement (measured at the day the window opens), an active enforcement certificate for
-``hearing_presider``.
+"""Who an exam admits (SPEC §2.6): its audience — enrolled by name, the jurisdiction, chosen agencies — and its
+purpose's prerequisite: for ``qualification`` no enforcement certificate already held (the exam leads to one; an
+officer who holds one is not invited) and the pre-exam training requirement (measured at the day the window
+opens), an active enforcement certificate for ``hearing_presider``. Whether an officer may start an exam now —
+these with the window, duty and their attempts — is decided by :mod:`exams.attempts.admission`.
 
 The certificate checks belong to ``certificates``, which sits above this package: it registers them with
 :func:`presider_prerequisite` and :func:`qualification_prerequisite`. Until one is registered, nobody holds a
@@ -16,18 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from exams.attempts.models import Attempt
 from exams.papers.models import Enrolment, Exam, ExamAgency
 from portal import policy
 from portal.extensions import db
 from portal.officers.models import Officer
 from portal.orgs.models import Agency
-from portal.templating import cn_date, cn_datetime
+from portal.templating import cn_date
 from portal.training import requirements
 
 SECTION = "考试"
@@ -61,21 +55,6 @@ def qualification_prerequisite(fn: Callable[[int, dt.date], str | None]):
     if fn not in _QUALIFICATION_CHECKS:
         _QUALIFICATION_CHECKS.append(fn)
     return fn
-
-
-@dataclass(frozen=True)
-class Decision:
-    """Whether the officer may start (or resume) the exam now; ``reason`` says why not."""
-
-    ok: bool
-    reason: str = ""
-    #: an open attempt to resume (``ok`` is then true)
-    resume_attempt_id: int | None = None
-    attempts_used: int = 0
-
-    @property
-    def resumes(self) -> bool:
-        return self.resume_attempt_id is not None
 
 
 def ancestor_ids(path: str) -> list[int]:
@@ -114,10 +93,10 @@ def audience_officers(exam: Exam):
 
 def in_audience(officer: Officer, exam: Exam) -> bool:
     """Whether ``officer`` is among those who may sit ``exam``: enrolled by name, or in its audience."""
-    return exam.id in _audience_of(officer, [exam])
+    return exam.id in audience_of(officer, [exam])
 
 
-def _audience_of(officer: Officer, exams: list[Exam]) -> set[int]:
+def audience_of(officer: Officer, exams: list[Exam]) -> set[int]:
     """The ids of ``exams`` whose audience includes ``officer`` (two queries whatever their number)."""
     ids = [e.id for e in exams]
     if not ids:
@@ -132,7 +111,7 @@ def _audience_of(officer: Officer, exams: list[Exam]) -> set[int]:
             or (e.audience == "everyone" and e.agency_id in above)}
 
 
-class _Prerequisites:
+class Prerequisites:
     """The purposes' prerequisites for one officer, each asked once per day it is measured on."""
 
     def __init__(self, officer: Officer, now: dt.datetime):
@@ -174,54 +153,4 @@ class _Prerequisites:
 
 def purpose_refusal(officer: Officer, exam: Exam, now: dt.datetime) -> str | None:
     """The purpose's prerequisite: ``None`` when met, else the reason."""
-    return _Prerequisites(officer, now).refusal(exam)
-
-
-def decide_many(officer: Officer, exams, now: dt.datetime) -> dict[int, Decision]:
-    """:func:`decide` for many exams at once (exam id → decision), with a fixed number of queries: the officer's
-    attempts, enrolments and chosen agencies once each, and the training requirement once per opening day of the
-    open ``qualification`` exams it has to be measured for."""
-    exams = list(exams)
-    if not exams:
-        return {}
-    rows = db.session.execute(sa.select(Attempt.exam_id, Attempt.id, Attempt.status, Attempt.passed, Attempt.deadline)
-                              .where(Attempt.officer_id == officer.id, Attempt.exam_id.in_([e.id for e in exams]))
-                              .order_by(Attempt.number)).all()
-    attempts: dict[int, list] = {}
-    for row in rows:
-        attempts.setdefault(row.exam_id, []).append(row)
-    audience = _audience_of(officer, exams)
-    prerequisites = _Prerequisites(officer, now)
-    return {exam.id: _decide(officer, exam, now, attempts.get(exam.id, []), exam.id in audience, prerequisites)
-            for exam in exams}
-
-
-def _decide(officer: Officer, exam: Exam, now: dt.datetime, attempts: list, admitted: bool,
-            prerequisites: _Prerequisites) -> Decision:
-    used = len(attempts)
-    open_attempt = next((a for a in attempts if a.status == "open" and a.deadline > now), None)
-    if open_attempt is not None:
-        return Decision(True, resume_attempt_id=open_attempt.id, attempts_used=used)
-    if exam.status != "published":
-        return Decision(False, "考试尚未发布", attempts_used=used)
-    if now < exam.opens_at:
-        return Decision(False, f"考试尚未开始，开考时间 {cn_datetime(exam.opens_at)}", attempts_used=used)
-    if now >= exam.closes_at:
-        return Decision(False, f"考试已于 {cn_datetime(exam.closes_at)} 结束", attempts_used=used)
-    if officer.status != "on_duty":
-        return Decision(False, f"您的在岗状态为“{officer.status_label}”，不能参加考试", attempts_used=used)
-    if not admitted:
-        return Decision(False, "您不在本次考试的报名范围内", attempts_used=used)
-    if any(a.passed for a in attempts):
-        return Decision(False, "您已通过本次考试", attempts_used=used)
-    if used >= exam.max_attempts:
-        return Decision(False, f"本次考试最多可考 {exam.max_attempts} 次，您的考试机会已用完", attempts_used=used)
-    reason = prerequisites.refusal(exam)
-    if reason:
-        return Decision(False, reason, attempts_used=used)
-    return Decision(True, attempts_used=used)
-
-
-def decide(officer: Officer, exam: Exam, now: dt.datetime) -> Decision:
-    """May ``officer`` start ``exam`` at ``now``? (An open attempt is always resumable until its deadline.)"""
-    return decide_many(officer, [exam], now)[exam.id]
+    return Prerequisites(officer, now).refusal(exam)

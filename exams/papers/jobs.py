@@ -6,8 +6,8 @@ import datetime as dt
 import sqlalchemy as sa
 
 from exams.papers.eligibility import audience_officers
+from exams.papers.enrolment import MINE_PATH
 from exams.papers.models import Exam
-from exams.papers.services import MINE_PATH
 from portal import audit, background, notify
 from portal.auth.models import User
 from portal.extensions import db

@@ -14,24 +14,24 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
+from exams import usage
+from exams.attempts import admission
 from exams.attempts.models import Attempt
 from exams.bank.models import KINDS
-from exams.papers import services
+from exams.papers import blueprint, enrolment, services
 from exams.papers.forms import WINDOW_STATES, EnrolForm, ExamFilterForm, PublishForm, RemoveForm
 from exams.papers.models import AUDIENCES, ENROLMENT_SOURCES, PURPOSES, Enrolment, Exam
-from portal import clock
+from portal import clock, transaction
 from portal.auth.access import current_actor, get_in_scope_or_404, require, scope_condition, scoped_agencies
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import int_arg, page_number
+from portal.forms import int_arg, paginate
 from portal.officers import idcard
 from portal.officers.models import Officer
 from portal.orgs.models import Agency
 
 bp = Blueprint("papers", __name__, template_folder="templates")
 
-PER_PAGE = 20
-ENROLMENTS_PER_PAGE = 50
 BLANK_ROWS = 3  # blank section rows after the typed ones
 MORE_ROWS = 3  # rows added by 增加一行
 
@@ -89,7 +89,7 @@ def index():
     if state in WINDOW_STATES:
         query = query.where(_window_condition(state, now))
     query = query.order_by(Exam.opens_at.desc(), Exam.id.desc())
-    page = db.paginate(query, page=page_number(request.args), per_page=PER_PAGE, error_out=False)
+    page = paginate(query)
     row = db.session.execute(sa.select(
         sa.func.count(),
         sa.func.count().filter(Exam.status == "draft"),
@@ -106,17 +106,17 @@ def index():
 
 # --- the exam form ----------------------------------------------------------------------------------------------
 
-def _rows_of(exam: Exam | None) -> list[services.SectionRow]:
-    rows = [services.SectionRow(i, s.title, s.category, s.tag or "", s.kind or "", str(s.count), str(s.points))
+def _rows_of(exam: Exam | None) -> list[blueprint.SectionRow]:
+    rows = [blueprint.SectionRow(i, s.title, s.category, s.tag or "", s.kind or "", str(s.count), str(s.points))
             for i, s in enumerate(exam.sections)] if exam else []
-    rows += [services.SectionRow(i) for i in range(len(rows), len(rows) + BLANK_ROWS)]
+    rows += [blueprint.SectionRow(i) for i in range(len(rows), len(rows) + BLANK_ROWS)]
     return rows
 
 
-def _posted_rows(extra: int = 0) -> list[services.SectionRow]:
-    count = int_arg(request.form, "rows", 1, 1, services.MAX_SECTIONS + BLANK_ROWS)
-    count = min(count + extra, services.MAX_SECTIONS + BLANK_ROWS)
-    return [services.SectionRow(i, *(request.form.get(f"sections-{i}-{name}", "") for name in
+def _posted_rows(extra: int = 0) -> list[blueprint.SectionRow]:
+    count = int_arg(request.form, "rows", 1, 1, blueprint.MAX_SECTIONS + BLANK_ROWS)
+    count = min(count + extra, blueprint.MAX_SECTIONS + BLANK_ROWS)
+    return [blueprint.SectionRow(i, *(request.form.get(f"sections-{i}-{name}", "") for name in
                                      ("title", "category", "tag", "kind", "count", "points")))
             for i in range(count)]
 
@@ -147,7 +147,7 @@ def _posted_values() -> dict:
     return values
 
 
-def _data(values: dict, rows: list[services.SectionRow]) -> services.ExamData:
+def _data(values: dict, rows: list[blueprint.SectionRow]) -> services.ExamData:
     agency_id = values.get("agency_id", "")
     return services.ExamData(
         title=values["title"], purpose=values["purpose"], instructions=values["instructions"],
@@ -159,7 +159,7 @@ def _data(values: dict, rows: list[services.SectionRow]) -> services.ExamData:
 
 def _exam_form(exam: Exam | None):
     jurisdictions = list(current_user.scopes)
-    locked = exam is not None and services.attempt_count(exam) > 0
+    locked = exam is not None and usage.attempt_count(exam.id) > 0
     values = _values_of(exam, jurisdictions)
     rows = _rows_of(exam)
     errors: dict[str, str] = {}
@@ -178,14 +178,13 @@ def _exam_form(exam: Exam | None):
         if "more" not in request.form:
             data = _data(values, rows)
             try:
-                if exam is None:
-                    saved = services.create_exam(current_actor(), current_user, data, clock.now())
-                else:
-                    services.update_exam(current_actor(), current_user, exam, data, clock.now())
-                    saved = exam
-                db.session.commit()
+                with transaction.attempt():
+                    if exam is None:
+                        saved = services.create_exam(current_actor(), current_user, data, clock.now())
+                    else:
+                        services.update_exam(current_actor(), current_user, exam, data, clock.now())
+                        saved = exam
             except DomainError as err:
-                db.session.rollback()
                 status = err.status
                 for item in err.items:
                     errors.setdefault(item.get("field") or "", item["message"])
@@ -197,7 +196,7 @@ def _exam_form(exam: Exam | None):
     return render_template(
         "papers/form.html", exam=exam, locked=locked, values=values, rows=rows, errors=errors, messages=messages,
         jurisdictions=jurisdictions, agencies=scoped_agencies(current_user), purposes=PURPOSES,
-        audiences=AUDIENCES, categories=services.question_categories(), tags=services.officer_categories(),
+        audiences=AUDIENCES, categories=blueprint.question_categories(), tags=blueprint.officer_categories(),
         kinds=KINDS, pass_percent=services.default_pass_mark(100), max_attempts=services.default_max_attempts(),
         locked_message=services.LOCKED_MESSAGE), status
 
@@ -228,7 +227,7 @@ def detail(exam_id: int):
     stats = _attempt_stats([exam.id])[exam.id]
     return render_template(
         "papers/detail.html", exam=exam, now=now, state=services.window_state(exam, now), states=WINDOW_STATES,
-        pools=services.exam_pool_sizes(exam), agencies=services.audience_agencies(exam), stats=stats,
+        pools=blueprint.exam_pool_sizes(exam), agencies=services.audience_agencies(exam), stats=stats,
         enrolled=_enrolment_counts([exam.id]).get(exam.id, 0), kinds=KINDS, publish_form=PublishForm(),
         locked=stats["attempts"] > 0, locked_message=services.LOCKED_MESSAGE)
 
@@ -242,10 +241,9 @@ def publish(exam_id: int):
         flash("该考试已发布。", "info")
         return redirect(url_for("papers.detail", exam_id=exam.id))
     try:
-        services.publish(current_actor(), exam, clock.now())
-        db.session.commit()
+        with transaction.attempt():
+            services.publish(current_actor(), exam, clock.now())
     except DomainError as err:
-        db.session.rollback()
         flash(err.message, "danger")
         for item in err.items:
             flash(item["message"], "danger")
@@ -268,18 +266,16 @@ def enrolments(exam_id: int):
             if remove:
                 officer_id = int(remove) if remove.isascii() and remove.isdigit() and len(remove) < 10 else 0
                 officer = db.session.get(Officer, officer_id)
-                services.unenrol(current_actor(), exam, officer_id, clock.now())
-                db.session.commit()
+                with transaction.attempt():
+                    enrolment.unenrol(current_actor(), exam, officer_id, clock.now())
                 flash(f"已取消{officer.name}的报名。", "success")
                 return redirect(url_for("papers.enrolments", exam_id=exam.id))
             try:
-                new, already = services.enrol_lines(current_actor(), exam, form.lines.data or "", clock.now())
-                db.session.commit()
+                with transaction.attempt():
+                    new, already = enrolment.enrol_lines(current_actor(), exam, form.lines.data or "", clock.now())
             except IntegrityError:
-                db.session.rollback()
                 raise DomainError("conflict", "刚刚有他人为本考试报名了其中的人员，请重新提交", status=409) from None
         except DomainError as err:
-            db.session.rollback()
             status = err.status
             items = err.items or [{"message": err.message}]
         else:
@@ -288,8 +284,8 @@ def enrolments(exam_id: int):
     query = (sa.select(Enrolment, Officer, Agency.short_name).join(Officer, Officer.id == Enrolment.officer_id)
              .join(Agency, Agency.id == Officer.agency_id).where(Enrolment.exam_id == exam.id)
              .order_by(Enrolment.enrolled_at.desc(), Officer.name))
-    page = db.paginate(query, page=page_number(request.args), per_page=ENROLMENTS_PER_PAGE, error_out=False)
-    rows = db.session.execute(query.limit(ENROLMENTS_PER_PAGE).offset((page.page - 1) * ENROLMENTS_PER_PAGE)).all()
+    page = paginate(query)
+    rows = db.session.execute(query.limit(page.per_page).offset((page.page - 1) * page.per_page)).all()
     ids = [r.Officer.id for r in rows]
     sat = set(db.session.scalars(sa.select(Attempt.officer_id).where(
         Attempt.exam_id == exam.id, Attempt.officer_id.in_(ids or [-1])))) if ids else set()
@@ -305,7 +301,7 @@ def mine():
     """我的考试: each exam with a start or resume button or the reason; past attempts with score and result."""
     officer = current_user.officer
     now = clock.now()
-    listed = services.officer_exams(officer, now)
+    listed = admission.officer_exams(officer, now)
     attempts = db.session.scalars(
         sa.select(Attempt).where(Attempt.officer_id == officer.id, Attempt.status == "final")
         .options(lazyload(Attempt.items)).order_by(Attempt.finished_at.desc(), Attempt.id.desc()).limit(100)).all()

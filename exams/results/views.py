@@ -14,12 +14,10 @@ from exams.results.forms import RegistryFilterForm
 from portal import background, clock, exports
 from portal.auth.access import current_actor, in_scope, require
 from portal.extensions import db
-from portal.forms import ListPagination, apply_errors, page_number
+from portal.forms import apply_errors, page_number, page_size, paginate_list
 
 bp = Blueprint("results", __name__, template_folder="templates")
 
-PER_PAGE = 30
-CANDIDATES_PER_PAGE = 50
 
 
 def _exam_in_scope_or_404(exam_id: int) -> Exam:
@@ -41,7 +39,7 @@ def registry():
     form.exam.choices = [("", "全部考试")] + services.exam_choices(current_user)
     form.agency.choices = [("", "全部单位")] + services.agency_choices(current_user)
     apply_errors(form, problems)
-    page = services.QueryPagination(page=page_number(request.args), per_page=PER_PAGE, error_out=False,
+    page = services.QueryPagination(page=page_number(request.args), per_page=page_size(), error_out=False,
                                     query=query)
     return render_template("results/registry.html", form=form, page=page, filters=filters,
                            sync_max=export.SYNC_MAX_ROWS)
@@ -58,7 +56,6 @@ def export_registry():
     if total > export.SYNC_MAX_ROWS:
         job = background.enqueue(current_actor(), export.JOB_KIND, f"导出考试结果登记（{total} 条）",
                                  {"filters": filters.as_dict(), "at": now.isoformat()}, now=now)
-        db.session.commit()
         return redirect(url_for("results.export_job", export_id=job.id))
     data, mime, filename = export.export_file(services.rows_of(db.session.execute(query)), now)
     return exports.file_response(data, mime, filename, "exam-results.xlsx")
@@ -92,8 +89,7 @@ def exam_results(exam_id: int):
              "data": {"labels": [label for label, _, _ in summary.bins],
                       "datasets": [{"label": "人数", "data": [n for _, _, n in summary.bins]}]},
              "options": {"scales": {"y": {"beginAtZero": True, "ticks": {"precision": 0}}}}}
-    page = ListPagination(page=page_number(request.args), per_page=CANDIDATES_PER_PAGE, error_out=False,
-                                   items=summary.candidates)
+    page = paginate_list(summary.candidates)
     return render_template("results/exam_results.html", exam=exam, summary=summary, chart=chart, page=page,
                            closed=exam.has_closed(clock.now()))
 

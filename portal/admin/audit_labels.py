@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from certificates import cycle_models
 from certificates import models as certificate_models
+from certificates.applications import models as application_models
 from certificates.models import Certificate
 from exams.attempts import models as attempt_models
 from exams.papers import models as exam_models
@@ -29,7 +31,7 @@ from portal.officers import models as officer_models
 from portal.officers import services as officer_services
 from portal.officers.models import Officer
 from portal.orgs import models as org_models
-from portal.orgs import services as org_services
+from portal.orgs.agencies import services as org_services
 from portal.orgs.models import Agency
 from portal.templating import cn_date, cn_datetime
 from portal.training import models as training_models
@@ -107,8 +109,8 @@ FIELDS_OF = {
 WORDS: dict = {True: "是", False: "否", None: "（空）", "confirmed": "已确认", "pending": "待确认", "cancelled": "已取消",
                "pass": "建议通过", "fail": "建议不通过"}
 for _vocabulary in (certificate_models.STATUSES, certificate_models.HOLD_REASONS, certificate_models.REVOCATION_KINDS,
-                    certificate_models.TYPES, certificate_models.APPLICATION_STATUSES,
-                    certificate_models.REVIEW_STATUSES, complaint_models.STATUSES, complaint_models.KINDS,
+                    certificate_models.TYPES, application_models.APPLICATION_STATUSES,
+                    cycle_models.REVIEW_STATUSES, complaint_models.STATUSES, complaint_models.KINDS,
                     officer_models.STATUSES, org_models.POWERS, org_models.KINDS, exam_models.PURPOSES, CATEGORIES,
                     ROLES):
     WORDS.update(_vocabulary)

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_login import current_user
 
 from certificates import seal
-from portal import audit, background, clock, policy
+from portal import audit, background, clock, policy, transaction
 from portal.admin import audit_labels
 from portal.admin.forms import AuditFilterForm, UserForm
 from portal.auth import services as auth_services
@@ -16,9 +16,9 @@ from portal.auth.access import agencies_in_scope, current_actor, require, scoped
 from portal.auth.models import ROLES, ApiToken, User
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import ActionForm, page_number, parse_id
+from portal.forms import ActionForm, paginate, parse_id
+from portal.orgs.agencies.services import tree_order
 from portal.orgs.models import Agency
-from portal.orgs.services import tree_order
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 
@@ -35,8 +35,7 @@ def users():
                                    User.display_name.contains(q, autoescape=True)))
     if role in ROLES:
         query = query.where(User.role == role)
-    page = db.paginate(query.order_by(User.role, User.username), page=page_number(request.args),
-                       per_page=30, error_out=False)
+    page = paginate(query.order_by(User.role, User.username))
     return render_template("admin/users.html", page=page, roles=ROLES, now=clock.now(), action_form=ActionForm())
 
 
@@ -67,14 +66,13 @@ def create_user():
     form = _user_form(None)
     if form.validate_on_submit():
         try:
-            user, one_time = auth_services.create_staff_user(
-                current_actor(), username=form.username.data, display_name=form.display_name.data,
-                role=form.role.data, scope_ids=form.scopes.data or [], now=clock.now())
+            with transaction.attempt():
+                user, one_time = auth_services.create_staff_user(
+                    current_actor(), username=form.username.data, display_name=form.display_name.data,
+                    role=form.role.data, scope_ids=form.scopes.data or [], now=clock.now())
         except DomainError as err:
-            db.session.rollback()
             _field_for(form, err).errors.append(err.message)
         else:
-            db.session.commit()
             return render_template("admin/one_time_password.html", user=user, one_time=one_time)
     return render_template("admin/user_form.html", form=form, user=None)
 
@@ -89,14 +87,13 @@ def edit_user(user_id: int):
     form = _user_form(user)
     if form.validate_on_submit():
         try:
-            changes = auth_services.update_staff_user(
-                current_actor(), user, display_name=form.display_name.data, role=form.role.data,
-                scope_ids=form.scopes.data or [], active=form.active.data, now=clock.now())
+            with transaction.attempt():
+                changes = auth_services.update_staff_user(
+                    current_actor(), user, display_name=form.display_name.data, role=form.role.data,
+                    scope_ids=form.scopes.data or [], active=form.active.data, now=clock.now())
         except DomainError as err:
-            db.session.rollback()
             _field_for(form, err).errors.append(err.message)
         else:
-            db.session.commit()
             flash("账户已保存。" if changes else "没有修改任何内容。", "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user, action_form=ActionForm(),
@@ -111,7 +108,6 @@ def reset_user(user_id: int):
     if user.role == "officer" or not ActionForm().validate_on_submit():
         abort(404 if user.role == "officer" else 400)
     one_time = auth_services.reset_password(current_actor(), user, clock.now())
-    db.session.commit()
     return render_template("admin/one_time_password.html", user=user, one_time=one_time)
 
 
@@ -123,7 +119,6 @@ def unlock_user(user_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     auth_services.unlock(current_actor(), user, clock.now())
-    db.session.commit()
     flash(f"已解锁 {user.display_name} 的账户。", "success")
     return redirect(url_for("admin.edit_user", user_id=user.id) if user.role != "officer" else url_for("admin.users"))
 
@@ -146,12 +141,11 @@ def settings():
                 errors[key] = err.message
         if not errors:
             try:
-                changes = policy.update(current_actor(), values, clock.now())
+                with transaction.attempt():
+                    changes = policy.update(current_actor(), values, clock.now())
             except DomainError as err:  # a rule across settings, e.g. weights that must add up to 100
-                db.session.rollback()
                 errors["__all__"] = err.message
             else:
-                db.session.commit()
                 flash(f"已保存 {len(changes)} 项设置。" if changes else "没有修改任何设置。", "success")
                 return redirect(url_for("admin.settings"))
     sections: dict[str, list] = {}
@@ -200,8 +194,7 @@ def audit_log():
     if chosen is not None:
         query = query.where(audit.AuditEntry.agency_id.in_(
             sa.select(Agency.id).where(Agency.path.startswith(chosen.path, autoescape=True))))
-    page = db.paginate(query.order_by(audit.AuditEntry.id.desc()), page=page_number(request.args),
-                       per_page=50, error_out=False)
+    page = paginate(query.order_by(audit.AuditEntry.id.desc()))
     return render_template("admin/audit.html", form=form, page=page, labels=audit_labels,
                            actors=audit_labels.actor_names(page.items), objects=audit_labels.object_names(page.items),
                            references=audit_labels.reference_names(page.items))
@@ -246,14 +239,14 @@ def tokens():
     if form.validate_on_submit():
         user = db.session.get(User, parse_id(request.form.get("user_id")) or 0)
         try:
-            if user is None:
-                raise DomainError("unknown_user", "请选择账户")
-            token, raw = auth_services.create_token(current_actor(), user, request.form.get("name", ""), clock.now())
+            with transaction.attempt():
+                if user is None:
+                    raise DomainError("unknown_user", "请选择账户")
+                token, raw = auth_services.create_token(current_actor(), user, request.form.get("name", ""),
+                                                        clock.now())
         except DomainError as err:
-            db.session.rollback()
             error = err.message
         else:
-            db.session.commit()
             return render_template("admin/token_created.html", token=token, raw=raw)
     rows = db.session.scalars(sa.select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())).all()
     return render_template("admin/tokens.html", rows=rows, staff=staff, form=form, error=error), (422 if error else 200)
@@ -267,7 +260,6 @@ def revoke_token(token_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     auth_services.revoke_token(current_actor(), token, clock.now())
-    db.session.commit()
     flash(f"令牌 {token.prefix}… 已吊销。", "success")
     return redirect(url_for("admin.tokens"))
 
@@ -281,12 +273,11 @@ def seal_page():
     if form.validate_on_submit():
         upload = request.files.get("seal")
         try:
-            seal.save(upload.read() if upload else b"", actor=current_actor(), now=clock.now())
+            with transaction.attempt():
+                seal.save(upload.read() if upload else b"", actor=current_actor(), now=clock.now())
         except DomainError as err:
-            db.session.rollback()
             error = err.message
         else:
-            db.session.commit()
             flash("已保存印章：此后下载的证件和卡片都会印上它。", "success")
             return redirect(url_for("admin.seal_page"))
     return render_template("admin/seal.html", form=form, error=error, has_seal=seal.load() is not None), (
@@ -300,7 +291,6 @@ def remove_seal():
     if not ActionForm().validate_on_submit():
         abort(400)
     if seal.remove(actor=current_actor(), now=clock.now()):
-        db.session.commit()
         flash("已删除印章：证件上将印“样章”标记，直至上传新的印章。", "success")
     return redirect(url_for("admin.seal_page"))
 

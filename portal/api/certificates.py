@@ -193,15 +193,13 @@ def _certificate_in_scope(user, number: str) -> Certificate:
 
 
 def _change(user, number: str, operation):
-    """Run one lifecycle operation on the certificate as the token's account; commit once, or roll back."""
+    """Run one lifecycle operation on the certificate as the token's account (the request is its unit of work:
+    committed when the answer is ready, rolled back on any error)."""
     certificate = _certificate_in_scope(user, number)
     actor = audit.Actor(user.id, f"{user.username}（接口）", request.remote_addr, name=f"{user.display_name}（接口）")
-    try:
-        operation(certificate, actor, clock.now())
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    operation(certificate, actor, clock.now())
+    db.session.flush()
+    db.session.expire(certificate)  # the answer shows the certificate as the operation left it (holds, editions)
     return jsonify(certificate_json(certificate, user))
 
 

@@ -18,7 +18,7 @@ from portal.api.schema import Field, Obj, parse, parse_object
 from portal.auth.access import PUBLIC
 from portal.auth.models import ROLES
 from portal.errors import DomainError, error_response
-from portal.extensions import csrf, db, limiter
+from portal.extensions import csrf, limiter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # the API accepts bearer tokens only, never the session cookie, so CSRF does not apply
@@ -100,7 +100,6 @@ def _token_user():
     if "api_token_user" not in g:
         raw = _bearer()
         g.api_token_user = services.user_for_token(raw, clock.now()) if raw else None
-        db.session.commit()  # the token's last use, noted at most every few minutes
     return g.api_token_user
 
 

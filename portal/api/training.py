@@ -8,8 +8,7 @@ from portal import audit, clock
 from portal.api.schema import Field, Obj
 from portal.api.spec import endpoint
 from portal.errors import DomainError
-from portal.extensions import db
-from portal.training import services
+from portal.training import batches, services
 from portal.training.models import CATEGORIES
 
 MAX_RECORDS = 1000
@@ -49,18 +48,13 @@ def create_training_records(user, args, body):
     """Register completed training for officers in the token's scope: all records or none. Per-record errors come
     back with their ``index``; officers are matched by ID number within the scope (a number outside it gets the
     same answer as an unknown one). Calling again with the same records creates nothing (``created`` 0)."""
-    items = [services.Incoming(index, *(record[name] for name in services.FIELDS))
+    items = [batches.Incoming(index, *(record[name] for name in batches.FIELDS))
              for index, record in enumerate(body["records"])]
     now = clock.now()
-    batch, problems = services.validate_records(items, user, services.today_of(now), describe=_index)
+    batch, problems = batches.validate_records(items, user, services.today_of(now), describe=_index)
     if problems:
         raise DomainError("invalid", "培训记录有误，未登记任何记录", status=422,
                           items=[{"index": p["ref"], "field": p["field"], "message": p["message"]} for p in problems])
     actor = audit.Actor(user.id, f"{user.username}（接口）", request.remote_addr, name=f"{user.display_name}（接口）")
-    try:
-        created = services.store_records(actor, batch, "api", now)  # 409 when a concurrent call stored one first
-        db.session.commit()
-    except DomainError:
-        db.session.rollback()
-        raise
+    created = batches.store_records(actor, batch, "api", now)  # 409 when a concurrent call stored one first
     return jsonify({"created": created}), 201

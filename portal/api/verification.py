@@ -11,7 +11,6 @@ from certificates.public import count_after_response, no_store
 from portal import clock
 from portal.api.schema import Field, Obj
 from portal.api.spec import endpoint
-from portal.extensions import db
 
 DEFAULT_MIN_INTERVAL = 300
 
@@ -81,7 +80,6 @@ def status_list_token(user, args, body):
     """The signed status list, regenerated on change at most every ``STATUS_LIST_MIN_INTERVAL`` seconds."""
     min_interval = int(current_app.config.get("STATUS_LIST_MIN_INTERVAL", DEFAULT_MIN_INTERVAL))
     served = status_list.current(clock.now(), min_interval)
-    db.session.commit()
     response = make_response(served.token)
     response.mimetype = "application/jose"
     response.headers["Cache-Control"] = f"public, max-age={served.max_age}"

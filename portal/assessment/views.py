@@ -9,8 +9,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from portal import clock
-from portal.assessment import grading, services
+from portal import clock, transaction
+from portal.assessment import grading, results, scores, services
 from portal.assessment.models import GROUPS, IndicatorTemplate
 from portal.auth.access import (
     agencies_in_scope,
@@ -97,7 +97,7 @@ def templates():
     return render_template("assessment/templates.html", templates=rows, usage=services.template_usage(),
                            creators=creators, current=set(services.current_of({t.agency_id for t in rows}).values()),
                            own=own, weights=grading.group_weights(), grouped=services.grouped,
-                           label=services.quarter_label)
+                           label=results.quarter_label)
 
 
 @bp.route("/assessment/templates/<int:template_id>")
@@ -110,7 +110,7 @@ def template_detail(template_id: int):
     return render_template("assessment/template_detail.html", template=template, usage=usage,
                            groups=services.grouped(template.indicators), current={current},
                            own=in_scope(current_user, template.agency_id),
-                           weights=grading.group_weights(), label=services.quarter_label,
+                           weights=grading.group_weights(), label=results.quarter_label,
                            creator=db.session.get(User, template.created_by) if template.created_by else None)
 
 
@@ -180,18 +180,16 @@ def _template_form(template: IndicatorTemplate | None, source: IndicatorTemplate
             typed = [row for group_rows in rows.values() for row in group_rows]
             try:
                 try:
-                    if template is None:
-                        saved = services.create_template(current_actor(), jurisdiction, name, typed, clock.now())
-                    else:
-                        saved = services.update_template(current_actor(), template, name, typed, clock.now())
-                    db.session.commit()
+                    with transaction.attempt():
+                        if template is None:
+                            saved = services.create_template(current_actor(), jurisdiction, name, typed, clock.now())
+                        else:
+                            saved = services.update_template(current_actor(), template, name, typed, clock.now())
                 except IntegrityError:
                     # the same name committed by someone else, or scores arrived for the template meanwhile
-                    db.session.rollback()
                     raise DomainError("conflict", "保存时与他人的操作冲突（模板名称已被占用，或模板刚被用于考核），"
                                       "本次未保存，请检查后重试。", status=409) from None
             except DomainError as err:
-                db.session.rollback()
                 status = err.status
                 for item in err.items:
                     errors.setdefault(item["field"], item["message"])
@@ -234,7 +232,6 @@ def set_template_active(template_id: int):
     if wanted not in ("0", "1"):
         abort(400)
     if services.set_active(current_actor(), template, wanted == "1", clock.now()):
-        db.session.commit()
         flash(f"已启用指标模板“{template.name}”。" if wanted == "1" else
               f"已停用指标模板“{template.name}”：已用它考核的季度不受影响，新季度不再使用它。", "success")
     if request.form.get("next") == "list":
@@ -274,8 +271,8 @@ def grid():
     today = clock.today()
     agencies = scoped_agencies(current_user)
     agency = _chosen_agency(agencies, required=True)
-    this_year, this_quarter = services.quarter_of(today)
-    year = _int_arg("year", this_year, services.FIRST_YEAR, this_year)
+    this_year, this_quarter = results.quarter_of(today)
+    year = _int_arg("year", this_year, results.FIRST_YEAR, this_year)
     quarter = _int_arg("quarter", this_quarter, 1, 4)
     here = url_for("assessment.grid", agency=agency.id if agency else None, year=year, quarter=quarter)
     cell_errors: dict[str, str] = {}
@@ -293,15 +290,13 @@ def grid():
         typed = {f"s-{o}-{i}": value for o, row in cells.items() for i, value in row.items()}
         try:
             try:
-                result = services.save_grid(current_actor(), agency, year, quarter, template_id, cells,
-                                            clock.now())
-                db.session.commit()
+                with transaction.attempt():
+                    result = scores.save_grid(current_actor(), agency, year, quarter, template_id, cells,
+                                              clock.now())
             except IntegrityError:  # another save of the same cells committed between our read and our write
-                db.session.rollback()
                 raise DomainError("conflict", "其他人刚刚保存了同一张表，本次填写未保存。请重新打开本页核对后再录入。",
                                   status=409) from None
         except DomainError as err:
-            db.session.rollback()
             status = err.status
             for item in err.items:
                 cell_errors.setdefault(item["field"], item.get("reason") or item["message"])
@@ -309,17 +304,17 @@ def grid():
             error = err.message
         else:
             if result.changes:
-                flash(f"已保存{agency.short_name}{services.quarter_label(year, quarter)}的考核分数：新增 {result.added} 项，"
+                flash(f"已保存{agency.short_name}{results.quarter_label(year, quarter)}的考核分数：新增 {result.added} 项，"
                       f"修改 {result.changed} 项，清除 {result.removed} 项。", "success")
             else:
                 flash("没有修改任何分数。", "info")
             return redirect(here)
-    sheet = services.load_grid(agency, year, quarter, today) if agency else None
+    sheet = scores.load_grid(agency, year, quarter, today) if agency else None
     if sheet is not None:
         sheet.values.update(typed)
     return render_template(
         "assessment/grid.html", agencies=agencies, agency=agency, sheet=sheet, year=year, quarter=quarter,
-        years=range(this_year, services.FIRST_YEAR - 1, -1), cell_errors=cell_errors, messages=messages,
+        years=range(this_year, results.FIRST_YEAR - 1, -1), cell_errors=cell_errors, messages=messages,
         error=error, here=here, thresholds=grading.thresholds(),
         row_errors={f: m for f, m in cell_errors.items() if f.startswith("officer-")},
         first_error=next((f for f in cell_errors if f.startswith("s-")), None)), status
@@ -339,7 +334,7 @@ def _history_chart(entries) -> dict | None:
 
 
 def _history(officer: Officer, own: bool):
-    entries = services.officer_history(officer.id)
+    entries = results.officer_history(officer.id)
     return render_template("assessment/history.html", officer=officer, entries=entries, own=own,
                            chart=_history_chart(entries), thresholds=grading.thresholds(), grades=grading.GRADES)
 
@@ -367,23 +362,23 @@ def summary():
     today = clock.today()
     agencies = scoped_agencies(current_user)
     chosen = _chosen_agency(agencies, required=False)
-    year = _int_arg("year", today.year, services.FIRST_YEAR, today.year)
+    year = _int_arg("year", today.year, results.FIRST_YEAR, today.year)
     shown = [a for a in agencies if chosen is None or a.path.startswith(chosen.path)]
     ids = [a.id for a in shown]
-    data = services.agency_summary(ids, year) if ids else {}
+    data = results.agency_summary(ids, year) if ids else {}
     on_duty = dict(db.session.execute(
         sa.select(Officer.agency_id, sa.func.count()).where(Officer.agency_id.in_(ids), Officer.status == "on_duty")
         .group_by(Officer.agency_id)).all()) if ids else {}
     quarters = []
     for quarter in range(1, 5):
         rows = [(agency, data[agency.id][quarter]) for agency in shown if quarter in data.get(agency.id, {})]
-        total = services.SummaryCell()
+        total = results.SummaryCell()
         for _, cell in rows:
             total.add(cell)
-        quarters.append((quarter, services.quarter_label(year, quarter), rows, total))
+        quarters.append((quarter, results.quarter_label(year, quarter), rows, total))
     chart = {
         "type": "bar",
-        "data": {"labels": [f"第{services.QUARTER_NAMES[q - 1]}季度" for q in range(1, 5)],
+        "data": {"labels": [f"第{results.QUARTER_NAMES[q - 1]}季度" for q in range(1, 5)],
                  "datasets": [{"label": label, "data": [getattr(total, code) for _, _, _, total in quarters],
                                "backgroundColor": GRADE_COLOURS[code]} for code, label in grading.GRADES.items()]},
         "options": {"scales": {"x": {"stacked": True}, "y": {"stacked": True, "beginAtZero": True,
@@ -392,5 +387,5 @@ def summary():
     }
     return render_template("assessment/summary.html", agencies=agencies, chosen=chosen, year=year, quarters=quarters,
                            on_duty=on_duty, shown=shown, chart=chart, grades=grading.GRADES,
-                           thresholds=grading.thresholds(), years=range(today.year, services.FIRST_YEAR - 1, -1),
+                           thresholds=grading.thresholds(), years=range(today.year, results.FIRST_YEAR - 1, -1),
                            any_data=any(rows for _, _, rows, _ in quarters))

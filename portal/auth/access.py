@@ -16,8 +16,8 @@ from flask_login import current_user
 from portal.audit import Actor
 from portal.auth.models import user_scope
 from portal.extensions import db, login_manager
+from portal.orgs.agencies.services import tree_order
 from portal.orgs.models import Agency
-from portal.orgs.services import tree_order
 
 PUBLIC = "public"
 

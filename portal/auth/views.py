@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from portal import clock, policy
+from portal import clock, policy, transaction
 from portal.auth import services
 from portal.auth.access import public, require
 from portal.auth.forms import ChangePasswordForm, LoginForm
@@ -47,7 +47,6 @@ def login():
     message = None
     if form.validate_on_submit():
         result = services.authenticate(form.login.data, form.password.data, clock.now(), request.remote_addr)
-        db.session.commit()
         if result.user is not None:
             session.clear()
             login_user(result.user)
@@ -66,7 +65,6 @@ def logout():
     """End the session — on the server too: the account's session key rotates, so a copy of the cookie taken
     before cannot be replayed (this also signs the account out on its other devices)."""
     services.end_sessions(current_user._get_current_object())
-    db.session.commit()
     logout_user()
     session.clear()
     flash("您已安全退出。", "info")
@@ -80,13 +78,12 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_own_password(current_user, form.current.data, form.new.data, clock.now(),
-                                         request.remote_addr)
+            with transaction.attempt():
+                services.change_own_password(current_user, form.current.data, form.new.data, clock.now(),
+                                             request.remote_addr)
         except DomainError as err:
-            db.session.rollback()
             (form.current if err.code == "wrong_password" else form.new).errors.append(err.message)
         else:
-            db.session.commit()
             login_user(current_user._get_current_object())
             session["seen"] = clock.now().timestamp()
             flash("密码已修改。", "success")

@@ -7,19 +7,18 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal import clock
+from portal import clock, transaction
 from portal.auth.access import current_actor, get_in_scope_or_404, in_scope, require, scope_condition
 from portal.complaints import services
 from portal.complaints.forms import DecideForm
 from portal.complaints.models import CLOSED, KINDS, STATUSES, Complaint
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import apply_errors, page_number
+from portal.forms import apply_errors, paginate
 from portal.officers.models import Officer
 
 bp = Blueprint("complaints", __name__, template_folder="templates")
 
-PER_PAGE = 30
 VIEWS = {"open": "待处理", "closed": "已办结", "all": "全部"}
 
 
@@ -44,8 +43,7 @@ def index():
     if q:
         query = query.where(Complaint.officer_id.in_(sa.select(Officer.id).where(
             Officer.name.contains(q, autoescape=True))))
-    page = db.paginate(query.order_by(Complaint.submitted_at.desc(), Complaint.id.desc()),
-                       page=page_number(request.args), per_page=PER_PAGE, error_out=False)
+    page = paginate(query.order_by(Complaint.submitted_at.desc(), Complaint.id.desc()))
     return render_template("complaints/index.html", page=page, view=view, views=VIEWS, kind=kind, kinds=KINDS, q=q,
                            counts={"open": counts.get(True, 0), "closed": counts.get(False, 0)})
 
@@ -77,11 +75,10 @@ def decide(complaint_id: int):
             return redirect(url_for("complaints.detail", complaint_id=complaint.id))
         return _render(complaint, form, status=422)
     try:
-        services.decide(complaint, form.decision.data or "", reply=form.reply.data, note=form.note.data,
-                        actor=current_actor(), now=clock.now())
-        db.session.commit()
+        with transaction.attempt():
+            services.decide(complaint, form.decision.data or "", reply=form.reply.data, note=form.note.data,
+                            actor=current_actor(), now=clock.now())
     except DomainError as err:
-        db.session.rollback()
         complaint = db.session.get(Complaint, complaint_id)
         items = apply_errors(form, err.items) if err.items else [{"message": err.message}]
         return _render(complaint, form, items=items, status=err.status)

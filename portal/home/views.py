@@ -6,19 +6,15 @@ from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 
 from certificates import due
-from certificates.models import Application, Certificate, Review
-from certificates.reviews import services as reviews
-from exams.papers.models import Exam
-from exams.papers.services import officer_exams
-from portal import audit, background, clock, notify
+from exams.attempts.admission import officer_exams
+from portal import background, clock
 from portal.admin import audit_labels
-from portal.auth.access import public, require, scope_condition, scoped_agencies
-from portal.auth.models import ROLES, User
-from portal.complaints.models import CLOSED, Complaint
+from portal.auth.access import public, require, scope_condition
+from portal.auth.models import ROLES
 from portal.extensions import db
 from portal.forms import ActionForm
+from portal.home import queries
 from portal.officers.models import Officer
-from portal.orgs.models import Agency
 from portal.training import shortfall
 from portal.training.progress import progress_of
 
@@ -37,10 +33,10 @@ def index():
 def healthz():
     """Liveness and database reachability, for load balancers and monitoring."""
     try:
-        db.session.execute(sa.text("SELECT 1"))
+        with db.engine.connect() as conn:  # a connection of its own: the request's unit of work is not touched
+            conn.execute(sa.text("SELECT 1"))
         database = "ok"
     except Exception:  # noqa: BLE001 - any failure means the database is unreachable
-        db.session.rollback()
         database = "unavailable"
     status = 200 if database == "ok" else 503
     return jsonify({"status": "ok" if status == 200 else "degraded", "database": database,
@@ -71,58 +67,19 @@ def _officer_home():
         todo.append(f"本年度培训尚未达标：{training['annual'].describe_unmet()}。")
     now = clock.now()
     open_exams = [(exam, decision) for exam, decision, state in officer_exams(officer, now) if state == "open"]
-    certificates = _officer_certificates(officer.id, now.date())
+    certificates = queries.officer_certificates(officer.id, now.date())
     return render_template("home/officer.html", officer=officer, todo=todo, training=training,
                            open_exams=open_exams, exam_form=ActionForm(), certificates=certificates,
                            today=now.date(), css_due=due.css_class, describe_due=due.describe)
 
 
-def _officer_certificates(officer_id: int, today):
-    """The officer's live certificates with their due dates (a presider's follow the enforcement certificate)."""
-    live = db.session.scalars(sa.select(Certificate).where(
-        Certificate.officer_id == officer_id, Certificate.status != "revoked").order_by(Certificate.type)).all()
-    enforcement = next((c for c in live if c.type == "enforcement"), None)
-    return [(c, due.dues(c, today, enforcement)) for c in live]
-
-
-def _certificate_counts(user) -> dict:
-    """Pending applications and suspended certificates in scope (two counts)."""
-    pending = db.session.scalar(sa.select(sa.func.count()).select_from(Application).where(
-        Application.status == "pending", scope_condition(user, Application.agency_id)))
-    suspended = db.session.scalar(sa.select(sa.func.count()).select_from(Certificate).where(
-        Certificate.status == "suspended", scope_condition(user, Certificate.agency_id)))
-    lines = reviews.due_list(user, clock.today())
-    return {"pending_applications": pending, "suspended": suspended,
-            "reviews_to_submit": sum(line.state in ("none", "rejected") for line in lines),
-            "reviews_to_decide": db.session.scalar(sa.select(sa.func.count()).select_from(Review).join(
-                Certificate, Certificate.id == Review.certificate_id).where(
-                Review.status == "submitted", Certificate.status != "revoked",
-                scope_condition(user, Review.agency_id)))}
-
-
-def _officer_counts(condition):
-    on_duty = Officer.status == "on_duty"
-    has_account = sa.exists().where(User.officer_id == Officer.id)
-    row = db.session.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.count().filter(on_duty),
-            sa.func.count().filter(on_duty, Officer.has_photo.is_(False)),
-            sa.func.count().filter(on_duty, ~has_account),
-        ).select_from(Officer).where(condition)
-    ).one()
-    return {"total": row[0], "on_duty": row[1], "no_photo": row[2], "no_account": row[3]}
-
-
 def _hr_home():
     condition = scope_condition(current_user, Officer.agency_id)
-    counts = _officer_counts(condition)
-    recent = db.session.scalars(
-        sa.select(Officer).where(condition).order_by(Officer.updated_at.desc()).limit(8)
-    ).all()
+    counts = queries.officer_counts(condition)
+    recent = queries.recent_officers(condition)
     short_of_training = shortfall.count_short(current_user, clock.today())
     return render_template("home/hr.html", counts=counts, recent=recent, short_of_training=short_of_training,
-                           certificates=_certificate_counts(current_user))
+                           certificates=queries.certificate_counts(current_user))
 
 
 #: units in the legal home's chart (a phone shows ten bars; the full list is one tap away)
@@ -131,22 +88,9 @@ LEGAL_CHART_TOP = 10
 
 def _legal_home():
     condition = scope_condition(current_user, Officer.agency_id)
-    counts = _officer_counts(condition)
-    per_agency = db.session.execute(
-        sa.select(Agency.short_name, sa.func.count(Officer.id))
-        .join(Officer, Officer.agency_id == Agency.id)
-        .where(condition, Officer.status == "on_duty")
-        .group_by(Agency.id, Agency.short_name)
-        .order_by(sa.func.count(Officer.id).desc(), Agency.short_name)
-    ).all()
-    agencies = scoped_agencies(current_user)
-    bodies = {"confirmed": 0, "pending": 0, "cancelled": 0}
-    today = clock.today()
-    valid = 0
-    for agency in agencies:
-        if agency.kind in ("government", "authorized", "township"):
-            bodies[agency.qualification_status] += 1
-            valid += agency.is_valid_body(today)
+    counts = queries.officer_counts(condition)
+    per_agency = queries.officers_per_agency(condition)
+    bodies, valid = queries.body_counts(current_user, clock.today())
     top = per_agency[:LEGAL_CHART_TOP]  # the largest units as a chart; every unit in the table under it
     chart = {
         "type": "bar",
@@ -154,32 +98,23 @@ def _legal_home():
                  "datasets": [{"label": "在岗执法人员", "data": [n for _, n in top]}]},
         "options": {"indexAxis": "y"},
     }
-    now = clock.now()
-    open_exams = db.session.scalar(sa.select(sa.func.count()).select_from(Exam).where(
-        scope_condition(current_user, Exam.agency_id), Exam.status == "published", Exam.opens_at <= now,
-        Exam.closes_at > now))
-    complaints_open = db.session.scalar(sa.select(sa.func.count()).select_from(Complaint).where(
-        scope_condition(current_user, Complaint.agency_id), Complaint.status.not_in(CLOSED)))
+    open_exams = queries.open_exam_count(current_user, clock.now())
+    complaints_open = queries.open_complaint_count(current_user)
     return render_template("home/legal.html", counts=counts, per_agency=per_agency, bodies=bodies, valid=valid,
-                           chart=chart, chart_top=len(top), open_exams=open_exams, certificates=_certificate_counts(current_user),
+                           chart=chart, chart_top=len(top), open_exams=open_exams, certificates=queries.certificate_counts(current_user),
                            complaints_open=complaints_open)
 
 
 def _admin_home():
-    by_role = dict(db.session.execute(sa.select(User.role, sa.func.count()).group_by(User.role)).all())
-    locked = db.session.scalars(
-        sa.select(User).where(User.locked_until > clock.now()).order_by(User.locked_until)
-    ).all()
-    recent = db.session.scalars(sa.select(audit.AuditEntry).order_by(audit.AuditEntry.id.desc()).limit(10)).all()
-    agencies = db.session.scalar(sa.select(sa.func.count()).select_from(Agency))
+    by_role = queries.accounts_per_role()
+    locked = queries.locked_accounts(clock.now())
+    recent = queries.recent_audit_entries()
+    agencies = queries.agency_count()
     now = clock.now()
-    states = {s.name: s for s in db.session.scalars(sa.select(background.SchedulerState)).all()}
+    states = queries.scheduler_states()
     scheduled = [(job, states.get(name)) for name, job in sorted(background.SCHEDULED.items())]
-    jobs = db.session.scalars(sa.select(background.Job).order_by(background.Job.id.desc()).limit(8)).all()
-    outbox = dict(db.session.execute(
-        sa.select(notify.Notification.email_status, sa.func.count())
-        .where(notify.Notification.email_status.in_(("pending", "sending", "failed")))
-        .group_by(notify.Notification.email_status)).all())
+    jobs = queries.recent_jobs()
+    outbox = queries.outbox_counts()
     return render_template("home/admin.html", by_role=by_role, roles=ROLES, locked=locked, recent=recent,
                            labels=audit_labels, actors=audit_labels.actor_names(recent),
                            objects=audit_labels.object_names(recent), agencies=agencies, heartbeat=states.get(background.HEARTBEAT), scheduled=scheduled,

@@ -6,12 +6,11 @@ from urllib.parse import quote
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal import background, clock, policy
+from portal import background, clock, policy, transaction
 from portal.auth.access import current_actor, require
 from portal.errors import DomainError
-from portal.extensions import db
 from portal.forms import Form
-from portal.imports import engine
+from portal.imports import engine, reading
 
 bp = Blueprint("imports", __name__, template_folder="templates")
 
@@ -40,22 +39,19 @@ def upload(kind_name: str):
         data = upload_file.read() if upload_file else b""
         filename = (upload_file.filename if upload_file else "") or "未命名文件"
         try:
-            if upload_file is None or not upload_file.filename:
-                raise DomainError("import_no_file", "请选择要导入的文件", status=422)
-            engine.precheck(data)  # too large, empty or .xls: refused now rather than by a queued job
-            if len(data) > SYNC_MAX_BYTES:
-                job = background.enqueue(current_actor(), "import", f"导入{kind.label}：{filename}",
-                                         {"kind": kind.name, "filename": filename}, payload=data, now=clock.now())
-                db.session.commit()
-                return redirect(url_for("jobs.detail", job_id=job.id))
-            context = engine.Context(actor=current_actor(), user=current_user._get_current_object(), now=clock.now(),
-                                     filename=filename)
-            result = engine.run(kind, filename, data, context)
+            with transaction.attempt():
+                if upload_file is None or not upload_file.filename:
+                    raise DomainError("import_no_file", "请选择要导入的文件", status=422)
+                reading.precheck(data)  # too large, empty or .xls: refused now rather than by a queued job
+                if len(data) > SYNC_MAX_BYTES:
+                    job = background.enqueue(current_actor(), "import", f"导入{kind.label}：{filename}",
+                                             {"kind": kind.name, "filename": filename}, payload=data, now=clock.now())
+                    return redirect(url_for("jobs.detail", job_id=job.id))
+                context = engine.Context(actor=current_actor(), user=current_user._get_current_object(),
+                                         now=clock.now(), filename=filename)
+                result = engine.run(kind, filename, data, context)
         except DomainError as err:
-            db.session.rollback()
             failure, status = err, err.status
-        else:
-            db.session.commit()
     return render_template("imports/upload.html", kind=kind, form=form, result=result, failure=failure,
                            max_mb=policy.get("imports.max_mb")), status
 

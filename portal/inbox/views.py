@@ -8,7 +8,7 @@ from flask_login import current_user
 from portal import clock, notify
 from portal.auth.access import require
 from portal.extensions import db
-from portal.forms import ActionForm, page_number
+from portal.forms import ActionForm, paginate
 
 bp = Blueprint("inbox", __name__, template_folder="templates")
 ROLES = ("officer", "hr", "legal", "admin")
@@ -28,8 +28,7 @@ def index():
     query = sa.select(notify.Notification).where(notify.Notification.user_id == current_user.id)
     if request.args.get("unread") == "1":
         query = query.where(notify.Notification.read_at.is_(None))
-    page = db.paginate(query.order_by(notify.Notification.id.desc()), page=page_number(request.args),
-                       per_page=20, error_out=False, max_per_page=20)
+    page = paginate(query.order_by(notify.Notification.id.desc()))
     return render_template("inbox/index.html", page=page, form=ActionForm())
 
 
@@ -42,7 +41,6 @@ def open_note(note_id: int):
         abort(404)
     if note.read_at is None:
         notify.mark_read(current_user.id, [note.id], clock.now())
-        db.session.commit()
     return render_template("inbox/note.html", note=note)
 
 
@@ -53,5 +51,4 @@ def mark_all_read():
     if not ActionForm().validate_on_submit():
         abort(400)
     notify.mark_read(current_user.id, None, clock.now())
-    db.session.commit()
     return redirect(url_for("inbox.index"))

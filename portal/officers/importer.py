@@ -9,14 +9,16 @@ import sqlalchemy as sa
 from portal import audit
 from portal.auth.access import agencies_in_scope
 from portal.extensions import db
-from portal.imports.engine import Column, Context, Kind, Row, as_date, as_text, error, register
+from portal.imports.engine import Column, Context, Kind, register
+from portal.imports.rows import Row, error
+from portal.imports.values import as_date, as_text
 from portal.officers import idcard
 from portal.officers.models import Officer, OfficerCategory
 from portal.officers.services import OfficerData, problems
 from portal.orgs.models import Agency
 
 #: synthetic ID numbers with valid check characters; the sequence 99 is one the demo never draws
-#: (``portal.demo.synthetic_id``), so uploading a sample to the demo adds no hours to a demo officer
+#: (``portal.demo.officers.synthetic_id``), so uploading a sample to the demo adds no hours to a demo officer
 SAMPLE_IDS = (idcard.complete("37100219880315991"), idcard.complete("37100219910722992"),
               idcard.complete("37100319850109991"))
 #: the sample's unit is a placeholder no site has: uploaded as it is, it stops at 单位 and stores nobody

@@ -7,13 +7,13 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal import clock, policy
+from portal import clock, policy, transaction
 from portal.auth import services as auth_services
 from portal.auth.access import current_actor, get_in_scope_or_404, require, scope_condition, scoped_agencies
 from portal.auth.models import User
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import ActionForm, apply_errors, page_number
+from portal.forms import ActionForm, apply_errors, paginate
 from portal.officers import services
 from portal.officers.forms import FilterForm, OfficerForm, PhotoForm
 from portal.officers.models import Officer, OfficerPhoto
@@ -21,7 +21,6 @@ from portal.training.progress import progress_of
 
 bp = Blueprint("officers", __name__, template_folder="templates")
 
-PER_PAGE = 20
 
 
 @bp.route("/officers")
@@ -46,7 +45,7 @@ def index():
         query = query.where(Officer.has_photo.is_(False))
     elif missing == "account":
         query = query.where(~sa.exists().where(User.officer_id == Officer.id))
-    page = db.paginate(query, page=page_number(request.args), per_page=PER_PAGE, error_out=False)
+    page = paginate(query)
     accounts = set(db.session.scalars(sa.select(User.officer_id).where(
         User.officer_id.in_([o.id for o in page.items]))).all()) if page.items else set()
     return render_template("officers/index.html", form=form, page=page, accounts=accounts)
@@ -84,17 +83,15 @@ def create():
     if _validated(form):
         try:
             try:
-                officer = services.create_officer(current_actor(), _form_data(form), clock.now())
-                db.session.commit()
+                with transaction.attempt():
+                    officer = services.create_officer(current_actor(), _form_data(form), clock.now())
             except IntegrityError:
                 # someone registered the same ID number between our check and our insert
-                db.session.rollback()
                 errors = services.problems(_form_data(form), clock.local(clock.now()).date())
                 if not errors:
                     raise
                 services.raise_problems(errors)
         except DomainError as err:
-            db.session.rollback()
             items = apply_errors(form, err.items)
         else:
             flash(f"已登记执法人员 {officer.name}。", "success")
@@ -110,7 +107,6 @@ def detail(officer_id: int):
     id_number = None
     if request.args.get("show") == "id_number":
         id_number = services.reveal_id_number(current_actor(), officer, "detail", clock.now())
-        db.session.commit()
     account = db.session.scalar(sa.select(User).where(User.officer_id == officer.id))
     return render_template("officers/detail.html", officer=officer, id_number=id_number, account=account,
                            photo_form=PhotoForm(), training=progress_of(officer.id, clock.today()))
@@ -127,27 +123,23 @@ def edit(officer_id: int):
         form.categories.data = officer.categories
         form.version.data = officer.version
         services.reveal_id_number(current_actor(), officer, "edit", clock.now())
-        db.session.commit()
     items, conflict = [], False
     if _validated(form, officer):
         try:
             version = int(form.version.data or 0)
             try:
-                changes = services.update_officer(current_actor(), officer, _form_data(form), clock.now(),
-                                                  expected_version=version)
-                db.session.commit()
+                with transaction.attempt():
+                    changes = services.update_officer(current_actor(), officer, _form_data(form), clock.now(),
+                                                      expected_version=version)
             except StaleDataError:
                 # another save of the same version committed between our check and our UPDATE: it won
-                db.session.rollback()
                 raise DomainError.conflict("conflict", services.STALE) from None
             except IntegrityError:
-                db.session.rollback()
                 errors = services.problems(_form_data(form), clock.local(clock.now()).date(), officer)
                 if not errors:
                     raise
                 services.raise_problems(errors)
         except DomainError as err:
-            db.session.rollback()
             items = apply_errors(form, err.items) if err.items else [{"message": err.message}]
             conflict = err.status == 409
         except ValueError:
@@ -168,12 +160,11 @@ def upload_photo(officer_id: int):
     if form.validate_on_submit():
         upload = form.photo.data
         try:
-            services.set_photo(current_actor(), officer, upload.read() if upload else b"", clock.now())
+            with transaction.attempt():
+                services.set_photo(current_actor(), officer, upload.read() if upload else b"", clock.now())
         except DomainError as err:
-            db.session.rollback()
             flash(f"照片未保存：{err.message}", "error")
         else:
-            db.session.commit()
             flash("照片已更新。", "success")
     return redirect(url_for("officers.detail", officer_id=officer.id))
 
@@ -203,7 +194,6 @@ def account(officer_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     user, one_time = auth_services.officer_account(current_actor(), officer, clock.now())
-    db.session.commit()
     return render_template("officers/one_time_password.html", officer=officer, one_time=one_time)
 
 

@@ -10,23 +10,20 @@ from flask_login import current_user
 from certificates import numbering
 from certificates.models import TYPES, Certificate
 from certificates.public import no_store
-from portal import clock
+from portal import clock, transaction
 from portal.audit import Actor
 from portal.auth.access import public
 from portal.complaints import services as complaints
 from portal.complaints.forms import ComplaintForm
 from portal.errors import DomainError
 from portal.extensions import db, limiter
-from portal.forms import apply_errors, page_number, parse_id
+from portal.forms import apply_errors, page_number, page_size, parse_id
 from portal.officers.models import Officer
-from portal.orgs import entrustment
-from portal.orgs.bodies import announced_decisions, valid_condition
+from portal.orgs.bodies.services import announced_decisions, valid_condition
+from portal.orgs.entrustment import services as entrustment
 from portal.orgs.models import BODY_KINDS, Agency, Agreement
 
 bp = Blueprint("public", __name__, template_folder="templates")
-
-PER_PAGE = 30
-
 
 def _cached(response):
     # shared caches may keep the page only when nobody is signed in (the header then carries no account)
@@ -35,12 +32,13 @@ def _cached(response):
 
 
 def _paged(query, *, objects: bool = False):
-    """One page of ``query`` (30 rows; a page past the end shows the last): rows (or ORM objects), the page, the
-    number of pages and the total."""
+    """One page of ``query`` at the portal's page size (a page past the end shows the last): rows (or ORM
+    objects), the page, the number of pages and the total."""
+    size = page_size()
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    pages = (total + PER_PAGE - 1) // PER_PAGE
+    pages = (total + size - 1) // size
     page = max(1, min(page_number(request.args), pages or 1))
-    limited = query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    limited = query.limit(size).offset((page - 1) * size)
     rows = db.session.scalars(limited).all() if objects else db.session.execute(limited).all()
     return rows, page, pages, total
 
@@ -186,12 +184,11 @@ def complaints_page():
             submission = complaints.Submission(form.kind.data, form.happened_on.data, form.place.data or "",
                                                form.what.data or "", form.contact.data or "")
             try:
-                row = complaints.submit(submission, officer_id=certificate.officer_id,
-                                        agency_id=certificate.agency_id, certificate_number=certificate.number,
-                                        actor=Actor(None, "public", request.remote_addr), now=clock.now())
-                db.session.commit()
+                with transaction.attempt():
+                    row = complaints.submit(submission, officer_id=certificate.officer_id,
+                                            agency_id=certificate.agency_id, certificate_number=certificate.number,
+                                            actor=Actor(None, "public", request.remote_addr), now=clock.now())
             except DomainError as err:
-                db.session.rollback()
                 items, status = apply_errors(form, err.items), err.status
             else:
                 return redirect(url_for("public.complaints_page", ref=row.reference, new=1))

@@ -1,12 +1,13 @@
 """The training import kind (SPEC §3 *Imports*): rows matched to officers by 身份证号 within the importer's scope;
 duplicates by 外部编号, or without one by (身份证号, 课程名称, 完成日期). A row already stored adds nothing, so
-importing the same file twice adds nothing. Validation is :func:`portal.training.services.validate_records`,
+importing the same file twice adds nothing. Validation is :func:`portal.training.batches.validate_records`,
 shared with the API."""
 from __future__ import annotations
 
-from portal.imports.engine import Column, Context, Kind, Row, error, register
+from portal.imports.engine import Column, Context, Kind, register
+from portal.imports.rows import Row, error
 from portal.officers.importer import SAMPLE_IDS
-from portal.training import services
+from portal.training import batches, services
 
 #: the samples' officer: 张伟 of the officers sample, whom no site (and not the demo) has until that is imported
 SAMPLE_ID = SAMPLE_IDS[0]
@@ -22,26 +23,26 @@ COLUMNS = (
            help="培训系统中的记录编号（选填）；填写后按外部编号判断是否重复", text=True),
 )
 #: services' field names → this file's column headers
-FIELD_COLUMN = dict(zip(services.FIELDS, (c.header for c in COLUMNS), strict=True))
+FIELD_COLUMN = dict(zip(batches.FIELDS, (c.header for c in COLUMNS), strict=True))
 
 
 def _row_label(number: int) -> str:
     return f"第 {number} 行"
 
 
-def check(rows: list[Row], context: Context) -> tuple[services.Batch, list[dict]]:
+def check(rows: list[Row], context: Context) -> tuple[batches.Batch, list[dict]]:
     """Validate every row with one query for the officers and one for stored records (no query per row)."""
-    items = [services.Incoming(row.number, *(row.values.get(FIELD_COLUMN[name]) for name in services.FIELDS))
+    items = [batches.Incoming(row.number, *(row.values.get(FIELD_COLUMN[name]) for name in batches.FIELDS))
              for row in rows]
-    batch, problems = services.validate_records(items, context.user, services.today_of(context.now),
-                                                describe=_row_label, progress=context.progress)
+    batch, problems = batches.validate_records(items, context.user, services.today_of(context.now),
+                                               describe=_row_label, progress=context.progress)
     return batch, [error(p["ref"], FIELD_COLUMN.get(p["field"]), p["message"]) for p in problems]
 
 
-def apply(batch: services.Batch, context: Context) -> dict:
+def apply(batch: batches.Batch, context: Context) -> dict:
     """Insert the new records in bulk; one audit entry per agency."""
-    created = services.store_records(context.actor, batch, "import", context.now, progress=context.progress,
-                                     change={"file": context.filename, "sha256": context.sha256})
+    created = batches.store_records(context.actor, batch, "import", context.now, progress=context.progress,
+                                    change={"file": context.filename, "sha256": context.sha256})
     return {"created": created, "updated": 0, "unchanged": batch.unchanged}
 
 

@@ -1,4 +1,5 @@
-"""Training pages: records, classes, courses, the shortfall list and its export, officers' progress.
+"""Training pages: records, classes, courses, officers' progress (the shortfall list and its export are in
+:mod:`portal.training.shortfall_views`, on this blueprint).
 
 HR records training (one officer, a whole class) and keeps the course catalogue; legal reads the same lists within
 its scope; an officer sees their own progress (我的培训). Everything is limited to the account's scope; an object
@@ -13,7 +14,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from portal import background, clock, exports
+from portal import clock, transaction
 from portal.auth.access import (
     current_actor,
     get_in_scope_or_404,
@@ -24,19 +25,18 @@ from portal.auth.access import (
 )
 from portal.errors import DomainError, problem
 from portal.extensions import db
-from portal.forms import ListPagination, apply_errors, id_arg, int_arg, page_number, parse_id
+from portal.forms import apply_errors, id_arg, int_arg, paginate, parse_id
 from portal.officers import idcard
 from portal.officers.models import Officer
 from portal.orgs.models import Agency
 from portal.templating import cn_date
-from portal.training import requirements, services, shortfall
+from portal.training import services, shortfall
 from portal.training.forms import (
     ClassForm,
     CourseFilterForm,
     CourseForm,
     RecordFilterForm,
     RecordForm,
-    ShortfallFilterForm,
     agency_choices,
 )
 from portal.training.models import CATEGORIES, Course, TrainingRecord
@@ -44,8 +44,6 @@ from portal.training.progress import progress_of
 
 bp = Blueprint("training", __name__, template_folder="templates")
 
-PER_PAGE = 20
-SHORTFALL_PER_PAGE = 50
 
 
 @bp.app_template_filter("hours")
@@ -117,7 +115,7 @@ def records():
     if request.args.get("source") in ("manual", "import", "api"):
         query = query.where(TrainingRecord.source == request.args["source"])
     query = query.order_by(TrainingRecord.completed_on.desc(), TrainingRecord.id.desc())
-    page = db.paginate(query, page=page_number(request.args), per_page=PER_PAGE, error_out=False)
+    page = paginate(query)
     return render_template("training/records.html", form=form, page=page, officer=officer, course=course)
 
 
@@ -173,14 +171,12 @@ def record_new():
             completed_on=form.completed_on.data or "", provider=form.provider.data or "", note=form.note.data or "")
         try:
             try:
-                record = services.record_training(current_actor(), current_user, data, clock.now())
-                db.session.commit()
+                with transaction.attempt():
+                    record = services.record_training(current_actor(), current_user, data, clock.now())
             except IntegrityError:
-                db.session.rollback()
                 raise DomainError.invalid([problem(
                     "completed_on", "该人员在该日已有同名培训记录（刚刚由他人登记），请核对")]) from None
         except DomainError as err:
-            db.session.rollback()
             if err.status == 404:
                 abort(404)
             items = apply_errors(form, err.items) if err.items else [{"message": err.message}]
@@ -250,16 +246,14 @@ def class_new():
     elif form.validate_on_submit():
         try:
             try:
-                created = services.record_class(current_actor(), current_user, course.id if course else None,
-                                                form.officer_ids.data, form.completed_on.data, clock.now(),
-                                                form.note.data or "")
-                db.session.commit()
+                with transaction.attempt():
+                    created = services.record_class(current_actor(), current_user, course.id if course else None,
+                                                    form.officer_ids.data, form.completed_on.data, clock.now(),
+                                                    form.note.data or "")
             except IntegrityError:
-                db.session.rollback()
                 raise DomainError.invalid([problem(
                     "officer_ids", "所选人员中有人刚刚被他人登记了同一天的本课程记录，请刷新后重试")]) from None
         except DomainError as err:
-            db.session.rollback()
             if err.status == 404:
                 abort(404)
             items = apply_errors(form, err.items) if err.items else [{"message": err.message}]
@@ -290,7 +284,7 @@ def courses():
     if 2000 <= year <= 2100:
         query = query.where(Course.starts_on <= dt.date(year, 12, 31), Course.ends_on >= dt.date(year, 1, 1))
     query = query.order_by(Course.starts_on.desc(), Course.id.desc())
-    page = db.paginate(query, page=page_number(request.args), per_page=PER_PAGE, error_out=False)
+    page = paginate(query)
     ids = [c.id for c in page.items]
     attendees = dict(db.session.execute(
         sa.select(TrainingRecord.course_id, sa.func.count()).where(TrainingRecord.course_id.in_(ids))
@@ -315,81 +309,14 @@ def course_new():
                                    mode=form.mode.data or "", starts_on=form.starts_on.data or "",
                                    ends_on=form.ends_on.data or "", agency_id=form.agency_id.data or None)
         try:
-            course = services.create_course(current_actor(), current_user, data, clock.now())
-            db.session.commit()
+            with transaction.attempt():
+                course = services.create_course(current_actor(), current_user, data, clock.now())
         except DomainError as err:
-            db.session.rollback()
             items = apply_errors(form, err.items) if err.items else [{"message": err.message}]
         else:
             flash(f"已添加课程“{course.title}”。", "success")
             return redirect(url_for("training.courses"))
     return render_template("training/course_form.html", form=form, items=items)
-
-
-# --- the shortfall list ---------------------------------------------------------------------------------------
-
-@bp.route("/training/shortfall")
-@require("hr", "legal")
-def shortfall_list():
-    """On-duty officers in scope short of this year's requirement: hours per category against the minimums."""
-    today = clock.today()
-    filters = shortfall.Filters.from_args(request.args)
-    lines, agencies = shortfall.compute(current_user, today, filters)
-    form = ShortfallFilterForm(request.args)
-    form.agency.choices = [("", "全部单位")] + [(str(a.id), "\u3000" * a.depth + a.short_name) for a in agencies]
-    page = ListPagination(page=page_number(request.args), per_page=SHORTFALL_PER_PAGE, error_out=False, items=lines)
-    summary = shortfall.summary(lines)
-    chart = {
-        "type": "bar",
-        "data": {"labels": [label for label, _ in summary["per_part"]],
-                 "datasets": [{"label": "未达标人数", "data": [n for _, n in summary["per_part"]]}]},
-        "options": {"indexAxis": "y"},
-    }
-    agency_chart = {
-        "type": "bar",
-        "data": {"labels": [name for name, _ in summary["per_agency"][:20]],
-                 "datasets": [{"label": "未达标人数", "data": [n for _, n in summary["per_agency"][:20]]}]},
-        "options": {"indexAxis": "y"},
-    }
-    return render_template("training/shortfall.html", form=form, page=page, filters=filters, summary=summary,
-                           chart=chart, agency_chart=agency_chart, need=requirements.minimums("annual"),
-                           year=today.year, sync_max=shortfall.SYNC_MAX_ROWS)
-
-
-@bp.route("/training/shortfall/export", methods=["POST"])
-@require("hr", "legal")
-def shortfall_export():
-    """The list (with its filters) as XLSX or CSV; more than 2,000 rows become a background job."""
-    fmt = request.form.get("format", "xlsx")
-    if fmt not in shortfall.FORMATS:
-        abort(400)
-    today = clock.today()
-    filters = shortfall.Filters.from_args(request.form)
-    lines, _ = shortfall.compute(current_user, today, filters)
-    if len(lines) > shortfall.SYNC_MAX_ROWS:
-        job = background.enqueue(current_actor(), shortfall.JOB_KIND,
-                                 f"导出{today.year}年培训未达标人员（{fmt.upper()}，{len(lines)} 人）",
-                                 {"filters": filters.as_dict(), "format": fmt, "on": today.isoformat()},
-                                 now=clock.now())
-        db.session.commit()
-        return redirect(url_for("training.export_job", job_id=job.id))
-    data, mime, filename = shortfall.export_file(lines, fmt, today)
-    return exports.file_response(data, mime, filename, "training-shortfall." + filename.rsplit(".", 1)[-1])
-
-
-@bp.route("/training/exports/<int:job_id>")
-@require("hr", "legal")
-def export_job(job_id: int):
-    """A large export's progress, then its file (only for the account that asked for it)."""
-    job = exports.owned_job_or_404(job_id, shortfall.JOB_KIND, current_user)
-    return render_template("training/export_job.html", job=job)
-
-
-@bp.route("/training/exports/<int:job_id>/file")
-@require("hr", "legal")
-def export_download(job_id: int):
-    """The exported file of a finished export job (only for the account that asked for it)."""
-    return exports.download(exports.owned_job_or_404(job_id, shortfall.JOB_KIND, current_user))
 
 
 # --- an officer's own progress ----------------------------------------------------------------------------------
@@ -400,8 +327,7 @@ def mine():
     """我的培训: progress bars per category, the pre-exam rule today, and every record."""
     officer = current_user.officer
     today = clock.today()
-    page = db.paginate(sa.select(TrainingRecord).where(TrainingRecord.officer_id == officer.id)
-                       .order_by(TrainingRecord.completed_on.desc(), TrainingRecord.id.desc()),
-                       page=page_number(request.args), per_page=PER_PAGE, error_out=False)
+    page = paginate(sa.select(TrainingRecord).where(TrainingRecord.officer_id == officer.id)
+                    .order_by(TrainingRecord.completed_on.desc(), TrainingRecord.id.desc()))
     return render_template("training/mine.html", officer=officer, progress=progress_of(officer.id, today),
                            page=page, today=today)

@@ -5,7 +5,9 @@ from decimal import Decimal
 import pytest
 
 from portal import clock, policy
-from portal.assessment import grading, services
+from portal.assessment import grading
+from portal.assessment import results as assessment_results
+from portal.assessment import scores as assessment_scores
 from portal.extensions import db
 from tests.assessment.helpers import SIMPLE, cn_name, grid_form, grid_rows, grid_url, make_template
 from tests.factories import SYSTEM, make_officer
@@ -64,7 +66,7 @@ def test_every_boundary_through_the_grid_page(client, auth, world, frozen):
         row = rows[officer.id]
         assert (row["total"], row["grade"]) == (shown, grade), f"{scores} (exact {exact})"
     # quarter_results (what the two-year review reads) agrees with the page
-    results = services.quarter_results([o.id for o in officers], [(2026, 3)])
+    results = assessment_results.quarter_results([o.id for o in officers], [(2026, 3)])
     for officer, (_, _, shown, grade) in zip(officers, BOUNDARIES, strict=True):
         result = results[officer.id][(2026, 3)]
         assert (str(result.total), result.grade_label, result.complete) == (shown, grade, True)
@@ -101,10 +103,10 @@ def test_thresholds_changed_in_settings_change_the_grades(client, auth, world, f
 def test_a_grade_is_read_at_the_current_thresholds_not_stored(world, frozen):
     template = make_template(SIMPLE)
     officer = make_officer(world.dept, name="丙某")
-    services.save_grid(SYSTEM, world.dept, 2026, 3, template.id, {officer.id: {
+    assessment_scores.save_grid(SYSTEM, world.dept, 2026, 3, template.id, {officer.id: {
         i.id: "59.9" for i in template.indicators}}, clock.now())
     db.session.commit()
-    assert services.quarter_results([officer.id])[officer.id][(2026, 3)].grade == "poor"
+    assert assessment_results.quarter_results([officer.id])[officer.id][(2026, 3)].grade == "poor"
     policy.update(SYSTEM, {"assessment.grade.average": 59}, clock.now())
     db.session.commit()
-    assert services.quarter_results([officer.id])[officer.id][(2026, 3)].grade == "average"
+    assert assessment_results.quarter_results([officer.id])[officer.id][(2026, 3)].grade == "average"

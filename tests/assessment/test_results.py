@@ -2,7 +2,7 @@
 query — the two-year review calls it."""
 import sqlalchemy as sa
 
-from portal.assessment import services
+from portal.assessment import results as assessment_results
 from portal.officers.models import Officer
 from tests.assessment.helpers import FULL, SIMPLE, cn_name, make_template, store
 from tests.factories import make_officer
@@ -27,9 +27,9 @@ def test_same_number_of_statements_for_5_and_50_officers(app, world, frozen):
 
     few_ids, many_ids = [o.id for o in few], [o.id for o in many]
     with statements(app) as for_few:
-        small = services.quarter_results(few_ids, EIGHT_QUARTERS)
+        small = assessment_results.quarter_results(few_ids, EIGHT_QUARTERS)
     with statements(app) as for_many:
-        large = services.quarter_results(many_ids, EIGHT_QUARTERS)
+        large = assessment_results.quarter_results(many_ids, EIGHT_QUARTERS)
     assert len(for_few) == len(for_many) == 1
     assert len(small) == 5 and len(large) == 50
     assert sum(len(by_quarter) for by_quarter in large.values()) == 400
@@ -37,7 +37,7 @@ def test_same_number_of_statements_for_5_and_50_officers(app, world, frozen):
     # a SELECT of officer ids works the same, still one statement
     district = sa.select(Officer.id).where(Officer.agency_id.in_([world.dept.id, world.dept2.id]))
     with statements(app) as for_select:
-        selected = services.quarter_results(district, EIGHT_QUARTERS)
+        selected = assessment_results.quarter_results(district, EIGHT_QUARTERS)
     assert len(for_select) == 1
     assert selected == large
 
@@ -47,10 +47,10 @@ def test_the_agency_summary_is_one_statement_too(app, world, frozen):
     _officers_with_eight_quarters(world.dept, template, 3)
     agencies = [world.dept.id, world.dept2.id]
     with statements(app) as few:
-        services.agency_summary(agencies, 2026)
+        assessment_results.agency_summary(agencies, 2026)
     _officers_with_eight_quarters(world.dept2, template, 30, start=3)
     with statements(app) as many:
-        summary = services.agency_summary(agencies, 2026)
+        summary = assessment_results.agency_summary(agencies, 2026)
     assert len(few) == len(many) == 1
     assert sum(cell.assessed for cell in summary[world.dept2.id].values()) == 120
 
@@ -63,7 +63,7 @@ def test_results_per_quarter_complete_or_not(world, frozen):
     store(officer, full, 2026, 1, [900] * 7 + [None])                       # one indicator left blank
     store(officer, full, 2026, 2, [700, 700, 700, 800, 800, 800, 600, 600])  # 21 + 40 + 12 = 73.0 一般
     store(other, full, 2026, 2, [590] * 8)                                  # 59.0 较差
-    results = services.quarter_results([officer.id, other.id, world.other_officer.id])
+    results = assessment_results.quarter_results([officer.id, other.id, world.other_officer.id])
     assert set(results) == {officer.id, other.id}  # no scores at all: absent
     q4 = results[officer.id][(2025, 4)]
     assert (str(q4.total), q4.grade, q4.grade_label, q4.complete, q4.template_id) == ("90.0", "good", "好", True,
@@ -75,17 +75,17 @@ def test_results_per_quarter_complete_or_not(world, frozen):
     assert str(results[other.id][(2026, 2)].total) == "59.0"
     assert results[other.id][(2026, 2)].grade_label == "较差"
 
-    only = services.quarter_results([officer.id], [(2026, 2), (2024, 1)])
+    only = assessment_results.quarter_results([officer.id], [(2026, 2), (2024, 1)])
     assert list(only[officer.id]) == [(2026, 2)]
-    assert services.quarter_results([officer.id], []) == {}
-    assert services.quarter_results([], None) == {}
+    assert assessment_results.quarter_results([officer.id], []) == {}
+    assert assessment_results.quarter_results([], None) == {}
 
 
 def test_history_lists_quarters_newest_first_with_their_scores(world, frozen):
     template = make_template(FULL)
     store(world.officer, template, 2025, 3, [800] * 8)
     store(world.officer, template, 2026, 1, [900, 950, 1000, 900, 850, 800, 700, 600])
-    history = services.officer_history(world.officer.id)
+    history = assessment_results.officer_history(world.officer.id)
     assert [entry.result.label for entry in history] == ["2026年第一季度", "2025年第三季度"]
     assert str(history[0].result.total) == "84.3"  # 9 + 9.5 + 10 + 18 + 12.75 + 12 + 7 + 6 = 84.25, half-up
     assert [(i.name, t) for i, t in history[0].scores][:4] == [("政治素质", 900), ("依法履职", 950), ("廉洁自律", 1000),

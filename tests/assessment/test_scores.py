@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from portal import clock
-from portal.assessment import services
+from portal.assessment import results, scores
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.officers import services as officer_services
@@ -28,7 +28,7 @@ from tests.officers import page
     ("90。5", 905), ("", None), ("   ", None), (None, None), (".5", 5), ("-0", 0),
 ])
 def test_scores_accepted(typed, tenths):
-    assert services.parse_score(typed) == tenths
+    assert scores.parse_score(typed) == tenths
 
 
 @pytest.mark.parametrize(("typed", "reason"), [
@@ -39,8 +39,8 @@ def test_scores_accepted(typed, tenths):
     ("NaN", "须填写 0 至 100 之间的数字"), ("9" * 20, "须填写 0 至 100 之间的数字"), ("八十", "须填写 0 至 100 之间的数字"),
 ])
 def test_scores_refused(typed, reason):
-    with pytest.raises(services.ScoreError) as caught:
-        services.parse_score(typed)
+    with pytest.raises(scores.ScoreError) as caught:
+        scores.parse_score(typed)
     assert caught.value.reason == reason
 
 
@@ -126,7 +126,7 @@ def test_blank_cells_are_allowed_and_an_incomplete_officer_has_no_total(client, 
     rows = grid_rows(client.get(grid_url(world.dept)))
     assert rows[world.officer.id]["total"] == "未填完（2/3）" and rows[world.officer.id]["grade"] == ""
     assert rows[second.id]["total"] == "—"
-    result = services.quarter_results([world.officer.id, second.id])
+    result = results.quarter_results([world.officer.id, second.id])
     assert result[world.officer.id][(2026, 3)].complete is False
     assert result[world.officer.id][(2026, 3)].total is None and result[world.officer.id][(2026, 3)].grade is None
     assert second.id not in result
@@ -184,7 +184,7 @@ def test_a_quarter_still_to_come_cannot_be_scored(client, auth, world, graded):
     new_years_eve = dt.datetime(2026, 12, 31, 23, 59)
     assert client.get(grid_url(world.dept, 2026, 4)).status_code == 200
     with pytest.raises(DomainError) as caught:
-        services.save_grid(SYSTEM, world.dept, 2027, 1, template.id, {world.officer.id: {}}, new_years_eve)
+        scores.save_grid(SYSTEM, world.dept, 2027, 1, template.id, {world.officer.id: {}}, new_years_eve)
     assert caught.value.message == "2027年第一季度尚未开始，不能录入考核分数。"
     assert stored() == {}
 

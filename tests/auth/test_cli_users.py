@@ -101,7 +101,7 @@ def test_unknown_role_is_refused(runner, world):
 
 
 def test_an_all_digit_credit_code_is_not_taken_for_an_id(runner, world):
-    from portal.orgs import uscc as uscc_module
+    from portal.orgs.agencies import uscc as uscc_module
 
     first17 = "11371002000000001"
     while not uscc_module.check_character(first17).isdigit():

@@ -35,7 +35,8 @@ def objects(world, me) -> dict:
     """``application_id``: a pending application for the matrix's officer; ``number``: their live certificate."""
     import sqlalchemy as sa
 
-    from certificates.models import Application, Certificate
+    from certificates.applications.models import Application
+    from certificates.models import Certificate
     from portal import clock
     from portal.extensions import db
     from tests.certificates import helpers

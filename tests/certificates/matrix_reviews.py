@@ -22,8 +22,9 @@ def objects(world, me) -> dict:
     """``review_id``: a submitted review of the matrix officer's live enforcement certificate."""
     import sqlalchemy as sa
 
-    from certificates.models import Certificate, Review
-    from certificates.reviews import services
+    from certificates.cycle_models import Review
+    from certificates.models import Certificate
+    from certificates.reviews import period
     from portal import clock
     from portal.extensions import db
     from tests.certificates import helpers
@@ -33,7 +34,7 @@ def objects(world, me) -> dict:
                                                           Certificate.status != "revoked"))
     if cert is None:
         cert = helpers.certificate(world.officer, commit=False)
-    judged = services.assess(cert, clock.today())
+    judged = period.assess(cert, clock.today())
     review = Review(certificate_id=cert.id, officer_id=cert.officer_id, agency_id=cert.agency_id,
                     due_on=judged.due_on, period_start=judged.period_start, period_end=judged.period_end,
                     status="submitted", facts=judged.facts, recommendation=judged.recommendation,

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from certificates import eligibility, lifecycle
 from certificates.applications import services
-from certificates.models import Application, Certificate
+from certificates.applications.models import Application
+from certificates.models import Certificate
 from portal import audit, background, clock, policy
 from portal.errors import DomainError
 from portal.extensions import db
@@ -134,7 +135,7 @@ def test_a_presider_needs_the_presider_exam_and_an_active_enforcement_certificat
 
 
 def test_the_exams_package_asks_the_certificates_package_before_a_presider_exam(world):
-    from exams.papers import eligibility as exam_rules
+    from exams.attempts import admission as exam_rules
 
     exam = raw_exam(world.city, clock.now() - dt.timedelta(hours=1), clock.now() + dt.timedelta(days=1),
                     purpose="hearing_presider")
@@ -150,7 +151,7 @@ def test_an_officer_who_holds_an_enforcement_certificate_is_not_invited_to_the_q
     """Issue 13: 王建国, holding a valid 行政执法证, saw 开始考试 on the qualification exam. The exam leads to a
     certificate he has (issuance refuses a second live one: ``no_live_certificate``); active or suspended, he is not
     invited. Once it is revoked he sits the exam again."""
-    from exams.papers import eligibility as exam_rules
+    from exams.attempts import admission as exam_rules
 
     for category, hours in (("public_law", 16), ("professional_law", 16), ("ethics", 8)):
         add(world.officer, category, hours, TODAY - dt.timedelta(days=30))

@@ -15,9 +15,9 @@ from html import unescape
 import openpyxl
 import pytest
 
-from certificates import lifecycle
+from certificates import answers, lifecycle
 from certificates.compliance import board as boards
-from certificates.models import Review, UpdateTestRound
+from certificates.cycle_models import Review, UpdateTestRound
 from portal import audit, clock
 from portal.extensions import db
 from tests.factories import make_officer
@@ -148,7 +148,7 @@ def test_suspended_certificates_with_their_holds(client, auth, world, key_dir, f
     issue(world.officer, type_="hearing_presider", days_ago=200)
     hold = lifecycle.place_hold(enforcement, "under_investigation", actor=SYSTEM, now=clock.now(),
                                 legal_basis=BASIS, note="内部备注")
-    lifecycle.answer(enforcement, world.officer, "有异议。", actor=SYSTEM, now=clock.now(), hold_id=hold.id)
+    answers.answer(enforcement, world.officer, "有异议。", actor=SYSTEM, now=clock.now(), hold_id=hold.id)
     db.session.commit()
     auth.login("legal_city")
     html = client.get("/compliance").get_data(as_text=True)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from certificates import keys
-from certificates.models import HOLD_REASONS, REVOCATION_KINDS, Application, Certificate, Edition, Hold
+from certificates.applications.models import Application
+from certificates.models import HOLD_REASONS, REVOCATION_KINDS, Certificate, Edition, Hold
 from portal.extensions import db
 from portal.officers.models import Officer
 from tests.conftest import PASSWORD

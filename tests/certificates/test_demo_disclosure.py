@@ -10,11 +10,11 @@ import re
 import sqlalchemy as sa
 
 from certificates.models import Certificate, Edition
-from certificates.reviews import services as reviews
+from certificates.reviews import period
 from portal import clock
 from portal.complaints.models import STATUSES, Complaint
 from portal.extensions import db
-from portal.orgs import entrustment
+from portal.orgs.entrustment import services as entrustment
 from portal.orgs.models import Agency, Agreement
 from tests.conftest import PASSWORD
 
@@ -67,7 +67,7 @@ def test_the_public_registry_the_chain_of_authority_and_a_complaint(app, runner,
         assert client.post(f"/complaints/{complaint.id}/decide",
                            data={"decision": step, "reply": "经调查属实，已作处理。"}).status_code == 302
     db.session.expire_all()
-    judged = reviews.assess(db.session.get(Certificate, card.id), today)
+    judged = period.assess(db.session.get(Certificate, card.id), today)
     assert judged.facts["complaints"]["substantiated"] == 1
     agreement = entrustment.in_force_for(party.id, today)
     assert client.post(f"/entrustments/{agreement.id}/terminate", data={

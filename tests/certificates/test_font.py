@@ -17,7 +17,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from certificates.pdf import fonts
-from portal import demo
+from portal.demo import agencies as demo_agencies
+from portal.demo import officers as demo_officers
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "exams" / "data" / "seed" / "weihai-2016-3-law-enforcement-opinions.txt"
@@ -62,7 +63,8 @@ def _strings(value) -> list[str]:
 
 def _demo_text() -> str:
     """Every character the demo data can put on a certificate: names, agencies, categories, regions, posts."""
-    parts = [demo.SURNAMES, demo.GIVEN, *_strings(demo.TREE), *demo.REGION_NAMES.values(), *demo.POSTS]
+    parts = [demo_officers.SURNAMES, demo_officers.GIVEN, *_strings(demo_agencies.TREE),
+             *demo_officers.REGION_NAMES.values(), *demo_officers.POSTS]
     return "".join(parts)
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from certificates import lifecycle, numbering, tokens
+from certificates import answers, lifecycle, numbering, tokens
 from certificates.models import (
     HOLD_REASONS,
     MANUAL_HOLD_REASONS,
@@ -256,22 +256,22 @@ def test_a_presider_without_an_enforcement_certificate_is_held_unless_the_policy
 
 def test_the_officer_answers_a_hold_and_a_revocation(issued, world):
     hold = lifecycle.place_hold(issued, "other", actor=ACTOR, now=NOW, legal_basis=BASIS)
-    row = lifecycle.answer(issued, world.officer, " 我已按期参加培训。 ", actor=ACTOR, now=LATER, hold_id=hold.id)
+    row = answers.answer(issued, world.officer, " 我已按期参加培训。 ", actor=ACTOR, now=LATER, hold_id=hold.id)
     assert row.body == "我已按期参加培训。" and row.hold_id == hold.id and row.event_id is None
     lifecycle.revoke(issued, "misconduct", actor=ACTOR, now=LATER, legal_basis=BASIS)
     event = db.session.scalar(sa.select(CertificateEvent).where(CertificateEvent.action == "revoke"))
-    lifecycle.answer(issued, world.officer, "申辩", actor=ACTOR, now=LATER, event_id=event.id)
+    answers.answer(issued, world.officer, "申辩", actor=ACTOR, now=LATER, event_id=event.id)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 2
     for bad, code in (("", "answer_empty"), ("字" * 2001, "answer_too_long")):
         with pytest.raises(DomainError) as excinfo:
-            lifecycle.answer(issued, world.officer, bad, actor=ACTOR, now=LATER, hold_id=hold.id)
+            answers.answer(issued, world.officer, bad, actor=ACTOR, now=LATER, hold_id=hold.id)
         assert excinfo.value.code == code
     with pytest.raises(DomainError) as excinfo:  # not their certificate
-        lifecycle.answer(issued, world.officer2, "申辩", actor=ACTOR, now=LATER, hold_id=hold.id)
+        answers.answer(issued, world.officer2, "申辩", actor=ACTOR, now=LATER, hold_id=hold.id)
     assert excinfo.value.status == 404
     first_event = db.session.scalar(sa.select(CertificateEvent).where(CertificateEvent.action == "issue"))
     with pytest.raises(DomainError):  # only a revocation event may be answered
-        lifecycle.answer(issued, world.officer, "申辩", actor=ACTOR, now=LATER, event_id=first_event.id)
+        answers.answer(issued, world.officer, "申辩", actor=ACTOR, now=LATER, event_id=first_event.id)
 
 
 def test_every_hold_has_its_event_and_audit_entry(issued):

@@ -11,7 +11,7 @@ import pytest
 from certificates import lifecycle
 from portal import audit, clock
 from portal.extensions import db
-from portal.orgs import bodies
+from portal.orgs.bodies import services as bodies
 from tests.factories import make_agency, make_officer
 
 SYSTEM = audit.Actor.system("test")
@@ -130,7 +130,7 @@ def test_public_lists_page_like_the_staff_lists_with_gaps_and_previous_next(clie
         officer = make_officer(world.dept2, name=f"页{'甲乙丙丁戊己庚辛壬癸'[n % 10]}{'一二三'[n // 10]}")
         lifecycle.issue(officer, "enforcement", ["市场监管"], "环翠区全域", actor=SYSTEM, now=clock.now())
     db.session.commit()
-    monkeypatch.setattr(public_views, "PER_PAGE", 2)
+    monkeypatch.setattr(public_views, "page_size", lambda: 2)  # the pager's shape: 15 pages without 150 people
     html = client.get("/public/officers?q=页&page=8").get_data(as_text=True)  # 30 people: 15 pages
     nav = re.search(r'<nav aria-label="分页">(.*?)</nav>', html, re.S).group(1)
     labels = [" ".join(label.split()) for label in re.findall(r'class="page-link"[^>]*>([^<]*)<', nav)]

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from certificates import lifecycle, qualification
-from certificates.models import Review, UpdateTestRound
+from certificates import answers, lifecycle, qualification
+from certificates.cycle_models import Review, UpdateTestRound
 from portal import audit, clock
 from portal.extensions import db
 from tests.assessment.helpers import make_template, store
@@ -80,8 +80,8 @@ def test_a_suspended_certificate_says_why_with_the_hold_and_the_answer(client, a
     cert = issue(ready.officer)
     hold = lifecycle.place_hold(cert, "under_investigation", actor=SYSTEM, now=clock.now(), legal_basis=BASIS,
                                 note="举报线索待核")
-    lifecycle.answer(cert, ready.officer, "本人对举报内容有异议，已提交材料。", actor=SYSTEM, now=clock.now(),
-                     hold_id=hold.id)
+    answers.answer(cert, ready.officer, "本人对举报内容有异议，已提交材料。", actor=SYSTEM, now=clock.now(),
+                   hold_id=hold.id)
     db.session.commit()
     auth.login("legal_city")
     html = page(client, ready.officer)
@@ -198,7 +198,7 @@ def test_the_page_costs_a_fixed_number_of_statements(app, client, auth, ready):
     for day in range(6):
         hold = lifecycle.place_hold(cert, "other", actor=SYSTEM, now=clock.now() - dt.timedelta(days=20 - day),
                                     legal_basis=BASIS)
-        lifecycle.answer(cert, ready.officer, f"说明{day}", actor=SYSTEM, now=clock.now(), hold_id=hold.id)
+        answers.answer(cert, ready.officer, f"说明{day}", actor=SYSTEM, now=clock.now(), hold_id=hold.id)
         lifecycle.lift_hold(cert, hold.id, actor=SYSTEM, now=clock.now() - dt.timedelta(days=19 - day))
     issue(ready.officer, "hearing_presider", days_ago=50)
     exam = raw_exam(ready.dept, clock.now() - dt.timedelta(days=10), clock.now() - dt.timedelta(days=9))

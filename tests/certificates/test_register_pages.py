@@ -9,7 +9,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from certificates import lifecycle
+from certificates import answers, lifecycle
 from certificates.models import Answer, Certificate, Edition
 from portal import audit, clock
 from portal.extensions import db
@@ -307,7 +307,7 @@ def test_a_form_without_its_stamp_changes_nothing(client, auth, world, cert):
 
 def test_an_answer_stays_beside_its_hold_after_the_hold_is_lifted(client, auth, world, cert):
     hold = lifecycle.place_hold(cert, "other", actor=SYSTEM, now=clock.now(), legal_basis=BASIS)
-    lifecycle.answer(cert, world.officer, "ANSWER-KEPT", actor=SYSTEM, now=clock.now(), hold_id=hold.id)
+    answers.answer(cert, world.officer, "ANSWER-KEPT", actor=SYSTEM, now=clock.now(), hold_id=hold.id)
     lifecycle.reinstate(cert, actor=SYSTEM, now=clock.now())
     db.session.commit()
     auth.login("legal_city")

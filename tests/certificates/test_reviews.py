@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from certificates import due, lifecycle
-from certificates.models import Certificate, Hold, Review
-from certificates.reviews import services
+from certificates.cycle_models import Review
+from certificates.models import Certificate, Hold
+from certificates.reviews import period, services
 from portal import audit, background, clock, policy
 from portal.audit import AuditEntry
 from portal.complaints import services as complaint_services
@@ -51,7 +52,7 @@ def meet_period(officer, public=32.0, professional=32.0, ethics=16.0, on=dt.date
 
 
 def criteria(cert, today=TODAY) -> dict[str, bool]:
-    return {rule.code: rule.ok for rule in services.assess(cert, today).criteria}
+    return {rule.code: rule.ok for rule in period.assess(cert, today).criteria}
 
 
 def submitted(cert, user, note: str = "") -> Review:
@@ -69,10 +70,10 @@ def open_holds(cert) -> set[str]:
 # ---------------------------------------------------------------- the period and the criteria
 
 def test_the_period_is_the_two_years_before_the_due_date():
-    assert services.period_of(SOON, TODAY) == (dt.date(2024, 12, 15), TODAY)  # early: facts to date
-    assert services.period_of(OVERDUE, TODAY) == (dt.date(2024, 11, 1), dt.date(2026, 10, 31))
-    assert services.period_of(dt.date(2028, 2, 29), dt.date(2028, 3, 1))[0] == dt.date(2026, 2, 28)
-    quarters = services._quarters_ending_within(dt.date(2024, 12, 15), dt.date(2026, 12, 14))
+    assert period.period_of(SOON, TODAY) == (dt.date(2024, 12, 15), TODAY)  # early: facts to date
+    assert period.period_of(OVERDUE, TODAY) == (dt.date(2024, 11, 1), dt.date(2026, 10, 31))
+    assert period.period_of(dt.date(2028, 2, 29), dt.date(2028, 3, 1))[0] == dt.date(2026, 2, 28)
+    quarters = period._quarters_ending_within(dt.date(2024, 12, 15), dt.date(2026, 12, 14))
     assert quarters == [(2024, 4), (2025, 1), (2025, 2), (2025, 3), (2025, 4), (2026, 1), (2026, 2), (2026, 3)]
 
 
@@ -80,12 +81,12 @@ def test_training_exactly_met_passes_and_half_an_hour_short_fails(world):
     cert = issued(world.officer, SOON)
     meet_period(world.officer, ethics=15.5)
     add(world.officer, "ethics", 8, dt.date(2024, 12, 14))  # the day before the period: does not count
-    judged = services.assess(cert, TODAY)
+    judged = period.assess(cert, TODAY)
     rule = next(r for r in judged.criteria if r.code == "training")
     assert not rule.ok and "合计差 0.5 学时" in rule.why and "职业素养差 0.5 学时" in rule.why
     assert judged.recommendation == "fail"
     add(world.officer, "ethics", 0.5, dt.date(2024, 12, 15))  # the period's first day counts
-    judged = services.assess(cert, TODAY)
+    judged = period.assess(cert, TODAY)
     assert criteria(cert)["training"] and judged.recommendation == "pass"
     assert judged.facts["training"]["parts"][0] == {"code": "total", "label": "合计", "have": 80.0, "need": 80,
                                                    "met": True}
@@ -99,7 +100,7 @@ def test_a_poor_grade_in_the_period_fails_and_one_outside_it_does_not(world):
     store(world.officer, template, 2026, 3, [600, 600, 600])  # 60.0 一般
     assert criteria(cert)["grades"]
     store(world.officer, template, 2026, 2, [599, 599, 599])  # 59.9 较差
-    judged = services.assess(cert, TODAY)
+    judged = period.assess(cert, TODAY)
     rule = next(r for r in judged.criteria if r.code == "grades")
     assert not rule.ok and "2026年第二季度为“较差”（59.9 分）" in rule.why
     assert judged.recommendation == "fail"
@@ -115,7 +116,7 @@ def test_an_open_disciplinary_hold_fails_and_other_holds_do_not(world):
     assert criteria(cert)["disciplinary"]
     hold = lifecycle.place_hold(cert, "disciplinary", actor=SYSTEM, now=clock.now(), legal_basis="处分决定")
     db.session.commit()
-    judged = services.assess(cert, TODAY)
+    judged = period.assess(cert, TODAY)
     assert not criteria(cert)["disciplinary"] and judged.recommendation == "fail"
     assert {h["reason"] for h in judged.facts["holds"]} == {"other", "disciplinary"}
     lifecycle.lift_hold(cert, hold.id, actor=SYSTEM, now=clock.now())
@@ -139,7 +140,7 @@ def test_substantiated_complaints_of_the_period_count_against_the_recommendation
     cert = issued(world.officer, SOON)  # period: 2024-12-15 … today
     meet_period(world.officer)
     start = dt.date(2024, 12, 15)
-    rule = next(r for r in services.assess(cert, TODAY).criteria if r.code == "complaints")
+    rule = next(r for r in period.assess(cert, TODAY).criteria if r.code == "complaints")
     assert rule.ok and rule.label == "查实投诉少于 2 件" and "投诉 0 件" in rule.why
     # what does not count: unsubstantiated, declined, still open, praise, before the period, another officer
     _complaint(world.officer, cert, TODAY, "accept", "unsubstantiate")
@@ -149,17 +150,17 @@ def test_substantiated_complaints_of_the_period_count_against_the_recommendation
     _complaint(world.officer, cert, start - dt.timedelta(days=1), "accept", "substantiate")
     _complaint(world.officer2, cert, TODAY, "accept", "substantiate")
     _complaint(world.officer, cert, start, "accept", "substantiate")  # the first day of the period counts
-    judged = services.assess(cert, TODAY)
+    judged = period.assess(cert, TODAY)
     assert judged.facts["complaints"] == {"substantiated": 1, "limit": 2, "counted": True}
     assert judged.recommendation == "pass"
     _complaint(world.officer, cert, TODAY, "accept", "substantiate")
-    judged = services.assess(cert, TODAY)
+    judged = period.assess(cert, TODAY)
     rule = next(r for r in judged.criteria if r.code == "complaints")
     assert not rule.ok and "投诉 2 件" in rule.why and judged.recommendation == "fail"
     policy.update(SYSTEM, {"certificates.review_max_complaints": 3})
     db.session.commit()
-    assert services.assess(cert, TODAY).recommendation == "pass"
-    assert [r.code for r in services.assess(cert, TODAY).criteria] == [
+    assert period.assess(cert, TODAY).recommendation == "pass"
+    assert [r.code for r in period.assess(cert, TODAY).criteria] == [
         "training", "grades", "complaints", "disciplinary"]
 
 

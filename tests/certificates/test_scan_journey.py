@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from certificates.models import Application, Certificate
+from certificates.applications.models import Application
+from certificates.models import Certificate
 from portal.extensions import db
 from tests.conftest import PASSWORD
 

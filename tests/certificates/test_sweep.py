@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from certificates import cycles, due, lifecycle, sweep
-from certificates.models import Certificate, Hold, Reminder, UpdateTestRound
+from certificates.cycle_models import Reminder, UpdateTestRound
+from certificates.models import Certificate, Hold
 from exams.papers.models import Enrolment
 from exams.signals import attempt_graded
 from portal import audit, clock
@@ -298,7 +299,7 @@ def test_the_sweep_rereads_under_the_lock_before_holding(cert, monkeypatch, froz
 
 
 def test_enrolment_respects_the_exams_jurisdiction_and_a_withdrawal(cert, world):
-    from exams.papers import services as papers
+    from exams.papers import enrolment as papers
 
     elsewhere = raw_exam(world.other_district, clock.now() + dt.timedelta(days=5),
                          clock.now() + dt.timedelta(days=30), purpose="update_test", audience="officers")

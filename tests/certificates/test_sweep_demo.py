@@ -10,7 +10,8 @@ import re
 import sqlalchemy as sa
 
 from certificates import due
-from certificates.models import Certificate, Edition, Hold, Review, UpdateTestRound
+from certificates.cycle_models import Review, UpdateTestRound
+from certificates.models import Certificate, Edition, Hold
 from portal.extensions import db
 from portal.notify import Notification
 from portal.officers.models import Officer

@@ -17,7 +17,7 @@ import pytest
 from portal import background, policy
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.imports import engine
+from portal.imports import hostile, reading
 from tests.factories import SYSTEM
 from tests.imports.helpers import HEADERS, alert_text, error_table, snapshot, upload, xlsx_bytes
 from tests.imports.test_background import queued_job
@@ -56,11 +56,11 @@ def zip_bomb() -> bytes:
 
 
 def read_measured(data: bytes, filename: str = "人员.xlsx"):
-    """``engine.read_table`` under tracemalloc: (the error it raised, peak bytes)."""
+    """``reading.read_table`` under tracemalloc: (the error it raised, peak bytes)."""
     tracemalloc.start()
     try:
         with pytest.raises(DomainError) as raised:
-            engine.read_table(filename, data)
+            reading.read_table(filename, data)
         return raised.value, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -116,7 +116,7 @@ def test_empty_formatted_cells_far_right_are_not_read(hr):
     """A styled but empty cell at Excel's last column (a program's stray formatting) is ignored, not expanded
     into 16,384 cells per row."""
     row = header_row().replace("</row>", '<c r="XFD1" s="0"/></row>')
-    headers, rows = engine.read_table("人员.xlsx", with_sheet(sheet(row + '<row r="2"><c r="A2" t="inlineStr">'
+    headers, rows = reading.read_table("人员.xlsx", with_sheet(sheet(row + '<row r="2"><c r="A2" t="inlineStr">'
                                                                           '<is><t>王伟</t></is></c></row>')))
     assert headers == HEADERS and [r.values["姓名"] for r in rows] == ["王伟"]
 
@@ -132,7 +132,7 @@ def test_a_row_at_the_bottom_of_the_sheet_keeps_its_number_and_costs_little(clie
     bottom = header_row() + '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>王伟</t></is></c></row>'
     tracemalloc.start()
     try:
-        headers, rows = engine.read_table("人员.xlsx", with_sheet(sheet(bottom)))
+        headers, rows = reading.read_table("人员.xlsx", with_sheet(sheet(bottom)))
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -180,8 +180,8 @@ def test_the_text_of_a_whole_file_is_bounded(client, hr):
     data = out.getvalue()
     assert len(data) < 64 * 1024
     error, peak = read_measured(data)
-    assert f"文件中的文字超过 {engine.MAX_TEXT_CHARS // 10000:,} 万字" in error.message
-    assert peak < 2 * engine.MAX_TEXT_CHARS + PEAK_BYTES, f"{peak / 1e6:.0f} MB"
+    assert f"文件中的文字超过 {hostile.MAX_TEXT_CHARS // 10000:,} 万字" in error.message
+    assert peak < 2 * hostile.MAX_TEXT_CHARS + PEAK_BYTES, f"{peak / 1e6:.0f} MB"
     assert "万字" in refused(client, data)
 
 

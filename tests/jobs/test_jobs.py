@@ -40,7 +40,7 @@ def kinds():
 
 def _add_agency(name: str) -> Agency:
     """A write a handler does with a real service (flushes; the job's transaction commits it or not)."""
-    from portal.orgs import services
+    from portal.orgs.agencies import services
 
     return services.create_agency(SYSTEM, AgencyDataFactory(name=name, short_name=name[:6]), clock.now())
 

@@ -4,7 +4,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from portal import clock
+from portal import clock, policy
 from portal.extensions import db
 from portal.officers import services
 from tests.factories import SYSTEM, image_bytes, make_agency, make_officer
@@ -108,7 +108,8 @@ def _query(href: str) -> dict:
     return {k: v[0] for k, v in parse_qs(urlsplit(href).query).items()}
 
 
-def test_twenty_per_page_and_the_filters_stay_in_the_page_links(client, auth, world):
+def test_the_page_size_setting_pages_the_list_and_the_filters_stay_in_the_page_links(client, auth, world):
+    policy.update(SYSTEM, {"ui.page_size": 20})  # the one page size of every list (admin's settings page)
     for n in range(44):
         make_officer(world.dept, name="测试" + "甲乙丙丁戊己庚辛壬癸"[n % 10] + "子丑寅卯辰巳午未申酉戌亥"[n // 10])
     make_officer(world.dept, name="测试生态", categories=["生态环境"])
@@ -157,3 +158,21 @@ def test_the_filter_form_keeps_its_values(client, auth, world):
     assert page.selected_value(response, "category") == "城市管理"
     assert page.selected_value(response, "agency") == str(world.dept.id)
     assert page.selected_value(response, "missing") == "photo"
+
+
+def test_the_admin_sets_one_page_size_for_every_list(client, auth, world):
+    """One page-size setting (列表每页显示多少条) on the settings page; out of range is refused and changes nothing."""
+    from tests.auth.helpers import form_values
+
+    for n in range(12):
+        make_officer(world.dept, name="分页" + "甲乙丙丁戊己庚辛壬癸子丑"[n])
+    auth.login("admin")
+    current = form_values(client.get("/admin/settings"))
+    refused = client.post("/admin/settings", data={**current, "ui.page_size": "5"})
+    assert refused.status_code == 422 and "不得小于 10" in refused.get_data(as_text=True)
+    assert client.post("/admin/settings", data={**current, "ui.page_size": "10"}).status_code == 302
+    auth.logout()
+    auth.login("hr")
+    first = client.get("/officers", query_string={"q": "分页"})
+    assert len(names(first)) == 10 and "共 12 条" in page.text(first)
+    assert len(names(client.get("/officers", query_string={"q": "分页", "page": 2}))) == 2

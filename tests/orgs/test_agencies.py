@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from portal.audit import AuditEntry
 from portal.extensions import db
-from portal.orgs import uscc
+from portal.orgs.agencies import uscc
 from portal.orgs.models import Agency
 from tests.factories import make_agency, make_officer, make_staff, make_uscc
 from tests.officers import page
@@ -241,7 +241,7 @@ def test_uscc_helper_of_the_factories_makes_valid_codes():
 def test_two_admins_racing_on_one_name_the_second_is_told_why(client, admin, monkeypatch):
     """Another admin adds an agency of the same name after this request checked but before it wrote."""
     from portal import clock
-    from portal.orgs import services
+    from portal.orgs.agencies import services
 
     checked = services.validate
     raced = []

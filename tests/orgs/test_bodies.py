@@ -13,7 +13,7 @@ from portal import clock, notify
 from portal.audit import Actor, AuditEntry
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.orgs import bodies
+from portal.orgs.bodies import services as bodies
 from portal.orgs.models import Agency, BodyDecision
 from tests.certificates import issued as issued_module
 from tests.conftest import PASSWORD

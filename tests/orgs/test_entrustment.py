@@ -18,7 +18,8 @@ from portal import clock, notify
 from portal.audit import Actor, AuditEntry
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.orgs import bodies, entrustment
+from portal.orgs.bodies import services as bodies
+from portal.orgs.entrustment import services as entrustment
 from portal.orgs.models import Agreement
 from tests.certificates import issued as issued_module
 from tests.factories import make_agency, make_officer

@@ -12,9 +12,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
+from exams.attempts import admission
 from exams.attempts.models import Attempt, AttemptItem
 from exams.bank.models import Question, QuestionVersion
-from exams.papers import eligibility
 from exams.papers.models import Exam
 from portal import clock
 from portal.assessment.models import AssessmentScore, Indicator, IndicatorTemplate
@@ -23,7 +23,8 @@ from portal.extensions import db
 from portal.imports import engine
 from portal.officers import idcard
 from portal.officers.models import Officer
-from portal.orgs import bodies, uscc
+from portal.orgs.agencies import uscc
+from portal.orgs.bodies import services as bodies
 from portal.orgs.models import BODY_KINDS, Agency
 from portal.training import requirements
 from portal.training.models import Course, TrainingRecord
@@ -261,7 +262,7 @@ def check_exams(now) -> None:
     assert wrong == 0
     li = db.session.scalar(sa.select(Officer).where(Officer.id_number == LI))
     qualification = next(e for e in exams if e.purpose == "qualification" and e.is_open(now))
-    decision = eligibility.decide(li, qualification, now)
+    decision = admission.decide(li, qualification, now)
     assert decision.ok and not decision.resumes, decision.reason
 
 
@@ -319,7 +320,8 @@ def test_a_second_run_completes_a_partial_demo_with_the_same_numbers(app, runner
     """Deterministic: an officer removed by hand comes back with the same ID number, nothing else is added."""
     monkeypatch.setitem(app.config, "DEMO_PASSWORD", PASSWORD)
     load(runner)
-    from certificates.models import Application, Certificate
+    from certificates.applications.models import Application
+    from certificates.models import Certificate
 
     victim = db.session.scalar(sa.select(Officer).where(
         Officer.id_number.notin_(list(OFFICERS)),

@@ -183,11 +183,11 @@ def test_the_operation_is_in_a_valid_openapi_document(client):
 
 def test_a_concurrent_call_that_stored_a_record_first_gives_409_and_stores_nothing(post, hr_token, world,
                                                                                    monkeypatch):
-    from portal.training import services
+    from portal.training import batches
 
     post(hr_token, {"records": [item(world.officer, 1)]}, expect=201)
     # as if another call committed PX-1 between this call's check and its insert
-    monkeypatch.setattr(services, "_stored", lambda external_ids, keys: ({}, {}))
+    monkeypatch.setattr(batches, "_stored", lambda external_ids, keys: ({}, {}))
     error = post(hr_token, {"records": [item(world.officer, 2), item(world.officer, 1)]}, expect=409)
     assert error.get_json()["error"]["code"] == "conflict"
     assert record_count() == 1

@@ -211,10 +211,10 @@ def test_a_5000_row_file_is_imported_by_a_background_job_with_progress(client, h
 
 
 def test_an_import_that_meets_a_concurrent_one_stores_nothing_and_says_so(client, hr, monkeypatch):
-    from portal.training import services
+    from portal.training import batches
 
     upload(client, xlsx_bytes([row(hr.officer, external_id="C-1")]))
-    monkeypatch.setattr(services, "_stored", lambda external_ids, keys: ({}, {}))
+    monkeypatch.setattr(batches, "_stored", lambda external_ids, keys: ({}, {}))
     response = upload(client, xlsx_bytes([row(hr.officer, title="新"), row(hr.officer, external_id="C-1")]))
     assert response.status_code == 409
     assert "另一操作同时登记了其中的培训记录，未保存任何记录" in alert_text(response)

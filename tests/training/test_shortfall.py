@@ -11,10 +11,10 @@ import re
 import openpyxl
 import sqlalchemy as sa
 
-from portal import background
+from portal import background, policy
 from portal.extensions import db
 from portal.training import shortfall
-from tests.factories import make_officer
+from tests.factories import SYSTEM, make_officer
 from tests.training.helpers import add, bulk_officers, meet_annual, text
 
 D = dt.date
@@ -81,6 +81,7 @@ def test_filters_live_in_the_url(client, auth, hr):
 
 
 def test_the_list_is_paginated(client, hr):
+    policy.update(SYSTEM, {"ui.page_size": 50})  # the portal's one page size
     bulk_officers(hr.dept, 60)
     first, second = listed(client, sort="name"), listed(client, sort="name", page=2)
     assert len(first) == 50 and len(second) == 11

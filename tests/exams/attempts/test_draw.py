@@ -9,11 +9,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from exams.attempts import services
+from exams.attempts import admission, services
 from exams.attempts.models import Attempt, AttemptItem
 from exams.bank.models import LETTERS, Question, QuestionVersion
-from exams.papers import eligibility
-from exams.papers import services as papers
+from exams.papers import blueprint as papers
 from portal import clock
 from portal.audit import AuditEntry
 from portal.errors import DomainError
@@ -227,7 +226,7 @@ def test_a_concurrent_second_start_returns_the_attempt_that_won(world, frozen, m
     is rolled back, and it answers with the winner's attempt — the transaction goes on."""
     exam = open_exam(world)
     winner = start(world, exam, seed=3)
-    monkeypatch.setattr(eligibility, "decide", lambda officer, exam, now: eligibility.Decision(True, attempts_used=0))
+    monkeypatch.setattr(admission, "decide", lambda officer, exam, now: admission.Decision(True, attempts_used=0))
     loser = services.start(ACTOR, world.officer, exam, clock.now(), rng=random.Random(4))
     db.session.commit()
     assert loser.id == winner.id

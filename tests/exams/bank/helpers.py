@@ -11,7 +11,7 @@ import openpyxl
 import sqlalchemy as sa
 
 from exams.attempts.models import Attempt, AttemptItem
-from exams.bank import services
+from exams.bank import rules, services
 from exams.bank.models import Question, QuestionVersion
 from exams.papers.models import Exam
 from portal import clock
@@ -28,14 +28,14 @@ def actor_of(user) -> Actor:
     return Actor(user.id, user.username)
 
 
-def data(**overrides) -> services.QuestionData:
+def data(**overrides) -> rules.QuestionData:
     """A valid single-choice question (a fresh stem each call), with ``overrides``."""
     values = {"kind": "single", "stem": f"依照行政处罚法，较大数额罚款前应当告知当事人什么权利？（{next(_numbers)}）",
               "options": ["要求听证", "申请复议", "提起诉讼", "申请调解", "", ""], "answer": "A",
               "category": "行政处罚法", "tag": "", "difficulty": 3, "legal_basis": "《行政处罚法》第六十三条",
               "explanation": "较大数额罚款属于听证范围。"}
     values.update(overrides)
-    return services.QuestionData(**values)
+    return rules.QuestionData(**values)
 
 
 def make_question(user, status: str = "active", **overrides) -> Question:

@@ -8,10 +8,11 @@ import re
 import pytest
 
 from exams.bank.models import Question
+from portal import policy
 from portal.extensions import db
 from tests.conftest import PASSWORD
 from tests.exams.bank.helpers import audits, form, make_question, questions, versions
-from tests.factories import make_staff
+from tests.factories import SYSTEM, make_staff
 from tests.officers import page
 
 
@@ -68,6 +69,7 @@ def test_the_list_searches_the_stem_and_filters_by_every_label(client, legal):
 
 
 def test_the_list_pages_and_counts_active_questions_per_category(client, legal):
+    policy.update(SYSTEM, {"ui.page_size": 20})  # the portal's one page size
     for n in range(23):
         make_question(legal.legal_city, stem=f"第{n}题")
     make_question(legal.legal_city, status="draft", stem="草稿题", category="国家赔偿法",

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from exams.attempts.models import Attempt
 from exams.bank.models import LETTERS, Question, QuestionVersion, fingerprint
-from exams.papers import services
+from exams.papers import blueprint, services
 from exams.papers.models import Exam
 from portal import clock
 from portal.audit import AuditEntry
@@ -53,8 +53,8 @@ def questions(agency, count: int, category: str = "行政处罚法", kind: str =
 
 
 def section(row: int = 0, title: str = "", category: str = "行政处罚法", count=5, points=2, tag: str = "",
-            kind: str = "") -> services.SectionRow:
-    return services.SectionRow(row, title, category, tag, kind, str(count), str(points))
+            kind: str = "") -> blueprint.SectionRow:
+    return blueprint.SectionRow(row, title, category, tag, kind, str(count), str(points))
 
 
 def exam_data(agency, sections=None, **fields) -> services.ExamData:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from exams.papers import services
+from exams.papers import blueprint, services, values
 from exams.papers.models import ExamAgency
 from portal import clock
 from portal.extensions import db
@@ -49,7 +49,7 @@ def test_after_the_first_attempt_the_blueprint_and_the_rest_are_locked(legal, cl
     data = services.ExamData(title="新名字", purpose="practice", duration_minutes="60",
                              opens_at=published.opens_at, closes_at=published.closes_at, audience="everyone",
                              pass_mark=str(published.pass_mark), max_attempts="2",
-                             sections=[services.SectionRow(0, "行政处罚法", "行政处罚法", "", "", "5", "2")])
+                             sections=[blueprint.SectionRow(0, "行政处罚法", "行政处罚法", "", "", "5", "2")])
     with pytest.raises(services.DomainError) as caught:
         services.update_exam(services.audit.Actor.system("t"), None, published, data, clock.now())
     db.session.rollback()
@@ -69,7 +69,7 @@ def test_after_the_first_attempt_the_close_only_moves_later(legal, client, publi
     else:
         assert response.status_code == 302
         [exam] = exams()
-        assert exam.closes_at == services.parse_moment(closes) and exam.title == "公开考试"
+        assert exam.closes_at == values.parse_moment(closes) and exam.title == "公开考试"
 
 
 def test_after_the_first_attempt_the_close_cannot_be_in_the_past(legal, client, frozen):
@@ -96,11 +96,11 @@ def test_a_closed_exam_with_attempts_is_not_reopened(legal, client, frozen, mome
     [stored] = exams()
     if error:
         assert response.status_code == 422 and field_errors(response) == {"closes_at": error}
-        assert stored.closes_at == services.parse_moment("2026-11-26T09:10")
+        assert stored.closes_at == values.parse_moment("2026-11-26T09:10")
         assert audits("exam.update") == []
     else:
         assert response.status_code == 302
-        assert stored.closes_at == services.parse_moment("2026-11-26T12:00")
+        assert stored.closes_at == values.parse_moment("2026-11-26T12:00")
 
 
 def test_after_the_first_attempt_the_audience_may_only_widen(legal, client, frozen):

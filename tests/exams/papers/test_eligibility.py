@@ -9,7 +9,8 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from exams.papers import eligibility, services
+from exams.attempts import admission
+from exams.papers import eligibility, enrolment
 from exams.papers.models import Exam, ExamAgency
 from portal import clock, policy
 from portal.extensions import db
@@ -24,7 +25,7 @@ CLOSES = dt.datetime(2026, 11, 26, 17, 0, 0)
 
 def decide(officer, exam):
     db.session.expire_all()
-    return eligibility.decide(officer, exam, clock.now())
+    return admission.decide(officer, exam, clock.now())
 
 
 @pytest.fixture
@@ -78,7 +79,7 @@ def test_agencies_admit_their_sub_agencies_but_not_a_sibling(world, frozen):
 def test_officers_means_only_those_enrolled(world, frozen):
     exam = raw_exam(world.city, OPENS, CLOSES, audience="officers")
     assert decide(world.officer, exam).reason == "您不在本次考试的报名范围内"
-    services.enrol(SYSTEM, exam, [world.officer.id], "manual", clock.now())
+    enrolment.enrol(SYSTEM, exam, [world.officer.id], "manual", clock.now())
     db.session.commit()
     assert decide(world.officer, exam).ok
     assert not decide(world.officer2, exam).ok
@@ -88,7 +89,7 @@ def test_enrolment_admits_beyond_a_chosen_agency(world, frozen):
     exam = raw_exam(world.city, OPENS, CLOSES, audience="agencies")
     db.session.add(ExamAgency(exam_id=exam.id, agency_id=world.dept2.id))
     db.session.commit()
-    services.enrol(SYSTEM, exam, [world.other_officer.id], "sweep", clock.now())
+    enrolment.enrol(SYSTEM, exam, [world.other_officer.id], "sweep", clock.now())
     db.session.commit()
     assert decide(world.other_officer, exam).ok
 
@@ -204,8 +205,8 @@ def test_decide_many_costs_the_same_for_3_and_30_exams(app, world, frozen, check
     few = db.session.scalars(sa.select(Exam).where(Exam.id.in_([e.id for e in few]))).all()
     many = db.session.scalars(sa.select(Exam).where(Exam.id.in_([e.id for e in many]))).all()
     with statements(app, selects_only=True) as seen_few:
-        eligibility.decide_many(officer, few, clock.now())
+        admission.decide_many(officer, few, clock.now())
     with statements(app, selects_only=True) as seen_many:
-        decisions = eligibility.decide_many(officer, many, clock.now())
+        decisions = admission.decide_many(officer, many, clock.now())
     assert len(seen_many) == len(seen_few)
     assert len(decisions) == 30

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from exams.papers import services
+from exams.papers import enrolment as services
 from exams.papers.models import Enrolment
 from portal import clock
 from portal.extensions import db

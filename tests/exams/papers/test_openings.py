@@ -61,7 +61,7 @@ def test_drafts_and_closed_exams_are_not_announced(world, frozen):
 
 
 def test_agencies_and_enrolled_officers_hear_but_not_inactive_accounts(world, frozen):
-    from exams.papers import services
+    from exams.papers import enrolment as services
     from tests.factories import SYSTEM, make_officer
 
     exam = raw_exam(world.city, OPENS, CLOSES, audience="agencies")

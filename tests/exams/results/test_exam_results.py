@@ -114,12 +114,12 @@ def test_scope(client, auth, world, exam):
 
 def test_more_candidates_than_a_page_are_paged_with_links_that_keep_the_exam(client, auth, world, frozen):
     """Regression: the pager of a page whose URL has an id (``/exams/<id>/results``) keeps that id."""
-    from exams.results.views import CANDIDATES_PER_PAGE
+    from portal.forms import page_size
     from tests.exams.results.helpers import bulk_attempts
 
     questions = make_questions(world.city, 2)
     exam = make_exam(world.city, questions=2)
-    officers = bulk_officers(world.dept, CANDIDATES_PER_PAGE + 1)
+    officers = bulk_officers(world.dept, page_size() + 1)
     bulk_attempts(exam, officers, questions, lambda i: [1, i % 2])
     auth.login("legal_city")
     first = client.get(f"/exams/{exam.id}/results")

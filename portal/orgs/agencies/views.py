@@ -5,14 +5,14 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 
-from portal import clock
+from portal import clock, transaction
 from portal.auth.access import current_actor, require
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import apply_errors
 from portal.officers.models import Officer
-from portal.orgs import services
-from portal.orgs.forms import AgencyForm
+from portal.orgs.agencies import services
+from portal.orgs.agencies.forms import AgencyForm
 from portal.orgs.models import Agency
 
 bp = Blueprint("orgs", __name__, template_folder="templates")
@@ -55,19 +55,17 @@ def _save(agency: Agency | None):
     if form.validate_on_submit():
         try:
             try:
-                if agency is None:
-                    agency = services.create_agency(current_actor(), _data(form), clock.now())
-                else:
-                    services.update_agency(current_actor(), agency, _data(form), clock.now())
-                db.session.commit()
+                with transaction.attempt():
+                    if agency is None:
+                        agency = services.create_agency(current_actor(), _data(form), clock.now())
+                    else:
+                        services.update_agency(current_actor(), agency, _data(form), clock.now())
             except IntegrityError:
                 # another admin saved the same name or code between our check and our write: check again
-                db.session.rollback()
                 agency = db.session.get(Agency, agency.id) if agency is not None and agency.id else None
                 services.validate(_data(form), agency)
                 raise
         except DomainError as err:
-            db.session.rollback()
             items = apply_errors(form, err.items)
         else:
             flash("单位信息已保存。", "success")

@@ -6,14 +6,14 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal import clock
+from portal import clock, transaction
 from portal.auth.access import current_actor, get_in_scope_or_404, require, scoped_agencies
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import apply_errors
 from portal.officers.models import Officer
-from portal.orgs import bodies
-from portal.orgs.forms import AnnounceForm, BodyDecisionForm
+from portal.orgs.bodies import services as bodies
+from portal.orgs.bodies.forms import AnnounceForm, BodyDecisionForm
 from portal.orgs.models import BODY_KINDS, Agency
 
 bp = Blueprint("bodies", __name__, template_folder="templates")
@@ -92,10 +92,9 @@ def _act(agency: Agency, form, act, done: str, slot: str):
             return redirect(url_for("bodies.detail", agency_id=agency.id))
         return _render(agency, **{slot: form}, status=422)
     try:
-        act()
-        db.session.commit()
+        with transaction.attempt():
+            act()
     except DomainError as err:
-        db.session.rollback()
         agency = db.session.get(Agency, agency.id)
         items = apply_errors(form, err.items) if err.items else [{"message": err.message}]
         return _render(agency, **{slot: form}, items=items, status=err.status)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from portal import audit
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.orgs import uscc
+from portal.orgs.agencies import uscc
 from portal.orgs.models import BODY_KINDS, KINDS, QUALIFICATION, Agency, BodyDecision
 
 REGION_CODE = re.compile(r"^[0-9]{6}$")  # ASCII digits only: \d would match every script's digits

@@ -25,8 +25,9 @@ import sqlalchemy as sa
 from portal import audit, locks, policy
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.orgs import bodies, signals
-from portal.orgs.bodies import SECTION
+from portal.orgs import signals
+from portal.orgs.bodies import services as bodies
+from portal.orgs.bodies.services import SECTION
 from portal.orgs.models import POWERS, Agency, Agreement
 
 policy.define("orgs.filing_days", "委托协议备案期限（签订后天数）", "int", 10, SECTION, minimum=1, maximum=90, unit="天",

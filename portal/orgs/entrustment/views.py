@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal import clock, policy
+from portal import clock, policy, transaction
 from portal.auth.access import (
     current_actor,
     get_in_scope_or_404,
@@ -19,14 +19,13 @@ from portal.auth.access import (
 )
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import apply_errors, page_number, parse_id
-from portal.orgs import entrustment
-from portal.orgs.forms import AgreementForm, DateStepForm, TerminateForm
+from portal.forms import apply_errors, paginate, parse_id
+from portal.orgs.entrustment import services as entrustment
+from portal.orgs.entrustment.forms import AgreementForm, DateStepForm, TerminateForm
 from portal.orgs.models import AGREEMENT_STATES, Agreement
 
 bp = Blueprint("entrustments", __name__, template_folder="templates")
 
-PER_PAGE = 30
 
 
 @bp.context_processor
@@ -52,8 +51,7 @@ def index():
         query = query.where(entrustment.in_force_condition(today),
                             Agreement.ends_on <= today + dt.timedelta(
                                 days=int(policy.get("orgs.entrustment_reminder_days"))))
-    page = db.paginate(query.order_by(Agreement.signed_on.desc(), Agreement.id.desc()),
-                       page=page_number(request.args), per_page=PER_PAGE, error_out=False)
+    page = paginate(query.order_by(Agreement.signed_on.desc(), Agreement.id.desc()))
     states = {"": "全部", "signed": "待备案", "filed": "待公告", "in_force": "在有效期内", "ending": "即将期满"}
     return render_template("entrustments/index.html", page=page, state=state, states=states, today=today)
 
@@ -106,10 +104,9 @@ def create():
                    for agency_id in (data.entrusting_id, data.entrusted_id)):
                 abort(404)
             try:
-                row = entrustment.create(data, actor=current_actor(), now=clock.now())
-                db.session.commit()
+                with transaction.attempt():
+                    row = entrustment.create(data, actor=current_actor(), now=clock.now())
             except DomainError as err:
-                db.session.rollback()
                 items, status = apply_errors(form, err.items), err.status
             else:
                 flash("委托协议已登记。请在备案后登记备案日期，公告后登记公告日期。", "success")
@@ -159,10 +156,9 @@ def _step(agreement_id: int, slot: str, prefix: str, form_class, act, done: str)
             return redirect(url_for("entrustments.detail", agreement_id=agreement.id))
         return _render(agreement, status=422, **{slot: form})
     try:
-        act(agreement, form)
-        db.session.commit()
+        with transaction.attempt():
+            act(agreement, form)
     except DomainError as err:
-        db.session.rollback()
         agreement = db.session.get(Agreement, agreement_id)
         for item in err.items:
             item["field"] = "day" if item.get("field") in ("filed_on", "announced_on", "terminated_on") else \
