@@ -80,10 +80,12 @@ def _reminder_days_are_days(values: dict) -> str | None:
 
 
 def reminder_days() -> list[int]:
-    """The reminder thresholds, largest first (a malformed setting falls back to 60, 30, 7)."""
-    days = sorted({int(part) for part in _reminder_parts(policy.get("certificates.reminder_days")) if _a_day(part)},
-                  reverse=True)
-    return days or [60, 30, 7]
+    """The reminder thresholds, largest first. A malformed setting (stored before it was checked on save) falls
+    back to 60, 30, 7 as a whole: dropping only its bad part would silently leave out a reminder."""
+    parts = _reminder_parts(policy.get("certificates.reminder_days"))
+    if not parts or not all(_a_day(part) for part in parts):
+        return [60, 30, 7]
+    return sorted({int(part) for part in parts}, reverse=True)
 
 
 def _live_enforcement_rows():

@@ -28,6 +28,10 @@ from portal import clock  # noqa: E402
 from portal.app import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
 
+#: the browser fixtures for every folder's browser tests: one chromium per process (a session fixture must be
+#: defined once, not imported into several conftests, or each would start a playwright of its own)
+pytest_plugins = ["tests.browser.fixtures"]
+
 REQUIRE_SYSTEM_PROGRAMS = os.environ.get("REQUIRE_SYSTEM_PROGRAMS") == "1"
 PASSWORD = "correct-horse-42"
 #: how long a test waits for another process, a server or a browser before it fails. Generous on purpose: CI runs
@@ -211,10 +215,27 @@ def auth(client):
 
 @pytest.fixture
 def world(app):
-    """A small tree with one account of every role (see :func:`tests.factories.small_world`)."""
+    """A small tree with one account of every role (see :func:`tests.factories.small_world`), built once per worker
+    and restored from its snapshot for every later test (:mod:`tests.snapshot`)."""
     from tests.factories import small_world
+    from tests.snapshot import built_once
 
-    return small_world()
+    return built_once("small_world", small_world)
+
+
+@pytest.fixture
+def load_demo(app, runner):
+    """``load_demo()``: the database as ``flask demo load`` leaves it, and the command's output. The command runs once
+    per worker (per demo password, key folder and clock reading) and is restored from its snapshot afterwards; the
+    tests of the command itself (tests/platform/test_demo.py) run it every time."""
+    from tests.snapshot import built_once
+
+    def invoke() -> str:
+        result = runner.invoke(args=["demo", "load"])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    return lambda: built_once(("demo", app.config["DEMO_PASSWORD"], app.config["SIGNING_KEY_DIR"]), invoke)
 
 
 def pytest_report_header(config):

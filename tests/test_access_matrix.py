@@ -188,12 +188,14 @@ def _url(app, endpoint, world, extra):
         return url_for(endpoint, **{k: v for k, v in values.items() if k in rule.arguments})
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize(("endpoint", "method"), sorted(MATRIX))
-def test_route_answers_role(app, client, auth, world, endpoint, method, role):
-    officer_services.set_photo(SYSTEM, world.officer, image_bytes("JPEG", (300, 400)), clock.now())
-    from portal.extensions import db
+def _objects(role: str):
+    """The small world and an object of every area for ``role`` to ask for: (world, ids of the objects, the raw API
+    token of the acting staff account). Built once per role in a worker, restored for each route
+    (:mod:`tests.snapshot`)."""
+    from tests.factories import small_world
 
+    world = small_world()
+    officer_services.set_photo(SYSTEM, world.officer, image_bytes("JPEG", (300, 400)), clock.now())
     accounts = {"officer": world.officer_user, "hr": world.hr, "legal": world.legal_city, "admin": world.admin}
     me = accounts.get(role, world.hr)  # objects of the acting account (anonymous: HR's)
     staff = me if me.role != "officer" else world.hr
@@ -208,8 +210,17 @@ def test_route_answers_role(app, client, auth, world, endpoint, method, role):
              "agreement_id": matrix_agreement(world).id}
     for area in AREAS:
         extra.update(area.objects(world, me))
+    return world, extra, raw
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("endpoint", "method"), sorted(MATRIX))
+def test_route_answers_role(app, client, auth, endpoint, method, role):
+    from tests.snapshot import built_once
+
+    world, extra, raw = built_once(("access_matrix", role), lambda: _objects(role))
+    accounts = {"officer": world.officer_user, "hr": world.hr, "legal": world.legal_city, "admin": world.admin}
     headers = {"Authorization": f"Bearer {raw}"} if endpoint.startswith("api.") and role not in ("anon", "officer") else {}
-    db.session.commit()
     if role != "anon":
         assert auth.login(accounts[role].login_name if role != "officer" else world.officer.id_number,
                           PASSWORD).status_code == 302

@@ -32,9 +32,8 @@ def listed_total(client, login: str) -> int:
     return total
 
 
-def test_each_demo_account_sees_exactly_its_scope(app, api, client, runner, issue):
-    result = runner.invoke(args=["demo", "load"])
-    assert result.exit_code == 0, result.output
+def test_each_demo_account_sees_exactly_its_scope(app, api, client, issue, load_demo):
+    load_demo()
     tokens = {name: issue(name, "演示") for name in ("hr", "legal", "legal_huancui", "admin")}
 
     everyone = set(db.session.scalars(sa.select(Officer.id)))

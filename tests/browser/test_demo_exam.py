@@ -34,9 +34,9 @@ def answer_shown_question(page):
 
 
 def test_the_demo_officer_takes_the_open_qualification_exam_and_a_second_device_resumes(
-        app, runner, live_server, page, monkeypatch):
+        app, live_server, page, monkeypatch, load_demo):
     monkeypatch.setitem(app.config, "DEMO_PASSWORD", DEMO_PASSWORD)
-    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    load_demo()
     errors = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("response", lambda response: errors.append(response.url) if response.status >= 400 else None)

@@ -14,11 +14,9 @@ from tests.conftest import PASSWORD
 
 
 def test_the_demo_has_a_certificate_of_every_kind_and_applications_to_approve(app, runner, client, auth,
-                                                                            monkeypatch):
+                                                                            monkeypatch, load_demo):
     monkeypatch.setitem(app.config, "DEMO_PASSWORD", PASSWORD)
-    result = runner.invoke(args=["demo", "load"])
-    assert result.exit_code == 0, result.output
-    assert "证件申请 4 项" in result.output
+    assert "证件申请 4 项" in load_demo()
 
     holder = db.session.scalar(sa.select(Officer).where(Officer.id_number == "371002199003071233"))
     mine = db.session.scalars(sa.select(Certificate).where(Certificate.officer_id == holder.id)).all()
@@ -58,11 +56,11 @@ def test_the_demo_has_a_certificate_of_every_kind_and_applications_to_approve(ap
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == before
 
 
-def test_every_demo_officers_qualification_page_answers_and_says_why(app, runner, client, auth, monkeypatch):
+def test_every_demo_officers_qualification_page_answers_and_says_why(app, client, auth, monkeypatch, load_demo):
     import re
 
     monkeypatch.setitem(app.config, "DEMO_PASSWORD", PASSWORD)
-    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    load_demo()
     auth.login("legal", PASSWORD)
     answers = set()
     for officer_id in db.session.scalars(sa.select(Officer.id).order_by(Officer.id)):

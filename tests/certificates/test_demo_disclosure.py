@@ -23,9 +23,10 @@ def text(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
-def test_the_public_registry_the_chain_of_authority_and_a_complaint(app, runner, client, auth, monkeypatch, frozen):
+def test_the_public_registry_the_chain_of_authority_and_a_complaint(app, client, auth, monkeypatch, frozen,
+                                                                   load_demo):
     monkeypatch.setitem(app.config, "DEMO_PASSWORD", PASSWORD)
-    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    load_demo()
     today = clock.today()
 
     # the demo's agreements: one renewed and filed late, one of a township ending within 30 days

@@ -51,9 +51,10 @@ def headline(client, url: str, base: str) -> tuple[str, str]:
     return match.group(1).strip(), page
 
 
-def test_the_card_in_the_hand_tells_the_truth_at_every_step(app, runner, client, auth, monkeypatch, tmp_path):
+def test_the_card_in_the_hand_tells_the_truth_at_every_step(app, runner, client, auth, monkeypatch, tmp_path,
+                                                             load_demo):
     monkeypatch.setitem(app.config, "DEMO_PASSWORD", PASSWORD)
-    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    load_demo()
     base = app.config["PUBLIC_BASE_URL"]
     application = db.session.scalars(sa.select(Application).where(Application.status == "pending")
                                      .order_by(Application.id)).first()

@@ -48,9 +48,9 @@ def headline(client, token: str) -> tuple[str, str]:
     return re.search(r'<h1 id="vf-headline"[^>]*>([^<]+)</h1>', page).group(1).strip(), page
 
 
-def test_the_day_after_a_review_falls_due(app, runner, client, auth, monkeypatch, frozen):
+def test_the_day_after_a_review_falls_due(app, runner, client, auth, monkeypatch, frozen, load_demo):
     monkeypatch.setitem(app.config, "DEMO_PASSWORD", PASSWORD)
-    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    load_demo()
     review = db.session.scalars(sa.select(Review).where(Review.status == "submitted").order_by(Review.due_on)).first()
     assert review is not None, "the demo has a review waiting for the legal office"
     day = review.due_on + dt.timedelta(days=1)

@@ -1,8 +1,6 @@
 """Fixtures of the attempt tests: the small world on a frozen clock (2026-11-26 09:00, Asia/Shanghai)."""
 import pytest
 
-from tests.browser.conftest import live_server, page  # noqa: F401 - the browser tests' fixtures, for test_browser
-
 
 @pytest.fixture
 def officer(client, auth, world, frozen):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from exams import signals
 from exams.attempts import services
 from exams.attempts.models import Attempt
-from portal import background, clock
+from portal import background, clock, policy
 from portal.extensions import db
 from portal.scheduler import run_scheduled
 from tests.exams.attempts.helpers import (
@@ -66,6 +66,7 @@ def test_one_query_finds_the_due_attempts(app, world, frozen):
 
 def test_grading_costs_the_same_statements_whatever_the_papers_length(app, world, frozen):
     make_questions(world.city, 12, "single")
+    policy.get("ui.page_size")  # the settings are read once per app context: read them before counting
     counts = []
     for size in (3, 12):
         attempt = start(world, make_exam(world.city, (("单选", "single", size, 1),), duration=30))

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import live_server, page  # noqa: F401 - the browser tests' fixtures, for test_browser
-
 
 @pytest.fixture
 def legal(client, auth, world, frozen):

@@ -204,6 +204,7 @@ def test_decide_many_costs_the_same_for_3_and_30_exams(app, world, frozen, check
     officer.agency  # noqa: B018 - loaded before counting, as the pages have them
     few = db.session.scalars(sa.select(Exam).where(Exam.id.in_([e.id for e in few]))).all()
     many = db.session.scalars(sa.select(Exam).where(Exam.id.in_([e.id for e in many]))).all()
+    policy.get("ui.page_size")  # the settings are read once per app context: read them before counting
     with statements(app, selects_only=True) as seen_few:
         admission.decide_many(officer, few, clock.now())
     with statements(app, selects_only=True) as seen_many:
