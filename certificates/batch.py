@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from wtforms import RadioField, TextAreaField
 
@@ -29,6 +29,9 @@ from portal.forms import Form, parse_id
 #: items one batch may hold, and the length of a refusal's reason
 BATCH_MAX = 2000
 REASON_MAX = 500
+#: what the list shows again after a refused batch (kept in the cookie session: one page of ticks, a short reason)
+KEEP_MAX_IDS = 200
+KEEP_MAX_REASON = 200
 
 
 class BatchForm(Form):
@@ -76,12 +79,27 @@ class Batch:
         return url_for(self.listing[0], **self.listing[1])
 
     def form(self) -> BatchForm:
+        """The list's batch form. No decision is chosen in advance (a clerk picks 批准 or its refusal each time);
+        after a refusal of the batch the list shows again what was ticked, chosen and typed, with the error beside
+        its field (``form.ticked``: the ticked ids)."""
         form = BatchForm()
         form.decision.choices = [self.yes, self.no]
-        if not form.decision.data:
-            form.decision.data = self.yes[0]
         form.reason.label.text = f"{self.no[1]}的理由（{self.yes[1]}时可不填）"
+        form.ticked = set()
+        kept = session.pop(self._kept_key, None) if request.method == "GET" else None
+        if kept:
+            form.ticked = set(kept["ids"])
+            form.decision.data = kept["decision"] if kept["decision"] in self.words else None
+            form.reason.data = kept["reason"]
+            for item in kept["items"]:
+                field = getattr(form, item.get("field") or "", None)
+                if isinstance(field, (RadioField, TextAreaField)):
+                    field.errors = [item["message"]]
         return form
+
+    @property
+    def _kept_key(self) -> str:
+        return f"batch:{self.kind}"
 
     def queue(self, actor: audit.Actor, user: User, ids: list[int], decision: str, reason: str,
               now: dt.datetime) -> background.Job:
@@ -151,6 +169,11 @@ def queue_view(batch: Batch):
                               clock.now())
     except DomainError as err:
         flash(err.items[0]["message"] if err.items else err.message, "danger")
+        # kept in the (cookie) session, so bounded: one page's ticks at most, a short reason (a longer one is typed
+        # again rather than coming back cut)
+        reason = form.reason.data or ""
+        session[batch._kept_key] = {"ids": ids[:KEEP_MAX_IDS], "decision": form.decision.data or "",
+                                    "reason": reason if len(reason) <= KEEP_MAX_REASON else "", "items": err.items[:3]}
         return redirect(batch.list_url())
     return redirect(url_for(batch.job_endpoint, job_id=job.id))
 

@@ -18,6 +18,8 @@ from portal.extensions import db
 from portal.notify import Notification
 from portal.officers.models import STATUSES, Officer
 from tests.exams.papers.helpers import raw_exam, sit
+from tests.factories import make_officer
+from tests.officers import page
 from tests.race import at_once
 from tests.training.helpers import add
 
@@ -321,6 +323,29 @@ def test_a_batch_rejection_needs_a_reason(client, auth, world):
     background.run_pending()
     db.session.expire_all()
     assert (row.status, row.decision_reason) == ("rejected", "材料不全")
+
+
+def test_a_refused_batch_shows_the_list_again_with_what_was_ticked_chosen_and_typed(client, auth, world):
+    """A refusal must not turn into an approval on the next click: no decision is chosen in advance, and after a
+    refused batch the ticks, the refusal and the reason come back with the error beside the reason."""
+    rows = [services.apply(SYSTEM, world.hr, officer, "enforcement", ["城市管理"], "", "", clock.now())
+            for officer in (world.officer, make_officer(world.dept, name="钱立新"))]
+    db.session.commit()
+    auth.login("legal_city")
+    fresh = page.parse(client.get("/certificates/applications").get_data(as_text=True))
+    radios = [n for n in fresh.walk() if n.tag == "input" and n.attrs.get("name") == "decision"]
+    assert len(radios) == 2 and not any("checked" in n.attrs for n in radios)
+    response = client.post("/certificates/applications/batch",
+                           data={"ids": [rows[0].id], "decision": "reject", "reason": ""}, follow_redirects=True)
+    doc = page.parse(response.get_data(as_text=True))
+    ticked = {n.attrs["value"] for n in doc.walk() if n.tag == "input" and n.attrs.get("name") == "ids"
+              and "checked" in n.attrs}
+    chosen = [n.attrs["value"] for n in doc.walk() if n.tag == "input" and n.attrs.get("name") == "decision"
+              and "checked" in n.attrs]
+    assert ticked == {str(rows[0].id)} and chosen == ["reject"]
+    assert "不予批准须写明理由" in " ".join(n.text() for n in doc.walk() if "invalid-feedback" in n.classes)
+    again = page.parse(client.get("/certificates/applications").get_data(as_text=True))
+    assert not [n for n in again.walk() if n.tag == "input" and n.attrs.get("name") == "ids" and "checked" in n.attrs]
 
 
 def test_two_clerks_applying_at_once_get_one_application_and_a_clear_conflict(app, world):
