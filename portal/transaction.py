@@ -31,7 +31,10 @@ one does, or if a view, CLI command or job handler uses :func:`finish` / :func:`
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
+import sys
 from contextlib import contextmanager
 
 import click
@@ -78,9 +81,20 @@ def attempt(keep: tuple[type[BaseException], ...] = ()):
         raise
 
 
+def _begun() -> None:
+    """Make sure the database itself is inside the unit's transaction before a SAVEPOINT. SQLite's driver begins
+    a transaction only at the first write, so a SAVEPOINT that came first would begin it and its RELEASE would
+    commit the whole unit; here the unit begins first — IMMEDIATE, taking the write lock it is about to need
+    (a deferred one could fail at its first write, without waiting, if another writer committed after its reads)."""
+    conn = db.session.connection()
+    if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 @contextmanager
 def savepoint():
     """One item of many: its changes are undone alone if it raises (the error goes on), kept otherwise."""
+    _begun()
     nested = db.session.begin_nested()
     try:
         yield
@@ -94,6 +108,7 @@ def savepoint():
 @contextmanager
 def trial():
     """A dry run: what the block writes is seen inside it and undone at its end, always."""
+    _begun()
     nested = db.session.begin_nested()
     try:
         yield
@@ -142,24 +157,34 @@ class Portal(Flask):
 
 
 def command(fn):
-    """Make a CLI command's callback one unit of work (see the module docstring)."""
+    """Make a CLI command's callback one unit of work (see the module docstring). What it prints is held back until
+    the unit is committed: a one-time password or a token is never shown for an account the database then refused."""
 
     @functools.wraps(fn)
     def run(*args, **kwargs):
+        out, err = io.StringIO(), io.StringIO()
         try:
-            result = fn(*args, **kwargs)
-        except DomainError as err:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                result = fn(*args, **kwargs)
+            finish()
+        except (IntegrityError, StaleDataError) as error:  # someone else wrote first, while the command ran
             abandon()
-            for item in err.items:
+            raise click.ClickException(CONFLICT) from error
+        except DomainError as error:
+            abandon()
+            sys.stderr.write(err.getvalue())
+            for item in error.items:
                 where = "".join([f"第{item['row']}行" if item.get("row") is not None else "",
                                  f"第{item['index']}项" if item.get("index") is not None else "",
                                  f"，{item['field']}列" if item.get("field") else ""])
                 click.echo(f"{where}：{item['message']}" if where else item["message"], err=True)
-            raise click.ClickException(err.message) from None
+            raise click.ClickException(error.message) from None
         except BaseException:
             abandon()
+            sys.stderr.write(err.getvalue())
             raise
-        finish()
+        sys.stdout.write(out.getvalue())
+        sys.stderr.write(err.getvalue())
         return result
 
     return run

@@ -68,7 +68,7 @@ def apply(actor: audit.Actor, user: User, officer: Officer, type: str, categorie
 
 def _pending(application: Application) -> None:
     if application.status != "pending":
-        raise DomainError("application_decided", f"该申请已{application.status_label}，不能再处理", status=409)
+        raise DomainError("application_decided", f"该申请{application.status_label}，不能再处理", status=409)
 
 
 def _lock(application: Application) -> Application:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
-from portal import audit, clock, policy
+from portal import audit, clock, policy, transaction
 from portal.auth import passwords
 from portal.auth.models import ROLES, ApiToken, SignInThrottle, User
 from portal.errors import DomainError
@@ -318,13 +318,16 @@ def revoke_token(actor: audit.Actor, token: ApiToken, now: dt.datetime) -> None:
 
 
 def user_for_token(raw: str, now: dt.datetime) -> User | None:
-    """The active account behind a bearer token, or ``None``; notes the last use (at most every 5 minutes;
-    the caller commits)."""
+    """The active account behind a bearer token, or ``None``; notes the last use (at most every 5 minutes) at once,
+    on a connection of its own: a call the API then refuses (404, 403, 422) still counts as a use of the token."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
         return None
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _token_hash(raw)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH:
-        token.last_used_at = now
+        try:
+            transaction.side_write(sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+        except sa.exc.OperationalError:  # SQLite busy for 200 ms: the stamp is best effort, the call is not
+            pass
     return token.user

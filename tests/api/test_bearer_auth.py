@@ -157,6 +157,16 @@ def test_use_is_noted_on_the_token(api, issue, frozen, world):
     assert token.last_used_at == clock.now()
 
 
+def test_a_refused_call_is_noted_as_a_use_too(api, issue, frozen, world):
+    """A token probing what it may not read (404 outside scope, 403) is seen as used: the stamp is kept even though
+    the call's own unit of work is rolled back."""
+    raw = issue("hr")
+    token = db.session.scalar(db.select(ApiToken))
+    api.get("/certificates/371000999999999", raw, expect=404)
+    db.session.expire_all()
+    assert token.last_used_at == clock.now()
+
+
 def test_responses_with_personal_data_are_not_cached(api, issue, world):
     response = api.get("/officers", issue("hr"), expect=200)
     assert "no-store" in response.headers.get("Cache-Control", "")

@@ -103,6 +103,17 @@ def savepoint():
     return jsonify(done=True)
 
 
+@bp.route("/unit/savepoint-first", methods=["POST"])
+def savepoint_first():
+    """A savepoint as the unit's first write (SQLite's driver would let its RELEASE commit the unit), then a
+    refusal: nothing of the unit is kept."""
+    with transaction.savepoint():
+        _mark("sp-first")
+    _mark("sp-after")
+    db.session.flush()
+    raise DomainError("nope", "不允许")
+
+
 @pytest.fixture
 def unit_app(app):
     other = create_app({key: app.config[key] for key in (
@@ -162,6 +173,20 @@ def test_a_savepoint_undoes_only_its_own_item(unit_app):
     assert _kept("first") and not _kept("second")
 
 
+def test_a_savepoint_that_is_the_units_first_write_is_rolled_back_with_the_unit(unit_app):
+    response = unit_app.test_client().post("/unit/savepoint-first")
+    assert response.status_code == 422
+    assert not _kept("sp-first") and not _kept("sp-after")
+
+
+def test_a_dry_run_that_is_the_units_first_write_keeps_nothing_either():
+    with transaction.trial():
+        _mark("trial-first")
+    _mark("after-trial")
+    transaction.abandon()
+    assert not _kept("trial-first") and not _kept("after-trial")
+
+
 def test_a_dry_run_keeps_nothing():
     with transaction.trial():
         _mark("trial")
@@ -191,6 +216,24 @@ def test_a_cli_command_is_one_unit_and_a_refusal_is_printed_in_chinese_with_its_
     done = runner.invoke(group, ["write"])
     assert done.exit_code == 0, done.output
     assert _kept("cli")
+
+
+def test_a_cli_command_prints_only_once_its_unit_is_committed(app):
+    """A one-time password or token printed for a row the database then refuses would be a lie: the output waits
+    for the commit, and a refused commit is a Chinese conflict message."""
+    db.session.add(background.SchedulerState(name="taken", holder="first"))
+    db.session.commit()
+    group = transaction.CommandGroup("unit-test")
+
+    @group.command("secret")
+    def secret():
+        db.session.add(background.SchedulerState(name="taken"))
+        click.echo("一次性密码：s3cret")
+
+    result = app.test_cli_runner().invoke(group, ["secret"])
+    assert result.exit_code == 1
+    assert "s3cret" not in result.output and transaction.CONFLICT in result.output
+    assert "Traceback" not in result.output
 
 
 def test_a_background_job_commits_its_work_with_its_status_or_nothing(monkeypatch):
