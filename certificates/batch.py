@@ -37,7 +37,7 @@ KEEP_MAX_REASON = 200
 class BatchForm(Form):
     """The decision and, for a refusal, its reason (choices and labels from the :class:`Batch`)."""
 
-    decision = RadioField("批量处理", choices=[])
+    decision = RadioField("批量处理", choices=[], validate_choice=False)  # checked by Batch.queue, beside the field
     reason = TextAreaField("理由", render_kw={"rows": 2})
 
 

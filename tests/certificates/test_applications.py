@@ -346,6 +346,9 @@ def test_a_refused_batch_shows_the_list_again_with_what_was_ticked_chosen_and_ty
     assert "不予批准须写明理由" in " ".join(n.text() for n in doc.walk() if "invalid-feedback" in n.classes)
     again = page.parse(client.get("/certificates/applications").get_data(as_text=True))
     assert not [n for n in again.walk() if n.tag == "input" and n.attrs.get("name") == "ids" and "checked" in n.attrs]
+    undecided = client.post("/certificates/applications/batch", data={"ids": [rows[1].id]}, follow_redirects=True)
+    assert "请选择批准或不予批准" in undecided.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(background.Job)) == 0
 
 
 def test_two_clerks_applying_at_once_get_one_application_and_a_clear_conflict(app, world):
