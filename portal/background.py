@@ -91,11 +91,8 @@ class Progress:
         values = {"progress": percent}
         if message is not None:
             values["message"] = message[:200]
-        try:
-            transaction.side_write(sa.update(Job).where(Job.id == self.job_id).values(**values))
-        except sa.exc.OperationalError:
-            # SQLite while the job's own transaction writes: progress is best effort, the work is not
-            log.debug("progress update for job %s skipped (database busy)", self.job_id)
+        # SQLite while the job's own transaction writes: the progress is skipped, the work is not
+        transaction.side_write(sa.update(Job).where(Job.id == self.job_id).values(**values))
 
 
 HANDLERS: dict[str, Callable[[Job, Progress], dict | None]] = {}

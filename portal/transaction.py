@@ -34,17 +34,20 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import logging
 import sys
 from contextlib import contextmanager
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.errors import DomainError
 from portal.extensions import db
+
+log = logging.getLogger(__name__)
 
 #: what a user reads when the database refused the unit because someone else changed the same data first
 CONFLICT = "数据已被他人同时修改，本次操作未保存，请刷新后重试。"
@@ -121,19 +124,25 @@ def checkpoint() -> None:
     finish()
 
 
-def side_write(statement) -> None:
-    """Execute ``statement`` on a connection of its own and commit it at once, outside the unit. On SQLite it
-    waits at most 200 ms for the write lock — a side write is best effort (raises ``OperationalError``)."""
-    with db.engine.connect() as conn:
-        sqlite = conn.dialect.name == "sqlite"
-        if sqlite:
-            conn.exec_driver_sql("PRAGMA busy_timeout=200")
-        try:
-            conn.execute(statement)
-            conn.commit()
-        finally:
-            if sqlite:  # the connection goes back to the pool: restore the app's patience
-                conn.exec_driver_sql("PRAGMA busy_timeout=10000")
+def side_write(statement) -> bool:
+    """Execute ``statement`` on a connection of its own and commit it at once, outside the unit. Best effort: on
+    SQLite it waits at most 200 ms for the write lock (the unit's own transaction may hold it); returns whether it
+    was written."""
+    try:
+        with db.engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA busy_timeout=200")
+            try:
+                conn.execute(statement)
+                conn.commit()
+            finally:
+                if sqlite:  # the connection goes back to the pool: restore the app's patience
+                    conn.exec_driver_sql("PRAGMA busy_timeout=10000")
+    except OperationalError:
+        log.debug("side write skipped (database busy): %s", statement)
+        return False
+    return True
 
 
 class Portal(Flask):

@@ -75,30 +75,25 @@ def restore(snapshot: Snapshot) -> None:
                          [{"name": name, "seq": seq} for name, seq in snapshot.sequences])
 
 
-def _refs(value):
-    """``value`` with every ORM object replaced by a reference (model, primary key)."""
-    if hasattr(value, "__mapper__"):
-        return _Ref(type(value), sa.inspect(value).identity)
+def _walk(value, leaf):
+    """``value`` with ``leaf`` applied to each item that is not a namespace, dict, list or tuple."""
     if isinstance(value, SimpleNamespace):
-        return SimpleNamespace(**{name: _refs(item) for name, item in vars(value).items()})
+        return SimpleNamespace(**{name: _walk(item, leaf) for name, item in vars(value).items()})
     if isinstance(value, dict):
-        return {name: _refs(item) for name, item in value.items()}
+        return {name: _walk(item, leaf) for name, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(_refs(item) for item in value)
-    return value
+        return type(value)(_walk(item, leaf) for item in value)
+    return leaf(value)
+
+
+def _ref(value):
+    """An ORM object as a reference (model, primary key); anything else as it is."""
+    return _Ref(type(value), sa.inspect(value).identity) if hasattr(value, "__mapper__") else value
 
 
 def _load(value):
-    """``value`` with every reference loaded again in the test's session."""
-    if isinstance(value, _Ref):
-        return db.session.get(value.model, value.key)
-    if isinstance(value, SimpleNamespace):
-        return SimpleNamespace(**{name: _load(item) for name, item in vars(value).items()})
-    if isinstance(value, dict):
-        return {name: _load(item) for name, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_load(item) for item in value)
-    return value
+    """A reference loaded again in the test's session; anything else as it is."""
+    return db.session.get(value.model, value.key) if isinstance(value, _Ref) else value
 
 
 def built_once(key, build: Callable):
@@ -110,8 +105,8 @@ def built_once(key, build: Callable):
     if cache_key in _BUILT:
         snapshot, refs = _BUILT[cache_key]
         restore(snapshot)
-        return _load(refs)
+        return _walk(refs, _load)
     value = build()
     db.session.commit()
-    _BUILT[cache_key] = (take(), _refs(value))
+    _BUILT[cache_key] = (take(), _walk(value, _ref))
     return value
