@@ -40,7 +40,8 @@ QUALIFICATION = [("行政处罚法", 15, 2), ("行政许可法", 6, 2), ("行政
                  ("执法礼仪与职业道德", 4, 2)]
 UPDATE_TEST = [("行政处罚法", 10, 3), ("行政许可法", 5, 2), ("行政强制法", 5, 2), ("行政复议法", 5, 2),
                ("行政诉讼法", 3, 2), ("国家赔偿法", 3, 2), ("政府信息公开条例", 3, 2)]
-PRESIDER = [("听证程序", 12, 4), ("行政处罚法", 10, 3), ("行政许可法", 4, 2), ("执法礼仪与职业道德", 3, 2)]
+#: the presider's exam draws only hearings of 行政处罚 and 行政许可 (exams.bank.rules.HEARING): 25 questions, 100 points
+PRESIDER = [("听证程序", 25, 4)]
 
 
 @dataclass(frozen=True)

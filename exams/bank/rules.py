@@ -17,6 +17,11 @@ from portal.errors import problem
 
 SECTION = "考试"
 ETHICS = "执法礼仪与职业道德"
+#: the category the hearing-presider exam draws from: hearings of 行政处罚 (处罚法第六十三至六十五条) and 行政许可
+#: (许可法第四十六至四十八条) only — a 行政复议 hearing is chaired by 行政复议人员 (复议法第六条、第五十条), not by an
+#: enforcement body's presider, and 行政强制法 has no hearing
+HEARING = "听证程序"
+HEARING_LAWS = ("《行政处罚法》", "《行政许可法》")
 policy.define(
     "exams.categories", "题库类别", "list",
     ["行政处罚法", "行政许可法", "行政强制法", "行政复议法", "行政诉讼法", "国家赔偿法", "政府信息公开条例", "听证程序",
@@ -145,6 +150,9 @@ def _basis_problem(basis: str, category: str) -> str | None:
         return f"法律依据最多 {MAX_BASIS} 个字，当前 {len(basis)} 个字"
     if not _CITATION.search(basis):
         return "法律依据须用书名号写明依据的法律文件，如《行政处罚法》第六十四条"
+    if category == HEARING and not all(law in HEARING_LAWS for law in _CITATION.findall(basis)):
+        return (f"“{HEARING}”类试题只考行政处罚和行政许可的听证，法律依据须为{'或'.join(HEARING_LAWS)}的条款；"
+                "行政复议听证的试题请归入“行政复议法”类")
     if _ARTICLE.search(basis):
         return None
     if category == ETHICS and _SECTION_MARK.search(basis):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from exams.bank.rules import HEARING
 from exams.papers import eligibility  # noqa: F401 - declares exams.pass_percent and exams.max_attempts
 from exams.papers.blueprint import Section, _sections, check_blueprint
 from exams.papers.enrolment import _notify_enrolled
@@ -110,6 +111,11 @@ def _checked(data: ExamData, jurisdiction: Agency | None, now: dt.datetime, item
         elif closes_at <= now:
             items.append(problem("closes_at", f"结束时间（{closes_at:%Y-%m-%d %H:%M}）已过，请设定将来的时间"))
     sections = _sections(list(data.sections), items)
+    if purpose == "hearing_presider":
+        for section in sections:
+            if section.category != HEARING:
+                items.append(problem(f"sections-{section.row}-category",
+                                     f"听证主持人资格考试只从“{HEARING}”类试题（行政处罚、行政许可的听证）中抽题"))
     total = sum(s.count * s.points for s in sections)
     pass_mark = None
     if _plain(data.pass_mark):

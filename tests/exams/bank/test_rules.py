@@ -103,6 +103,10 @@ def test_the_stem_is_required_and_limited(client, legal):
     assert post(client, stem="问" * 1000).status_code == 302
 
 
+HEARING_ONLY = ("“听证程序”类试题只考行政处罚和行政许可的听证，法律依据须为《行政处罚法》或《行政许可法》的条款；"
+                "行政复议听证的试题请归入“行政复议法”类")
+
+
 @pytest.mark.parametrize(("basis", "category", "message"), [
     ("", "行政处罚法", "请填写法律依据，如《行政处罚法》第六十四条"),
     ("行政处罚法第六十三条", "行政处罚法", "法律依据须用书名号写明依据的法律文件，如《行政处罚法》第六十四条"),
@@ -110,6 +114,9 @@ def test_the_stem_is_required_and_limited(client, legal):
     ("《威海市人民政府办公室关于改进和加强行政执法工作的意见》三（一）4", "行政处罚法", "法律依据须写明具体条款，如《行政处罚法》第六十四条"),
     ("《威海市人民政府办公室关于改进和加强行政执法工作的意见》", "执法礼仪与职业道德",
      "法律依据须写明条款或文件的部分，如《行政处罚法》第五十五条，或威政办发〔2016〕3号文件的三（一）4"),
+    # the presider's category: hearings of 行政处罚 and 行政许可 only (复议听证 is chaired by 行政复议人员, 复议法第五十条)
+    ("《行政复议法》第五十条", "听证程序", HEARING_ONLY),
+    ("《行政许可法》第四十七条、《行政强制法》第十八条", "听证程序", HEARING_ONLY),
 ])
 def test_the_legal_basis_cites_a_document_and_its_article(client, legal, basis, category, message):
     assert refused(post(client, legal_basis=basis, category=category), "legal_basis") == [message]
@@ -117,6 +124,8 @@ def test_the_legal_basis_cites_a_document_and_its_article(client, legal, basis, 
 
 @pytest.mark.parametrize(("basis", "category"), [
     ("《行政处罚法》第六十四条第（四）项", "听证程序"),
+    ("《行政许可法》第四十八条", "听证程序"),
+    ("《行政复议法》第五十条", "行政复议法"),
     ("《中华人民共和国行政强制法》第18条", "行政强制法"),
     ("《威海市人民政府办公室关于改进和加强行政执法工作的意见》（威政办发〔2016〕3号）三(一)4", "执法礼仪与职业道德"),
     ("《威海市人民政府办公室关于改进和加强行政执法工作的意见》三（四）2", "执法礼仪与职业道德"),

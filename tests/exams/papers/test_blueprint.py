@@ -119,3 +119,25 @@ def test_the_detail_page_shows_each_sections_pool(legal, client):
     html = client.get(f"/exams/{exam.id}").get_data(as_text=True)
     assert 'data-pool="7"' in html and 'data-pool="3"' in html
     assert f"{exam.total_points} 分" in text(client.get(f"/exams/{exam.id}"))
+
+
+def test_the_presider_exam_draws_only_hearing_questions(legal, client):
+    """Hearings of 行政处罚 (处罚法第六十三至六十五条) and 行政许可 (许可法第四十六至四十八条) only: the 听证程序 category,
+    whose questions may cite nothing else (exams.bank.rules.HEARING)."""
+    questions(legal.city, 5, "听证程序")
+    questions(legal.city, 5, "行政处罚法")
+    response = client.post("/exams/new", data=form(legal.city, purpose="hearing_presider", rows=[
+        {"category": "听证程序", "count": "5", "points": "2"},
+        {"category": "行政处罚法", "count": "5", "points": "2"}]))
+    assert response.status_code == 422
+    assert field_errors(response)["sections-1-category"] == (
+        "听证主持人资格考试只从“听证程序”类试题（行政处罚、行政许可的听证）中抽题")
+    assert exams() == []
+    response = client.post("/exams/new", data=form(legal.city, purpose="hearing_presider", rows=[
+        {"category": "听证程序", "count": "5", "points": "2"}]))
+    assert response.status_code == 302
+    # the same sections are fine for another purpose
+    response = client.post("/exams/new", data=form(legal.city, purpose="qualification", rows=[
+        {"category": "听证程序", "count": "5", "points": "2"},
+        {"category": "行政处罚法", "count": "5", "points": "2"}]))
+    assert response.status_code == 302
