@@ -83,8 +83,10 @@ class UpdateTestRound(db.Model):
     due_on: Mapped[dt.date] = mapped_column(sa.Date)
     failed_attempt_id: Mapped[int | None] = mapped_column(sa.ForeignKey("exam_attempt.id", ondelete="SET NULL"))
     failed_at: Mapped[dt.datetime] = mapped_column(LocalDateTime)
-    #: the last day of the makeup window
+    #: the last day of the makeup window (moved on when it ended with no makeup sitting offered: ``extensions``)
     makeup_until: Mapped[dt.date] = mapped_column(sa.Date, index=True)
+    #: how many times the window was extended because no makeup sitting was offered within it
+    extensions: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
     status: Mapped[str] = mapped_column(sa.String(8), default="makeup", index=True)
     closed_at: Mapped[dt.datetime | None] = mapped_column(LocalDateTime)
 

@@ -11,12 +11,15 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from certificates import due, lifecycle
+from certificates import due, lifecycle, revocation
 from certificates.cycle_models import UpdateTestRound
-from certificates.models import Certificate
+from certificates.models import Certificate, Hold
 from exams import signals as exam_signals
+from exams.attempts.models import Attempt
+from exams.papers import eligibility as exam_eligibility
 from exams.papers.models import Exam
-from portal import audit, notify, policy
+from portal import audit, clock, notify, policy
+from portal.auth.access import users_covering
 from portal.auth.models import User
 from portal.extensions import db
 from portal.locks import lock
@@ -27,7 +30,8 @@ SECTION = lifecycle.SECTION
 policy.define("certificates.update_test_enrol_months", "提前报名法律知识更新测试（月）", "int", 6, SECTION,
               minimum=1, maximum=24, unit="月", help="更新测试到期前此期限内的人员，由每日巡检自动报名下一场更新测试。")
 policy.define("certificates.makeup_days", "更新测试补考期（天）", "int", 90, SECTION, minimum=7, maximum=365,
-              unit="天", help="首次未通过法律知识更新测试后，须在此期限内补考通过，否则注销证件。")
+              unit="天", help="首次未通过法律知识更新测试后，须在此期限内补考通过；补考仍未通过，或已安排补考而未参加的，注销证件。"
+                              "期内没有安排补考场次的，补考期按此天数延长，并提醒法制机构安排。")
 BASIS = "威政办发〔2016〕3号 四（二）3"
 
 
@@ -77,9 +81,10 @@ def _notify(certificate: Certificate, title: str, body: str, now: dt.datetime) -
 
 @exam_signals.attempt_graded.connect
 def on_attempt_graded(attempt, now: dt.datetime, **_) -> None:
-    """An update-test attempt graded: count a pass for the cycle that is due (within the enrolment window, overdue
-    or in a makeup window); a first fail opens the makeup window with the ``update_test_failed`` hold; a second
-    fail in the window revokes (注销, ``update_test_failed_twice``). Attempts of officers not due change nothing."""
+    """An update-test attempt graded (seed 四(二)3; SPEC §2.8): count a pass for the cycle that is due (within the
+    enrolment window, overdue or in a makeup window); a first fail opens the makeup window — with the
+    ``update_test_failed`` hold only from the due date on, never before it (:func:`hold_due_makeups`); a second fail
+    in the window revokes (注销, ``update_test_failed_twice``). Attempts of officers not due change nothing."""
     exam = db.session.get(Exam, attempt.exam_id)
     if exam is None or exam.purpose != "update_test":
         return
@@ -93,8 +98,10 @@ def on_attempt_graded(attempt, now: dt.datetime, **_) -> None:
     if current is None and today < enrol_window_start(due_on):
         return  # not yet due: an early sitting counts for nothing
     if current is not None and current.makeup_until < today:
-        expire_round(current, actor=actor, now=now)  # too late: the window ended before this attempt was graded
-        return
+        expire_round(current, actor=actor, now=now)  # the window ended before this attempt was graded
+        if current.status != "makeup":
+            return  # too late: a makeup was offered in the window and not taken
+        # no makeup had been offered: the window was extended, and this attempt counts in it
     if attempt.passed:
         certificate = lifecycle.lock_certificate(certificate)
         certificate.update_tests_done += 1
@@ -112,32 +119,98 @@ def on_attempt_graded(attempt, now: dt.datetime, **_) -> None:
     if current is not None:
         current.status, current.closed_at = "failed", now
         db.session.flush()
-        lifecycle.revoke(certificate, "update_test_failed_twice", actor=actor, now=now, legal_basis=BASIS)
+        revocation.revoke(certificate, "update_test_failed_twice", actor=actor, now=now, legal_basis=BASIS,
+                         note=f"补考（{exam.title}）仍未通过")
         return
     until = today + dt.timedelta(days=policy.get("certificates.makeup_days"))
     db.session.add(UpdateTestRound(certificate_id=certificate.id, due_on=due_on, failed_attempt_id=attempt.id,
                                    failed_at=now, makeup_until=until, status="makeup"))
     db.session.flush()
-    lifecycle.ensure_hold(certificate, "update_test_failed", actor=actor, now=now, legal_basis=BASIS)
+    if today >= due_on:  # held first: curing the overdue hold alone would tell the officer the card is valid again
+        lifecycle.ensure_hold(certificate, "update_test_failed", actor=actor, now=now, legal_basis=BASIS)
+        held = "证件暂扣。"
+    else:
+        held = f"证件在 {cn_date(due_on)}（更新测试到期日）前不受影响，届时仍在补考期内的，证件暂扣至补考通过。"
     lifecycle.cure(certificate, "update_test_overdue", actor=actor, now=now, note="补考期内")
     _notify(certificate, "法律知识更新测试未通过，请在补考期内补考",
-            f"证号 {certificate.number} 的法律知识更新测试未通过，证件暂扣。请于 {cn_date(until)} 前补考；"
-            "逾期未补考或补考仍未通过的，证件将予注销。", now)
+            f"证号 {certificate.number} 的法律知识更新测试未通过。请于 {cn_date(until)} 前补考；{held}"
+            "补考仍未通过，或已安排补考而未参加的，证件将予注销。", now)
+
+
+def hold_due_makeups(today: dt.date, *, actor: audit.Actor, now: dt.datetime) -> list[Certificate]:
+    """The ``update_test_failed`` hold placed on certificates in a makeup window whose due date has come (a first
+    fail during early enrolment holds nothing before the due date, SPEC §2.8); returns those held."""
+    held = sa.exists().where(Hold.certificate_id == UpdateTestRound.certificate_id,
+                             Hold.reason == "update_test_failed", Hold.lifted_at.is_(None))
+    rows = db.session.scalars(sa.select(Certificate).join(UpdateTestRound,
+                                                          UpdateTestRound.certificate_id == Certificate.id)
+                              .where(UpdateTestRound.status == "makeup", UpdateTestRound.due_on <= today, ~held,
+                                     Certificate.status != "revoked")
+                              .order_by(Certificate.number)).all()
+    return [certificate for certificate in rows
+            if lifecycle.ensure_hold(certificate, "update_test_failed", actor=actor, now=now, legal_basis=BASIS)]
+
+
+def makeup_offered(round_: UpdateTestRound) -> Exam | None:
+    """The update-test sitting offered to the officer within the makeup window, if any (SPEC §2.8): a published
+    ``update_test`` exam open at some time between the first fail and the window's last day, whose audience
+    includes the officer (or which they have sat), with an attempt left for them."""
+    certificate = db.session.get(Certificate, round_.certificate_id)
+    officer = certificate.officer
+    window_end = dt.datetime.combine(round_.makeup_until + dt.timedelta(days=1), dt.time(0), tzinfo=clock.TZ)
+    # attempts used up to the fail: any later one inside the window would have closed the round
+    used = (sa.select(sa.func.count()).select_from(Attempt)
+            .where(Attempt.exam_id == Exam.id, Attempt.officer_id == officer.id,
+                   Attempt.started_at <= round_.failed_at).scalar_subquery())
+    candidates = db.session.scalars(sa.select(Exam).where(
+        Exam.purpose == "update_test", Exam.status == "published", Exam.opens_at < window_end,
+        Exam.closes_at > round_.failed_at, used < Exam.max_attempts).order_by(Exam.opens_at, Exam.id)).all()
+    admitted = exam_eligibility.audience_of(officer, candidates)
+    sat = set(db.session.scalars(sa.select(Attempt.exam_id).where(
+        Attempt.officer_id == officer.id, Attempt.exam_id.in_([exam.id for exam in candidates] or [-1]))))
+    return next((exam for exam in candidates if exam.id in admitted or exam.id in sat), None)
 
 
 def expire_round(round_: UpdateTestRound, *, actor: audit.Actor, now: dt.datetime) -> Certificate | None:
-    """The makeup window ended without a pass: close the round and revoke (注销). ``None`` if already revoked."""
+    """The makeup window ended without a pass. When a makeup sitting was offered within it and not taken, close
+    the round and revoke (注销, ``update_test_makeup_missed`` — 未参加补考, never 两次未通过); when none was offered,
+    the officer is not to blame: the window is extended by ``certificates.makeup_days`` and the legal offices covering
+    the officer's agency are told to schedule one. Returns the certificate revoked, ``None`` otherwise."""
     lock(UpdateTestRound, [round_.id])
     db.session.refresh(round_)
     if round_.status != "makeup":
         return None  # passed (or closed) meanwhile
     certificate = db.session.get(Certificate, round_.certificate_id)
+    if certificate.status == "revoked":
+        round_.status, round_.closed_at = "failed", now
+        db.session.flush()
+        return None
+    offered = makeup_offered(round_)
+    if offered is None:
+        extend_round(round_, certificate, actor=actor, now=now)
+        return None
     round_.status, round_.closed_at = "failed", now
     db.session.flush()
-    if certificate.status == "revoked":
-        return None
-    return lifecycle.revoke(certificate, "update_test_failed_twice", actor=actor, now=now,
-                            legal_basis=BASIS, note=f"补考期至 {cn_date(round_.makeup_until)} 届满仍未通过")
+    return revocation.revoke(certificate, "update_test_makeup_missed", actor=actor, now=now, legal_basis=BASIS,
+                            note=f"补考期至 {cn_date(round_.makeup_until)} 届满，已安排补考“{offered.title}”"
+                                 f"（{offered.opens_at:%Y-%m-%d %H:%M} 至 {offered.closes_at:%Y-%m-%d %H:%M}）而未参加")
+
+
+def extend_round(round_: UpdateTestRound, certificate: Certificate, *, actor: audit.Actor, now: dt.datetime) -> None:
+    """No makeup sitting was offered in the window: extend it and ask the legal office for one."""
+    before = round_.makeup_until
+    round_.makeup_until = now.date() + dt.timedelta(days=policy.get("certificates.makeup_days"))
+    round_.extensions += 1
+    db.session.flush()
+    officer = certificate.officer
+    audit.record(actor, "certificate.makeup_extended", certificate,
+                 {"number": certificate.number, "extended_from": before, "until": round_.makeup_until}, now=now)
+    text = (f"{officer.name}（证号 {certificate.number}）的法律知识更新测试补考期至 {cn_date(before)} 届满，"
+            f"期间没有可参加的补考场次，补考期已延长至 {cn_date(round_.makeup_until)}。")
+    for user in db.session.scalars(sa.select(User).where(
+            User.role == "legal", User.active.is_(True), User.id.in_(users_covering(officer.agency_id)))):
+        notify.user(user, "请安排法律知识更新测试补考", text + "请在此期间安排一场更新测试并为其报名。", "/exams", now=now)
+    _notify(certificate, "更新测试补考期已延长", text + "补考场次安排后将另行通知。", now)
 
 
 @officer_signals.status_changed.connect
@@ -153,4 +226,4 @@ def revoke_for_status(officer_id: int, kind: str, *, actor: audit.Actor, now: dt
     live = db.session.scalars(sa.select(Certificate).where(
         Certificate.officer_id == officer_id, Certificate.status != "revoked")
         .order_by(Certificate.type.desc())).all()
-    return [lifecycle.revoke(certificate, kind, actor=actor, now=now) for certificate in live]
+    return [revocation.revoke(certificate, kind, actor=actor, now=now) for certificate in live]

@@ -5,7 +5,8 @@ reviews and update tests of the past done; officer ``371002199003071233`` holds 
 certificate of every kind a verifier can meet: suspended by each manual hold and by an overdue review, revoked by
 every revocation kind (注销 / 吊销 / 撤销), a reissued card whose first edition now verifies as 已换发, a card
 signed by a key since retired (密钥已停用), hearing presiders (one following a suspended enforcement
-certificate), and applications waiting for the legal office — eligible ones and one that is not.
+certificate), a holder re-recorded as 劳务派遣 whose certificate that put on hold, and applications waiting for the
+legal office — eligible ones and one that is not.
 
 Everything goes through :mod:`certificates.lifecycle`, so events, audit entries and tokens are those of real use;
 only the history's dates are set in the past. Loaded once: a database that has certificates is left alone.
@@ -17,13 +18,15 @@ import random
 
 import sqlalchemy as sa
 
-from certificates import due, eligibility, keys, lifecycle
+from certificates import cycles, due, eligibility, keys, lifecycle, revocation
 from certificates.applications import services as applications
+from certificates.cycle_models import UpdateTestRound
 from certificates.models import Certificate
 from portal import audit
 from portal.auth.models import User
 from portal.dates import anniversary
 from portal.extensions import db
+from portal.officers import signals as officer_signals
 from portal.officers.models import Officer
 from portal.orgs.entrustment import services as entrustment
 from portal.orgs.models import Agency
@@ -39,6 +42,7 @@ MANUAL_HOLDS = [("under_investigation", "《行政处罚法》第四十二条", 
                 ("other", "威政办发〔2016〕3号 四（二）3", "未按要求参加年度执法案卷评查")]
 REVOCATIONS = [("left_post", ""), ("retired", ""), ("deceased", ""),
                ("update_test_failed_twice", "威政办发〔2016〕3号 四（二）3"),
+               ("update_test_makeup_missed", "威政办发〔2016〕3号 四（二）3"),
                ("review_rejected_final", "威政办发〔2016〕3号 四（二）3"),
                ("misconduct", "《行政处罚法》第四十二条；威政办发〔2016〕3号 四（二）3"),
                ("fraud", "《行政许可法》第六十九条第二款")]
@@ -122,11 +126,13 @@ def load(seed: int, now: dt.datetime) -> dict:
     for kind, basis in REVOCATIONS:
         owner = off_duty.pop() if kind in ("left_post", "retired", "deceased") and off_duty else specials.pop()
         certificate = _issue(owner, today - dt.timedelta(days=rng.randint(800, 2400)), today)
-        lifecycle.revoke(certificate, kind, actor=ACTOR, now=_moment(today - dt.timedelta(days=rng.randint(5, 90))),
-                         legal_basis=basis)
+        when = _moment(today - dt.timedelta(days=rng.randint(5, 90)))
+        _revocation_fact(certificate, kind, when)
+        revocation.revoke(certificate, kind, actor=ACTOR, now=when, legal_basis=basis)
         made.append(certificate)
 
     rest = _makeup_window(rest, today)
+    rest = _extended_makeup(rest, today)
     # kept without a certificate for the applications HR has made: three eligible officers and one who is not
     applicants = _applicants(rest, today)
     rest = [o for o in rest if o not in applicants]
@@ -154,6 +160,7 @@ def load(seed: int, now: dt.datetime) -> dict:
     lifecycle.place_hold(active[-1], "under_investigation", actor=ACTOR, now=_moment(today - dt.timedelta(days=3)),
                          legal_basis="《行政处罚法》第四十二条", note="当事人投诉，正在核查")
 
+    _staff_kinds(waiting, active[len(COMPLAINTS) + 1], now)
     added_complaints = _complaints(active, today, now)
     added_applications = _applications(applicants, now)
     added_reviews = _reviews_waiting(today, now)
@@ -196,6 +203,32 @@ def _complaints(active: list[Certificate], today: dt.date, now: dt.datetime) -> 
     return min(len(holders), len(COMPLAINTS))
 
 
+def _revocation_fact(certificate: Certificate, kind: str, when: dt.datetime) -> None:
+    """The outcome a cycle's 注销 stands on, recorded before it: a rejected review's hold, or a makeup window that
+    ended failed — the makeup failed too, or offered and not taken (``revocation.revoke`` refuses those kinds
+    without it)."""
+    if kind == "review_rejected_final":
+        lifecycle.ensure_hold(certificate, "review_rejected", actor=ACTOR, now=when - dt.timedelta(days=45),
+                              legal_basis=BASIS_REVIEW)
+    elif kind in ("update_test_failed_twice", "update_test_makeup_missed"):
+        failed_at = when - dt.timedelta(days=60)
+        db.session.add(UpdateTestRound(certificate_id=certificate.id, due_on=failed_at.date(), failed_at=failed_at,
+                                       makeup_until=failed_at.date() + dt.timedelta(days=90), status="failed",
+                                       closed_at=when))
+        db.session.flush()
+
+
+def _staff_kinds(waiting: list[Officer], holder: Certificate, now: dt.datetime) -> None:
+    """人员类别 that may not hold a certificate (SPEC §2.3): two officers without one recorded as 工勤 and 劳动合同制,
+    and one holder HR re-recorded as 劳务派遣 last week — whose certificate the change put on hold."""
+    for officer, kind in zip(waiting[:2], ("worker", "contract"), strict=False):
+        officer.staff_kind = kind
+    officer = holder.officer
+    before, officer.staff_kind = officer.staff_kind, "dispatched"
+    db.session.flush()
+    officer_signals.staff_kind_changed.send(officer, actor=ACTOR, now=now - dt.timedelta(days=6), before=before)
+
+
 def _makeup_window(candidates: list[Officer], today: dt.date) -> list[Officer]:
     """An officer who failed the last update test (a real attempt of the exams demo) with the test due in 20 days:
     graded as it was, the attempt opened the makeup window and its hold. Returns the other candidates."""
@@ -220,6 +253,25 @@ def _makeup_window(candidates: list[Officer], today: dt.date) -> list[Officer]:
     _issue(officer, anniversary(target, -due.UPDATE_TEST_YEARS), today)
     attempt_graded.send(attempt, now=attempt.finished_at)
     return [o for o in candidates if o is not officer]
+
+
+def _extended_makeup(candidates: list[Officer], today: dt.date) -> list[Officer]:
+    """An officer who failed the update test 100 days ago, a month after it fell due, and was offered no makeup
+    sitting in the 90 days that followed: the window was extended (and the legal office told to schedule one) nine
+    days ago; the certificate is held in the meantime (SPEC §2.8). Returns the other candidates."""
+    officer = candidates[0]
+    failed_at = _moment(today - dt.timedelta(days=100))
+    due_on = failed_at.date() - dt.timedelta(days=30)
+    certificate = _issue(officer, anniversary(due_on, -due.UPDATE_TEST_YEARS), today)
+    certificate.update_tests_done -= 1  # the one due then is not done
+    round_ = UpdateTestRound(certificate_id=certificate.id, due_on=due_on, failed_at=failed_at,
+                             makeup_until=failed_at.date() + dt.timedelta(days=90), status="makeup")
+    db.session.add(round_)
+    db.session.flush()
+    lifecycle.ensure_hold(certificate, "update_test_failed", actor=ACTOR, now=failed_at, legal_basis=cycles.BASIS)
+    cycles.extend_round(round_, certificate, actor=audit.Actor.system("job:sweep"),
+                        now=_moment(today - dt.timedelta(days=9), 1))
+    return candidates[1:]
 
 
 def _reviews_waiting(today: dt.date, now: dt.datetime) -> int:

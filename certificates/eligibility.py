@@ -2,7 +2,7 @@
 
 Each rule answers pass or fail with the facts behind it, so the application page shows HR and the legal office the
 same list and nobody has to look anything up elsewhere. The rules, in the order a clerk checks a file:
-on duty; photo on file; the agency a valid enforcement body (confirmed and announced, seed 四(一)) — an
+on duty; an 人员类别 that may hold a certificate (SPEC §2.3: 行政处罚法第四十二条, 行政强制法第十七条第三款); photo on file; the agency a valid enforcement body (confirmed and announced, seed 四(一)) — an
 entrusted party only under an agreement in force (seed 四(三)); a ``qualification`` exam passed within the last
 12 months *(default)*; the pre-exam training requirement met (measured, as the exam was, on the day that exam
 opened); for a hearing presider also a passed ``hearing_presider`` exam and an active enforcement certificate
@@ -23,6 +23,7 @@ from exams.papers.models import Exam
 from portal import policy
 from portal.dates import anniversary
 from portal.extensions import db
+from portal.officers import services as officers
 from portal.officers.models import Officer
 from portal.orgs.entrustment import services as entrustment
 from portal.training import requirements
@@ -101,6 +102,9 @@ def check(officer: Officer, type: str, today: dt.date) -> Eligibility:  # noqa: 
     rules: list[Rule] = []
     rules.append(Rule("on_duty", "在岗", officer.status == "on_duty",
                       "在岗" if officer.status == "on_duty" else f"人员状态为“{officer.status_label}”"))
+    staff_refusal = officers.staff_kind_refusal(officer.staff_kind)
+    rules.append(Rule("staff_kind", "人员类别可持证", staff_refusal is None,
+                      staff_refusal or f"人员类别为“{officer.staff_kind_label}”"))
     rules.append(Rule("photo", "照片已上传", bool(officer.has_photo),
                       "已上传证件照片" if officer.has_photo else "尚未上传证件照片"))
     agency = officer.agency

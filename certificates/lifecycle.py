@@ -1,5 +1,5 @@
-"""The life of a certificate (SPEC §2.7): issue, reissue, holds 暂扣, reinstatement, revocation 注销/吊销/撤销,
-and the hearing presider's hold that follows the enforcement certificate.
+"""The life of a certificate (SPEC §2.7): issue, reissue, holds 暂扣, reinstatement, and the hearing presider's hold
+that follows the enforcement certificate; revocation 注销/吊销/撤销 is :mod:`certificates.revocation`.
 
 Every operation locks the certificate row first (``SELECT … FOR UPDATE`` on PostgreSQL), re-reads it, checks the
 transition, and records an event, an audit entry and — for holds and revocations — a notice to the officer.
@@ -18,8 +18,6 @@ from certificates.models import (
     HOLD_REASONS,
     MANUAL_HOLD_REASONS,
     MANUAL_PUBLIC_WORDINGS,
-    REVOCATION_KINDS,
-    REVOCATION_WORDS,
     SYSTEM_HOLD_REASONS,
     TRANSITIONS,
     Certificate,
@@ -37,7 +35,9 @@ from portal.officers.models import Officer
 SECTION = "证件"
 policy.define("certificates.presider_needs_certificate",
               "听证主持人资格证须以有效执法证为前提（1 = 须持有，0 = 不要求）", "int", 1, SECTION, minimum=0, maximum=1,
-              help="为 1 时，申领听证主持人资格证须持有有效执法证；执法证非有效状态时主持人资格证随之暂扣。")
+              help="为 1 时，申领听证主持人资格证须持有有效执法证，执法证非有效状态时主持人资格证随之暂扣。这是本市的政策选择："
+                   "行政处罚法第六十四条（四）、行政许可法第四十八条（三）只要求主持人为非本案调查（审查）人员，威政办发〔2016〕3号"
+                   " 三（二）4 要求其“经统一考试合格取得行政执法听证主持人资格”，均未要求持有执法证。")
 
 NOTE_MAX = 1000
 BASIS_MAX = 200
@@ -322,44 +322,6 @@ def ensure_hold(certificate: Certificate, reason: str, *, actor: audit.Actor, no
     if certificate.status == "revoked" or any(h.reason == reason for h in certificate.open_holds):
         return None
     return place_hold(certificate, reason, actor=actor, now=now, legal_basis=legal_basis, system=True)
-
-
-# ---------------------------------------------------------------- revocation
-
-def revoke(certificate: Certificate, kind: str, *, actor: audit.Actor, now: dt.datetime, legal_basis: str = "",
-           note: str = "", expected: dt.datetime | None = None) -> Certificate:
-    """Revoke (terminal): 注销, 吊销 or 撤销 by ``kind``; open holds end with it.
-
-    :param kind: a revocation kind of :data:`REVOCATION_KINDS`.
-    :param legal_basis: required except for the 注销 kinds that record a fact (left post, retired, deceased).
-    """
-    if kind not in REVOCATION_KINDS:
-        raise DomainError("invalid_reason", "注销、吊销或撤销的原因无效", status=422,
-                          items=[{"field": "reason", "message": "请选择列出的原因"}])
-    legal_basis = _clean(legal_basis, BASIS_MAX, "法律依据")
-    note = _clean(note, NOTE_MAX, "备注")
-    if kind in ("misconduct", "fraud", "review_rejected_final") and not legal_basis:
-        raise DomainError("legal_basis_required", f"{REVOCATION_WORDS[kind]}须写明法律依据", status=422,
-                          items=[{"field": "legal_basis", "message": "请填写法律依据"}])
-    certificate = lock_certificate(certificate, expected)
-    if certificate.status == "revoked":
-        raise DomainError.conflict("already_revoked", f"证件已于 {certificate.revoked_at:%Y-%m-%d} {certificate.revocation_word}")
-    open_holds = certificate.open_holds
-    for hold in open_holds:
-        hold.lifted_at, hold.lifted_by, hold.lifted_by_label = now, actor.user_id, actor.shown
-        hold.lift_note = f"证件已{REVOCATION_WORDS[kind]}"
-    certificate.revoked_at, certificate.revocation_kind = now, kind
-    before = _set_status(certificate, "revoked", now)
-    db.session.flush()
-    _event(certificate, actor, now, "revoke", before, kind, word=REVOCATION_WORDS[kind], legal_basis=legal_basis,
-           note=note)
-    basis = f"依据：{legal_basis}。" if legal_basis else ""
-    _notify_officer(certificate, f"您的{certificate.type_label}已{REVOCATION_WORDS[kind]}",
-                    f"证号 {certificate.number} 因“{REVOCATION_KINDS[kind]}”{REVOCATION_WORDS[kind]}。{basis}"
-                    "您可以在“我的证件”中提交书面陈述申辩。", now)
-    if certificate.type == "enforcement":
-        sync_presider(certificate.officer_id, actor=actor, now=now)
-    return certificate
 
 
 # ---------------------------------------------------------------- the hearing presider

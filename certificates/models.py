@@ -33,6 +33,7 @@ REVOCATION_KINDS = {
     "retired": "退休",
     "deceased": "死亡",
     "update_test_failed_twice": "法律知识更新测试两次未通过",
+    "update_test_makeup_missed": "法律知识更新测试未参加补考",
     "review_rejected_final": "审核确认未通过",
     "misconduct": "违法违纪",
     "fraud": "以欺骗等不正当手段取得",
@@ -43,15 +44,16 @@ REVOCATION_WORDS = {
     "retired": "注销",
     "deceased": "注销",
     "update_test_failed_twice": "注销",
+    "update_test_makeup_missed": "注销",
     "review_rejected_final": "注销",
     "misconduct": "吊销",
     "fraud": "撤销",
 }
 
-#: hold reasons. System holds are lifted only by their cause being cured. SPEC §2.7 says "the first six"; the
-#: seventh, ``enforcement_certificate_inactive``, is placed and lifted by the holder's enforcement certificate
-#: changing status, so it is a system hold too — were ``reinstate`` able to lift it, a presider whose enforcement
-#: certificate is suspended would verify as 有效.
+#: hold reasons. System holds are lifted only by their cause being cured. SPEC §2.7 says "the first seven":
+#: ``enforcement_certificate_inactive`` is placed and lifted by the holder's enforcement certificate changing status
+#: — were ``reinstate`` able to lift it, a presider whose enforcement certificate is suspended would verify as 有效;
+#: ``staff_kind_ineligible`` by the holder's 人员类别 (SPEC §2.3, :mod:`certificates.holder`).
 HOLD_REASONS = {
     "review_overdue": "审核确认逾期",
     "update_test_overdue": "法律知识更新测试逾期",
@@ -60,12 +62,13 @@ HOLD_REASONS = {
     "body_invalid": "执法主体资格失效",
     "entrustment_ended": "委托终止",
     "enforcement_certificate_inactive": "所持执法证非有效状态",
+    "staff_kind_ineligible": "人员类别不可持证",
     "under_investigation": "立案调查",
     "disciplinary": "纪律处分",
     "other": "其他原因",
 }
 SYSTEM_HOLD_REASONS = ("review_overdue", "update_test_overdue", "review_rejected", "update_test_failed",
-                       "body_invalid", "entrustment_ended", "enforcement_certificate_inactive")
+                       "body_invalid", "entrustment_ended", "enforcement_certificate_inactive", "staff_kind_ineligible")
 MANUAL_HOLD_REASONS = tuple(reason for reason in HOLD_REASONS if reason not in SYSTEM_HOLD_REASONS)
 #: what the public verification page says of each hold (SPEC §3); manual holds never show their reason
 HOLD_PUBLIC_WORDING = {
@@ -76,6 +79,7 @@ HOLD_PUBLIC_WORDING = {
     "body_invalid": "执法主体资格失效",
     "entrustment_ended": "委托终止",
     "enforcement_certificate_inactive": "依主持人所持执法证状态",
+    "staff_kind_ineligible": "其他原因暂扣",  # an officer's 人员类别 is theirs, not the public's (SPEC §3's list)
     "under_investigation": "其他原因暂扣",
     "disciplinary": "其他原因暂扣",
     "other": "其他原因暂扣",

@@ -1,7 +1,9 @@
 """The daily sweep (SPEC §2.8): what nobody has to remember.
 
 In order: certificates of officers marked ``left_post`` / ``retired`` that were missed are revoked; makeup windows
-that ended without a pass revoke (注销); certificates follow their authority — ``body_invalid`` while their body is not
+that ended without a pass revoke (注销, 未参加补考) when a makeup sitting was offered in them, and are extended (legal
+told to schedule one) when none was; a window whose update-test due date has come gets its ``update_test_failed``
+hold; certificates follow the holder's 人员类别 (:mod:`certificates.holder`); certificates follow their authority — ``body_invalid`` while their body is not
 valid, ``entrustment_ended`` while an entrusted party has no agreement in force — and the legal office is reminded
 of bodies due for re-confirmation and agreements ending soon; certificates past a due date get the ``review_overdue`` /
 ``update_test_overdue`` hold (no update-test hold while a makeup window is open); officers due for the update
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from certificates import authority, cycles, due, lifecycle
+from certificates import authority, cycles, due, holder, lifecycle
 from certificates.cycle_models import Reminder, Review, UpdateTestRound
 from certificates.models import Certificate, Hold
 from exams.papers.models import Enrolment, Exam
@@ -54,7 +56,7 @@ class Report:
 
     def summary(self) -> str:
         labels = {"revoked": "注销", "held": "暂扣", "lifted": "解除暂扣", "enrolled": "报名更新测试",
-                  "reminded": "到期提醒"}
+                  "extended": "延长补考期", "reminded": "到期提醒"}
         parts = [f"{labels[k]} {self.counts.get(k, 0)}" for k in labels]
         return f"{self.today:%Y-%m-%d} 巡检：" + "，".join(parts)
 
@@ -111,6 +113,7 @@ def run(today: dt.date, *, actor: audit.Actor, now: dt.datetime | None = None) -
     _revoke_departed(report, actor, now)
     _expire_makeups(report, today, actor, now)
     _authority(report, today, actor, now)
+    _holders(report, actor, now)
     rows = _live_enforcement_rows()
     _overdue_holds(report, rows, today, actor, now)
     _enrol(report, rows, today, actor, now)
@@ -134,10 +137,18 @@ def _expire_makeups(report: Report, today: dt.date, actor: audit.Actor, now: dt.
         UpdateTestRound.status == "makeup", UpdateTestRound.makeup_until < today)
         .order_by(UpdateTestRound.id)).all()
     for round_ in ended:
+        until = round_.makeup_until
         certificate = cycles.expire_round(round_, actor=actor, now=now)
         if certificate is not None:
             report.add("revoked", f"注销 {certificate.number} {certificate.officer.name}：更新测试补考期"
-                                  f"（至 {cn_date(round_.makeup_until)}）届满未通过")
+                                  f"（至 {cn_date(until)}）届满，已安排补考而未参加")
+        elif round_.status == "makeup":
+            held = db.session.get(Certificate, round_.certificate_id)
+            report.add("extended", f"延长补考期 {held.number} {held.officer.name}：至 {cn_date(until)} 没有可参加的补考场次，"
+                                   f"延长至 {cn_date(round_.makeup_until)}，已提醒法制机构安排")
+    for certificate in cycles.hold_due_makeups(today, actor=actor, now=now):
+        report.add("held", f"暂扣 {certificate.number} {certificate.officer.name}：法律知识更新测试未通过，"
+                           "已到更新测试到期日，补考期内")
 
 
 def _authority(report: Report, today: dt.date, actor: audit.Actor, now: dt.datetime) -> None:
@@ -155,6 +166,15 @@ def _authority(report: Report, today: dt.date, actor: audit.Actor, now: dt.datet
     for agreement in authority.remind_entrustment_ends(today, now=now):
         report.add("reminded", f"提醒 {agreement.entrusting.name}委托{agreement.entrusted.name}的协议将于 "
                                f"{agreement.ends_on:%Y-%m-%d} 期满")
+
+
+def _holders(report: Report, actor: audit.Actor, now: dt.datetime) -> None:
+    for certificate, placed in holder.reconcile(actor=actor, now=now):
+        officer = certificate.officer
+        if placed:
+            report.add("held", f"暂扣 {certificate.number} {officer.name}：人员类别“{officer.staff_kind_label}”不可持证")
+        else:
+            report.add("lifted", f"解除暂扣 {certificate.number} {officer.name}：人员类别“{officer.staff_kind_label}”可持证")
 
 
 def _overdue_holds(report: Report, rows, today: dt.date, actor: audit.Actor, now: dt.datetime) -> None:

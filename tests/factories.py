@@ -79,6 +79,7 @@ class OfficerDataFactory(factory.Factory):
     email = None
     hired_on = dt.date(2010, 7, 1)
     status = "on_duty"
+    staff_kind = "civil_servant"
 
 
 def make_officer(agency, **kwargs):

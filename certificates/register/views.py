@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from certificates import answers, due, lifecycle
+from certificates import answers, due, lifecycle, revocation
 from certificates.access import certificate_or_404
 from certificates.models import (
     HOLD_REASONS,
@@ -209,7 +209,7 @@ def reinstate(number: str):
 @require("legal")
 def revoke(number: str):
     form = RevokeForm()
-    return _act(number, "revoke_form", form, lambda c, seen: lifecycle.revoke(
+    return _act(number, "revoke_form", form, lambda c, seen: revocation.revoke(
         c, form.kind.data, actor=current_actor(), now=clock.now(), legal_basis=form.legal_basis.data or "",
         note=form.note.data or "", expected=seen), "证件已失效，并已通知本人。")
 

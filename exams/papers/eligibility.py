@@ -1,6 +1,7 @@
 """Who an exam admits (SPEC §2.6): its audience — enrolled by name, the jurisdiction, chosen agencies — and its
-purpose's prerequisite: for ``qualification`` no enforcement certificate already held (the exam leads to one; an
-officer who holds one is not invited) and the pre-exam training requirement (measured at the day the window
+purpose's prerequisite: for ``qualification`` an 人员类别 that may hold a certificate (SPEC §2.3; 行政处罚法第四十二条,
+行政强制法第十七条第三款), no enforcement certificate already held (the exam leads to one; an officer who holds one
+is not invited) and the pre-exam training requirement (measured at the day the window
 opens), an active enforcement certificate for ``hearing_presider``. Whether an officer may start an exam now —
 these with the window, duty and their attempts — is decided by :mod:`exams.attempts.admission`.
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import aliased
 from exams.papers.models import Enrolment, Exam, ExamAgency
 from portal import policy
 from portal.extensions import db
+from portal.officers import services as officers
 from portal.officers.models import Officer
 from portal.orgs.models import Agency
 from portal.templating import cn_date
@@ -30,7 +32,9 @@ policy.define("exams.pass_percent", "默认及格线（占总分的百分比）"
               help="新建考试时按蓝图总分计算默认及格分（向上取整），每场考试可另行设定。")
 policy.define("exams.max_attempts", "默认考试次数（含补考）", "int", 2, SECTION, minimum=1, maximum=10, unit="次")
 policy.define("exams.presider_needs_certificate", "听证主持人资格考试须持有有效执法证（1 = 须持有，0 = 不要求）",
-              "int", 1, SECTION, minimum=0, maximum=1)
+              "int", 1, SECTION, minimum=0, maximum=1,
+              help="政策选择，并非法律要求：行政处罚法第六十四条（四）、行政许可法第四十八条（三）只要求听证主持人为非本案"
+                   "调查（审查）人员；威政办发〔2016〕3号 三（二）4 要求其经统一考试取得听证主持人资格。")
 
 #: ``fn(officer_id, on) -> None`` when the officer holds an active enforcement certificate on ``on``, else the
 #: reason in Chinese; registered by the certificates package
@@ -122,6 +126,9 @@ class Prerequisites:
 
     def refusal(self, exam: Exam) -> str | None:
         if exam.purpose == "qualification":
+            staff_refusal = officers.staff_kind_refusal(self.officer.staff_kind)
+            if staff_refusal:
+                return f"资格考试仅限可持证的人员类别参加：{staff_refusal}"
             if self._certified is False:
                 self._certified = next(filter(None, (check(self.officer.id, self.now.date())
                                                      for check in _QUALIFICATION_CHECKS)), None)

@@ -59,7 +59,8 @@ VERBS = {
     "api": "接口登记", "scores_save": "保存考核分数", "template_create": "新建指标模板",
     "template_update": "修改指标模板", "template_activate": "启用指标模板", "template_deactivate": "停用指标模板",
     "hold": "暂扣", "lift": "解除暂扣", "reinstate": "恢复", "issue": "发证", "reissue": "补发", "renewal": "换发",
-    "answer": "陈述申辩", "update_test_passed": "更新测试通过", "accept": "受理", "not_accept": "不予受理",
+    "answer": "陈述申辩", "update_test_passed": "更新测试通过", "makeup_extended": "延长补考期", "accept": "受理",
+    "not_accept": "不予受理",
     "substantiate": "查实", "unsubstantiate": "未查实", "acknowledge": "登记", "transfer": "移交",
     "set_aside": "撤销原决定", "propose": "拟作出", "upload": "上传", "remove": "删除",
 }
@@ -76,7 +77,7 @@ FIELDS = {
     "officer_ids": "人员", "record_ids": "记录", "course_id": "课程", "decided_on": "决定日期", "reply": "答复",
     "kind": "类型", "type": "类型", "edition": "版次", "jurisdiction": "适用辖区", "created": "新增",
     "updated": "更新", "unchanged": "未变", "rows": "行数", "filename": "文件名", "sha256": "文件摘要",
-    "reference": "编号", "since": "起", "until": "至", "hired_on": "入职日期", "short_name": "简称",
+    "reference": "编号", "since": "起", "until": "至", "extended_from": "原截止日", "hired_on": "入职日期", "short_name": "简称",
     "announced_on": "公告日期", "filed_on": "备案日期", "starts_on": "开始日期", "ends_on": "结束日期",
     "due_on": "到期日", "next_due_on": "下次到期日", "recommendation": "建议", "criteria": "审核标准",
     "entrusting": "委托机关", "entrusted": "受委托方", "powers": "委托权限", "matters": "委托事项",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import jsonify, request
 
-from certificates import due, lifecycle, numbering
+from certificates import due, lifecycle, numbering, revocation
 from certificates import qualification as qualification_rules
 from certificates.models import (
     HOLD_REASONS,
@@ -159,9 +159,9 @@ def certificate_json(certificate: Certificate, user) -> dict:
         enforcement = db.session.scalar(sa.select(Certificate).where(
             Certificate.officer_id == certificate.officer_id, Certificate.type == "enforcement",
             Certificate.status != "revoked"))
-    revocation = None
+    revoked = None
     if certificate.status == "revoked":
-        revocation = {"kind": certificate.revocation_kind, "label": certificate.revocation_label,
+        revoked = {"kind": certificate.revocation_kind, "label": certificate.revocation_label,
                       "word": certificate.revocation_word, "at": _moment(certificate.revoked_at)}
     agency = certificate.agency
     return {
@@ -172,7 +172,7 @@ def certificate_json(certificate: Certificate, user) -> dict:
         "officer": {"id": certificate.officer.id, "name": certificate.officer.name},
         "categories": list(certificate.categories), "region": certificate.region,
         "holds": [hold_json(hold, with_note=user.role == "legal") for hold in certificate.open_holds],
-        "revocation": revocation,
+        "revocation": revoked,
         "next_review_due": _date(due.next_review_due(certificate, enforcement)),
         "next_update_test_due": _date(due.next_update_test_due(certificate, enforcement)),
     }
@@ -233,7 +233,7 @@ def reinstate_certificate(user, args, body, number):
 def revoke_certificate(user, args, body, number):
     """Revoke a certificate (terminal): 注销, 吊销 or 撤销 by the reason; open holds end with it and the officer is
     notified. 409 when it is already revoked."""
-    return _change(user, number, lambda certificate, actor, now: lifecycle.revoke(
+    return _change(user, number, lambda certificate, actor, now: revocation.revoke(
         certificate, body["reason"], actor=actor, now=now, legal_basis=body["legal_basis"] or "",
         note=body["note"] or ""))
 

@@ -10,7 +10,7 @@ from portal.auth.access import in_scope, scope_condition
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.officers import services
-from portal.officers.models import STATUSES, Officer
+from portal.officers.models import STAFF_KINDS, STATUSES, Officer
 from portal.orgs.models import Agency
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers (PostgreSQL ``integer``): a larger number never reaches the database
@@ -31,6 +31,10 @@ OFFICER = Obj("Officer", (
     Field("region", "string", "执法区域", required=True),
     Field("status", "string", "在岗状态", required=True, enum=tuple(STATUSES)),
     Field("hired_on", "date", "入职日期", required=True),
+    Field("staff_kind", "string", "人员类别", required=True, nullable=True, enum=tuple(STAFF_KINDS),
+          description="civil_servant 公务员, civil_servant_managed 参照公务员法管理, public_institution 事业编制, worker 工勤, "
+                      "dispatched 劳务派遣, contract 劳动合同制, other 其他; null when not yet recorded"),
+    Field("staff_kind_label", "string", "人员类别（中文）", required=True),
     Field("has_photo", "boolean", "是否已有照片", required=True),
 ), description="执法人员（不含完整身份证号、手机号）")
 
@@ -42,7 +46,8 @@ def officer_json(officer: Officer) -> dict:
         "id_number_masked": officer.masked_id_number,
         "agency": {"id": officer.agency.id, "name": officer.agency.name, "short_name": officer.agency.short_name},
         "post": officer.post, "categories": officer.categories, "region": officer.region, "status": officer.status,
-        "hired_on": officer.hired_on.isoformat(), "has_photo": officer.has_photo,
+        "hired_on": officer.hired_on.isoformat(), "staff_kind": officer.staff_kind,
+        "staff_kind_label": officer.staff_kind_label, "has_photo": officer.has_photo,
     }
 
 

@@ -70,8 +70,8 @@ class Field:
             schema = {"type": "string", "format": "date"}
         else:
             schema = {"type": self.type}
-        if self.allowed():
-            schema["enum"] = list(self.allowed())
+        if self.allowed():  # OAS 3.0.3: a nullable enum lists null among its values
+            schema["enum"] = list(self.allowed()) + ([None] if self.nullable else [])
         if self.pattern:
             schema["pattern"] = self.pattern
         elif self.type == "string" and self.required and not self.allowed():

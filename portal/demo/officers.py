@@ -88,6 +88,14 @@ def demo_email(id_number: str) -> str:
     return f"zf{id_number[-8:].lower()}@{DEMO_MAIL_DOMAIN}"
 
 
+def demo_staff_kind(id_number: str) -> str:
+    """A demo officer's 人员类别, drawn from the ID number (not from the demo's random stream, whose order the rest of
+    the demo depends on): six in ten 公务员, two 参照公务员法管理, two 事业编制. The certificates demo then changes a
+    few to kinds that may not hold a certificate."""
+    roll = sum(int(char) for char in id_number[:17]) % 10
+    return "civil_servant" if roll < 6 else ("civil_servant_managed" if roll < 8 else "public_institution")
+
+
 def load_officers(rng: random.Random, agencies: dict[str, Agency], now: dt.datetime) -> tuple[int, list[str]]:
     """Create the missing demo officers; returns how many, and the ID numbers of every demo officer."""
     today = now.date()
@@ -110,7 +118,7 @@ def load_officers(rng: random.Random, agencies: dict[str, Agency], now: dt.datet
         officer = Officer(
             name=row["name"], gender=row["gender"], birth_date=row["birth_date"], id_number=row["id_number"],
             agency_id=row["agency"].id, post=row["post"], region=row["region"], mobile=row["mobile"],
-            email=demo_email(row["id_number"]),
+            email=demo_email(row["id_number"]), staff_kind=demo_staff_kind(row["id_number"]),
             hired_on=row["hired_on"], status=row["status"], status_changed_on=row["status_changed_on"],
             has_photo=photo is not None, created_at=now, updated_at=now,
             category_rows=[OfficerCategory(name=c) for c in row["categories"]],

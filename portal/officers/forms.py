@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal import policy
 from portal.forms import Form, MultiCheckboxField
-from portal.officers.models import GENDERS, STATUSES
+from portal.officers.models import GENDERS, STAFF_KINDS, STATUSES
 
 
 class _SaysWhyNotAChoice:
@@ -59,6 +59,9 @@ class OfficerForm(Form):
     email = StringField("邮箱（选填）", validators=[Optional(), Length(max=120)], render_kw={"inputmode": "email"})
     hired_on = DateField("入职日期", validators=[DataRequired(message="请填写有效的入职日期")])
     status = SelectField("在岗状态", choices=list(STATUSES.items()), default="on_duty")
+    staff_kind = ChoiceField("人员类别", choices=[("", "请选择")] + list(STAFF_KINDS.items()),
+                             validators=[DataRequired(message="请选择人员类别")],
+                             not_a_choice="人员类别须从列出的类别中选择")
     version = HiddenField()
 
     def set_choices(self, agencies) -> None:

@@ -12,8 +12,8 @@ from portal.extensions import db
 from portal.imports.engine import Column, Context, Kind, register
 from portal.imports.rows import Row, error
 from portal.imports.values import as_date, as_text
-from portal.officers import idcard
-from portal.officers.models import Officer, OfficerCategory
+from portal.officers import idcard, signals
+from portal.officers.models import STAFF_KINDS, Officer, OfficerCategory
 from portal.officers.services import OfficerData, problems
 from portal.orgs.models import Agency
 
@@ -34,12 +34,13 @@ COLUMNS = (
     Column("手机", example="13906310000", text=True),
     Column("邮箱", required=False, example="zhangwei@example.gov.cn"),
     Column("入职日期", example="2015-08-01", help="如 2015-08-01、2015/8/1 或 2015年8月1日"),
+    Column("人员类别", example="公务员", help="、".join(STAFF_KINDS.values()) + " 之一"),
 )
 #: OfficerData field → column header, to place each problem in its column
 FIELD_COLUMN = {"name": "姓名", "id_number": "身份证号", "gender": "身份证号", "birth_date": "身份证号",
                 "agency_id": "单位", "post": "岗位", "categories": "执法类别", "region": "执法区域", "mobile": "手机",
-                "email": "邮箱", "hired_on": "入职日期", "status": None}
-COMPARED = ("name", "agency_id", "post", "region", "mobile", "email", "hired_on", "categories")
+                "email": "邮箱", "hired_on": "入职日期", "status": None, "staff_kind": "人员类别"}
+COMPARED = ("name", "agency_id", "post", "region", "mobile", "email", "hired_on", "staff_kind", "categories")
 #: the stored columns' sizes (the form's Length validators; the shared checks leave them to it)
 MAX_LENGTH = {"post": 60, "region": 100, "email": 120}
 CHUNK = 2000
@@ -107,6 +108,7 @@ def check(rows: list[Row], context: Context) -> tuple[Plan, list[dict]]:
             categories=[c for c in as_text(values.get("执法类别")).replace("，", "、").replace(",", "、").split("、")],
             region=as_text(values.get("执法区域")), mobile=as_text(values.get("手机")),
             email=as_text(values.get("邮箱")) or None, hired_on=as_date(values.get("入职日期")),
+            staff_kind=as_text(values.get("人员类别")),
         )
         if values.get("入职日期") is not None and data.hired_on is None:
             row_errors.append(error(row.number, "入职日期", "入职日期不是有效日期，请写成 2015-08-01 的形式"))
@@ -148,20 +150,26 @@ def apply(plan: Plan, context: Context) -> dict:
     for start in range(0, len(plan.new), CHUNK):
         batch = [Officer(name=d.name, gender=d.gender, birth_date=d.birth_date, id_number=d.id_number,
                          agency_id=d.agency_id, post=d.post, region=d.region, mobile=d.mobile, email=d.email,
-                         hired_on=d.hired_on, status="on_duty", has_photo=False, created_at=now, updated_at=now,
+                         hired_on=d.hired_on, staff_kind=d.staff_kind, status="on_duty", has_photo=False,
+                         created_at=now, updated_at=now,
                          category_rows=[OfficerCategory(name=c) for c in d.categories])
                  for d in plan.new[start:start + CHUNK]]
         db.session.add_all(batch)
         db.session.flush()
         created_ids.extend(o.id for o in batch)
         context.progress(start + len(batch), len(plan.new) + len(plan.changed), f"已保存 {start + len(batch)} 名新人员")
+    kind_changed: list[tuple[Officer, str | None]] = []
     for officer, data in plan.changed:
-        for name in ("name", "agency_id", "post", "region", "mobile", "email", "hired_on"):
+        if officer.staff_kind != data.staff_kind:
+            kind_changed.append((officer, officer.staff_kind))
+        for name in ("name", "agency_id", "post", "region", "mobile", "email", "hired_on", "staff_kind"):
             setattr(officer, name, getattr(data, name))
         if sorted(officer.categories) != data.categories:
             officer.category_rows = [OfficerCategory(name=c) for c in data.categories]
         officer.updated_at = now
     db.session.flush()
+    for officer, before in kind_changed:  # a certificate held (or released) by the new 人员类别, as on the form
+        signals.staff_kind_changed.send(officer, actor=context.actor, now=now, before=before)
     result = {"created": len(plan.new), "updated": len(plan.changed), "unchanged": plan.unchanged}
     if plan.new or plan.changed:
         audit.record(context.actor, "officer.import", change={
@@ -179,10 +187,10 @@ KIND = register(Kind(
     # three ways of writing a date
     samples=(
         ("张伟", SAMPLE_IDS[0], SAMPLE_AGENCY, "执法队员", "城市管理、综合执法", "环翠区全域",
-         "13906310000", "zhangwei@example.gov.cn", "2015-08-01"),
+         "13906310000", "zhangwei@example.gov.cn", "2015-08-01", "公务员"),
         ("李娜", SAMPLE_IDS[1], SAMPLE_AGENCY, "中队长", "城市管理", "经济技术开发区",
-         "13906310001", "", "2012/3/1"),
+         "13906310001", "", "2012/3/1", "参照公务员法管理"),
         ("王磊", SAMPLE_IDS[2], SAMPLE_AGENCY, "执法队员", "综合执法", "高区全域",
-         "13906310002", "", "2019年7月15日"),
+         "13906310002", "", "2019年7月15日", "事业编制"),
     ),
 ))

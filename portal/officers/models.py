@@ -12,6 +12,11 @@ from portal.officers import idcard
 
 STATUSES = {"on_duty": "在岗", "left_post": "调离执法岗位", "retired": "退休"}
 GENDERS = {"M": "男", "F": "女"}
+#: 人员类别 (SPEC §2.3): only some may hold a certificate — 行政处罚法第四十二条 (处罚由具有行政执法资格的执法人员实施),
+#: 行政强制法第十七条第三款; which ones is the setting ``officers.eligible_staff_kinds``
+STAFF_KINDS = {"civil_servant": "公务员", "civil_servant_managed": "参照公务员法管理", "public_institution": "事业编制",
+               "worker": "工勤", "dispatched": "劳务派遣", "contract": "劳动合同制", "other": "其他"}
+STAFF_KIND_CODES = {label: code for code, label in STAFF_KINDS.items()}
 
 
 class Officer(db.Model):
@@ -30,6 +35,8 @@ class Officer(db.Model):
     mobile: Mapped[str] = mapped_column(sa.String(11))
     email: Mapped[str | None] = mapped_column(sa.String(120))
     status: Mapped[str] = mapped_column(sa.String(10), default="on_duty", index=True)
+    #: 人员类别, one of :data:`STAFF_KINDS`; ``None`` for a record kept before it was asked (未登记)
+    staff_kind: Mapped[str | None] = mapped_column(sa.String(24))
     status_changed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     hired_on: Mapped[dt.date] = mapped_column(sa.Date)
     has_photo: Mapped[bool] = mapped_column(sa.Boolean, default=False)
@@ -47,6 +54,8 @@ class Officer(db.Model):
         sa.CheckConstraint("gender IN ('M','F')", name="gender"),
         sa.CheckConstraint("status IN ('on_duty','left_post','retired')", name="status"),
         sa.CheckConstraint("length(id_number) = 18", name="id_number_length"),
+        sa.CheckConstraint("staff_kind IS NULL OR staff_kind IN (" + ",".join(repr(k) for k in STAFF_KINDS) + ")",
+                           name="staff_kind"),
         sa.CheckConstraint("status = 'on_duty' OR status_changed_on IS NOT NULL", name="status_changed_on"),
     )
 
@@ -61,6 +70,10 @@ class Officer(db.Model):
     @property
     def status_label(self) -> str:
         return STATUSES.get(self.status, self.status)
+
+    @property
+    def staff_kind_label(self) -> str:
+        return STAFF_KINDS.get(self.staff_kind or "", "未登记")
 
     @property
     def gender_label(self) -> str:

@@ -14,7 +14,15 @@ from portal import audit, clock, images, policy
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.officers import idcard, signals
-from portal.officers.models import GENDERS, STATUSES, Officer, OfficerCategory, OfficerPhoto
+from portal.officers.models import (
+    GENDERS,
+    STAFF_KIND_CODES,
+    STAFF_KINDS,
+    STATUSES,
+    Officer,
+    OfficerCategory,
+    OfficerPhoto,
+)
 
 policy.define(
     "officers.categories", "执法类别", "list",
@@ -22,6 +30,45 @@ policy.define(
      "住房城乡建设", "水务", "海洋渔业", "人力资源社会保障", "综合执法"],
     "人员", help="每行一个；人员的执法类别须从中选择",
 )
+
+policy.define(
+    "officers.eligible_staff_kinds", "可参加资格考试、持有执法证件的人员类别", "list",
+    ["公务员", "参照公务员法管理", "事业编制"], "人员",
+    help="每行一个，须为：" + "、".join(STAFF_KINDS.values()) + "。依据：行政处罚法第四十二条（行政处罚应当由具有行政执法资格的"
+         "执法人员实施）、行政强制法第十七条第三款（行政强制措施应当由行政机关具备资格的行政执法人员实施，其他人员不得实施）。"
+         "人员改为其他类别时，其证件暂扣。",
+)
+#: why a staff kind matters, as the eligibility rules and the hold say it
+STAFF_KIND_BASIS = "《行政处罚法》第四十二条、《行政强制法》第十七条第三款"
+
+
+@policy.constraint
+def _eligible_staff_kinds_are_kinds(values: dict) -> str | None:
+    """The eligible 人员类别 are named from the fixed list, at least one."""
+    kinds = values["officers.eligible_staff_kinds"]
+    unknown = [kind for kind in kinds if kind not in STAFF_KIND_CODES]
+    if unknown:
+        return f"人员类别“{unknown[0][:20]}”不在可选范围内：须为{'、'.join(STAFF_KINDS.values())}"
+    if not kinds:
+        return "可持证的人员类别至少填写一个"
+    return None
+
+
+def eligible_staff_kinds() -> list[str]:
+    """The codes of the 人员类别 that may sit the qualification exam and hold a certificate."""
+    return [STAFF_KIND_CODES[label] for label in policy.get("officers.eligible_staff_kinds") if label in STAFF_KIND_CODES]
+
+
+def staff_kind_refusal(staff_kind: str | None) -> str | None:
+    """``None`` when an officer of ``staff_kind`` may sit the qualification exam and hold a certificate, else why
+    not (SPEC §2.3; 行政处罚法第四十二条, 行政强制法第十七条第三款)."""
+    if staff_kind in eligible_staff_kinds():
+        return None
+    allowed = "、".join(STAFF_KINDS[code] for code in eligible_staff_kinds())
+    if not staff_kind:
+        return f"人员类别未登记：请人事管理员登记（可持证的类别为{allowed}）"
+    return f"人员类别为“{STAFF_KINDS.get(staff_kind, staff_kind)}”，可持证的类别为{allowed}（{STAFF_KIND_BASIS}）"
+
 
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")  # ASCII digits only (\d matches every script's digits)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -37,7 +84,7 @@ PHOTO_BOX = (480, 640)
 LABELS = {
     "name": "姓名", "gender": "性别", "birth_date": "出生日期", "id_number": "身份证号", "agency_id": "单位",
     "post": "岗位", "categories": "执法类别", "region": "执法区域", "mobile": "手机", "email": "邮箱",
-    "hired_on": "入职日期", "status": "在岗状态",
+    "hired_on": "入职日期", "status": "在岗状态", "staff_kind": "人员类别",
 }
 
 
@@ -57,6 +104,8 @@ class OfficerData:
     email: str | None = None
     hired_on: dt.date | None = None
     status: str = "on_duty"
+    #: a code of :data:`STAFF_KINDS` (the import and the API may give its label: :func:`problems` turns it into the code)
+    staff_kind: str = ""
 
 
 def sixteenth_birthday(born: dt.date) -> dt.date:
@@ -78,6 +127,8 @@ def problems(data: OfficerData, today: dt.date, officer: Officer | None = None,
     data.mobile = unicodedata.normalize("NFKC", data.mobile or "").strip()  # 全角 digits typed with an IME
     data.email = (data.email or "").strip() or None
     data.categories = sorted({c.strip() for c in data.categories if c and c.strip()})
+    data.staff_kind = (data.staff_kind or "").strip()
+    data.staff_kind = STAFF_KIND_CODES.get(data.staff_kind, data.staff_kind)
     if not NAME.match(data.name):
         errors.append(("name", "姓名应为2–40个汉字或字母"))
     id_problem = idcard.problem(data.id_number, today)
@@ -123,6 +174,10 @@ def problems(data: OfficerData, today: dt.date, officer: Officer | None = None,
         errors.append(("hired_on", "入职日期早于16周岁，请核对"))
     if data.status not in STATUSES:
         errors.append(("status", "在岗状态无效"))
+    if not data.staff_kind:
+        errors.append(("staff_kind", "请选择人员类别"))
+    elif data.staff_kind not in STAFF_KINDS:
+        errors.append(("staff_kind", f"人员类别须为{'、'.join(STAFF_KINDS.values())}之一"))
     return errors
 
 
@@ -173,6 +228,8 @@ def update_officer(actor: audit.Actor, officer: Officer, data: OfficerData, now:
         audit.record(actor, "officer.update", officer, _audit_view(changes), now=now)
         if "status" in changes:
             signals.status_changed.send(officer, actor=actor, now=now, before=changes["status"][0])
+        if "staff_kind" in changes:
+            signals.staff_kind_changed.send(officer, actor=actor, now=now, before=changes["staff_kind"][0])
     return changes
 
 
@@ -180,7 +237,7 @@ def _assign(officer: Officer, data: OfficerData, today: dt.date) -> None:
     if officer.status != data.status:
         officer.status_changed_on = None if data.status == "on_duty" else today
     for name in ("name", "gender", "birth_date", "id_number", "agency_id", "post", "region", "mobile", "email",
-                 "hired_on", "status"):
+                 "hired_on", "status", "staff_kind"):
         setattr(officer, name, getattr(data, name))
     if officer.categories != data.categories:
         officer.category_rows = [OfficerCategory(name=c) for c in data.categories]

@@ -57,6 +57,7 @@ def _form_data(form: OfficerForm) -> services.OfficerData:
         id_number=form.id_number.data or "", agency_id=form.agency_id.data or None, post=form.post.data or "",
         categories=form.categories.data or [], region=form.region.data or "", mobile=form.mobile.data or "",
         email=form.email.data, hired_on=form.hired_on.data, status=form.status.data or "on_duty",
+        staff_kind=form.staff_kind.data or "",
     )
 
 
@@ -96,7 +97,8 @@ def create():
         else:
             flash(f"已登记执法人员 {officer.name}。", "success")
             return redirect(url_for("officers.detail", officer_id=officer.id))
-    return render_template("officers/form.html", form=form, officer=None, items=items)
+    return render_template("officers/form.html", form=form, officer=None, items=items,
+                           eligible_staff_kinds=policy.get("officers.eligible_staff_kinds"))
 
 
 @bp.route("/officers/<int:officer_id>")
@@ -109,7 +111,8 @@ def detail(officer_id: int):
         id_number = services.reveal_id_number(current_actor(), officer, "detail", clock.now())
     account = db.session.scalar(sa.select(User).where(User.officer_id == officer.id))
     return render_template("officers/detail.html", officer=officer, id_number=id_number, account=account,
-                           photo_form=PhotoForm(), training=progress_of(officer.id, clock.today()))
+                           photo_form=PhotoForm(), training=progress_of(officer.id, clock.today()),
+                           staff_kind_refusal=services.staff_kind_refusal(officer.staff_kind))
 
 
 @bp.route("/officers/<int:officer_id>/edit", methods=["GET", "POST"])
@@ -147,8 +150,8 @@ def edit(officer_id: int):
         else:
             flash("已保存。" if changes else "没有修改任何内容。", "success")
             return redirect(url_for("officers.detail", officer_id=officer.id))
-    return render_template("officers/form.html", form=form, officer=officer, items=items,
-                           conflict=conflict), 409 if conflict else 200
+    return render_template("officers/form.html", form=form, officer=officer, items=items, conflict=conflict,
+                           eligible_staff_kinds=policy.get("officers.eligible_staff_kinds")), 409 if conflict else 200
 
 
 @bp.route("/officers/<int:officer_id>/photo", methods=["POST"])

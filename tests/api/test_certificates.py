@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-from certificates import lifecycle
+from certificates import lifecycle, revocation
 from certificates.models import Certificate, Hold
 from portal import audit, clock, policy
 from portal.api.spec import openapi_document
@@ -358,7 +358,7 @@ def test_an_officer_without_certificates(api, tokens, world, key_dir):
 
 def test_a_retired_officer(api, tokens, world, grant):
     cert = grant(world.officer)
-    lifecycle.revoke(cert, "retired", actor=ACTOR, now=LATER)
+    revocation.revoke(cert, "retired", actor=ACTOR, now=LATER)
     world.officer.status, world.officer.status_changed_on = "retired", LATER.date()
     db.session.commit()
     body = qualification(api, tokens["hr"], world.officer)
@@ -380,7 +380,7 @@ def test_an_officer_off_duty_cannot_enforce_even_with_an_active_certificate(api,
 
 def test_a_revoked_certificate_is_listed_after_the_new_one(api, tokens, world, grant):
     old = grant(world.officer, now=dt.datetime(2025, 1, 6, 9, 0, tzinfo=clock.TZ))
-    lifecycle.revoke(old, "misconduct", actor=ACTOR, now=ISSUED - dt.timedelta(days=30), legal_basis=BASIS)
+    revocation.revoke(old, "misconduct", actor=ACTOR, now=ISSUED - dt.timedelta(days=30), legal_basis=BASIS)
     db.session.commit()
     new = grant(world.officer)
     body = qualification(api, tokens["hr"], world.officer)
@@ -392,7 +392,7 @@ def test_a_revoked_certificate_is_listed_after_the_new_one(api, tokens, world, g
 def test_the_presider_needs_no_enforcement_certificate_when_the_policy_says_so(api, tokens, world, grant):
     enforcement = grant(world.officer)
     grant(world.officer, "hearing_presider", now=LATER)
-    lifecycle.revoke(enforcement, "misconduct", actor=ACTOR, now=LATER, legal_basis=BASIS)  # the presider is held
+    revocation.revoke(enforcement, "misconduct", actor=ACTOR, now=LATER, legal_basis=BASIS)  # the presider is held
     db.session.commit()
     assert qualification(api, tokens["hr"], world.officer)["can_preside_hearing"] is False
     policy.update(ACTOR, {"certificates.presider_needs_certificate": 0})
@@ -439,7 +439,7 @@ def test_qualification_costs_the_same_queries_however_many_certificates(app, api
     count()  # the token's first use is noted once
     few = count()
     [enforcement] = db.session.scalars(sa.select(Certificate).where(Certificate.officer_id == officer.id)).all()
-    lifecycle.revoke(enforcement, "misconduct", actor=ACTOR, now=LATER, legal_basis=BASIS)
+    revocation.revoke(enforcement, "misconduct", actor=ACTOR, now=LATER, legal_basis=BASIS)
     db.session.commit()
     again = grant(officer, now=LATER + dt.timedelta(days=1))
     grant(officer, "hearing_presider", now=LATER + dt.timedelta(days=2))

@@ -225,7 +225,8 @@ def test_an_undocumented_property_would_be_caught(doc):
     [endpoint] = [e for e in ENDPOINTS if e.name == "list_officers"]
     item = {"id": 1, "name": "王建国", "gender": "M", "id_number_masked": "3710**********1233",
             "agency": {"id": 1, "name": "局", "short_name": "局"}, "post": "队员", "categories": ["城市管理"],
-            "region": "环翠区", "status": "on_duty", "hired_on": "2010-07-01", "has_photo": False}
+            "region": "环翠区", "status": "on_duty", "hired_on": "2010-07-01", "staff_kind": None,
+            "staff_kind_label": "未登记", "has_photo": False}
     good = {"items": [item], "page": 1, "per_page": 20, "total": 1}
     bad = {"items": [{**item, "id_number": "371002199003071233"}], "page": 1, "per_page": 20, "total": 1}
     ref = {"$ref": "#/components/schemas/OfficerPage"}

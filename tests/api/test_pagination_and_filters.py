@@ -199,5 +199,6 @@ def test_an_item_shows_the_officer(api, issue, world):
         "id": officer.id, "name": "王建国", "gender": officer.gender, "id_number_masked": officer.masked_id_number,
         "agency": {"id": world.dept.id, "name": "环翠区综合行政执法局", "short_name": "环翠执法局"},
         "post": officer.post, "categories": officer.categories, "region": officer.region, "status": "on_duty",
-        "hired_on": officer.hired_on.isoformat(), "has_photo": False,
+        "hired_on": officer.hired_on.isoformat(), "staff_kind": "civil_servant", "staff_kind_label": "公务员",
+        "has_photo": False,
     }

@@ -159,7 +159,8 @@ def test_only_on_duty_officers_of_the_agency_can_be_scored(client, auth, world, 
     officer_services.update_officer(SYSTEM, second, officer_services.OfficerData(
         name=second.name, gender=second.gender, birth_date=second.birth_date, id_number=second.id_number,
         agency_id=second.agency_id, post=second.post, categories=second.categories, region=second.region,
-        mobile=second.mobile, email=second.email, hired_on=second.hired_on, status="left_post"),
+        mobile=second.mobile, email=second.email, hired_on=second.hired_on, status="left_post",
+        staff_kind=second.staff_kind),
         clock.now(), expected_version=second.version)
     db.session.commit()
     auth.login("hr")

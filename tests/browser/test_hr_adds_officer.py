@@ -29,6 +29,7 @@ def test_hr_adds_officer_and_finds_them(world, live_server, page):
     page.get_by_label("城市管理").check()
     page.get_by_label("手机").fill("13912345678")
     page.get_by_label("入职日期").fill("2015-08-01")
+    page.get_by_label("人员类别").select_option(label="事业编制")
     page.get_by_role("button", name="保存").click()
     page.wait_for_url(f"{live_server}/officers/*")
     assert page.get_by_role("heading", name="陈思雨").is_visible()

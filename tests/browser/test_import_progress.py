@@ -23,7 +23,7 @@ def officer_workbook(path, agency_name: str, rows: int) -> None:
     for n in range(rows):
         born = dt.date(1970, 1, 1) + dt.timedelta(days=n % 9000)
         sheet.append(["张" + "伟芳娜敏静"[n % 5] + "明华"[n % 2], make_id_number(born, n // 9000 * 7 + 3, male=n % 2 == 0),
-                      agency_name, "执法队员", "城市管理", "环翠区全域", f"139{n:08d}", None, "2019-07-01"])
+                      agency_name, "执法队员", "城市管理", "环翠区全域", f"139{n:08d}", None, "2019-07-01", "公务员"])
     workbook.save(path)
 
 

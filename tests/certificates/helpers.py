@@ -50,3 +50,19 @@ def edition(cert, number: int = 1, *, reason: str = "first_issue", **fields) -> 
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def revocation_grounds(certificate, kind: str, now: dt.datetime) -> None:
+    """Record what a revocation of ``kind`` stands on (``certificates.grounds``), flushed: an open rejected review for
+    ``review_rejected_final``, a makeup window closed failed for the update-test kinds; nothing for the others."""
+    from certificates import lifecycle
+    from certificates.cycle_models import UpdateTestRound
+    from portal import audit
+
+    if kind == "review_rejected_final":
+        lifecycle.ensure_hold(certificate, "review_rejected", actor=audit.Actor.system("test"), now=now,
+                              legal_basis="威政办发〔2016〕3号 四（二）3")
+    elif kind in ("update_test_failed_twice", "update_test_makeup_missed"):
+        db.session.add(UpdateTestRound(certificate_id=certificate.id, due_on=now.date(), failed_at=now,
+                                       makeup_until=now.date(), status="failed", closed_at=now))
+        db.session.flush()

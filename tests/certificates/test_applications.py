@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from certificates import eligibility, lifecycle
+from certificates import eligibility, lifecycle, revocation
 from certificates.applications import services
 from certificates.applications.models import Application
 from certificates.models import Certificate
@@ -52,7 +52,7 @@ def test_an_eligible_officer_passes_every_rule(world):
     result = eligibility.check(world.officer, "enforcement", TODAY)
     assert result.ok, result.summary()
     assert [rule.code for rule in result.rules] == [
-        "on_duty", "photo", "body", "qualification_exam", "training", "no_live_certificate"]
+        "on_duty", "staff_kind", "photo", "body", "qualification_exam", "training", "no_live_certificate"]
 
 
 def test_a_bare_officer_fails_with_the_reasons(world):
@@ -169,7 +169,7 @@ def test_an_officer_who_holds_an_enforcement_certificate_is_not_invited_to_the_q
     assert "资格考试" in mine and "无需参加资格考试" in mine and f"/exams/{exam.id}/start" not in mine
     lifecycle.place_hold(cert, "other", actor=SYSTEM, now=clock.now(), legal_basis="依据")
     assert "无需参加资格考试" in exam_rules.decide(world.officer, exam, clock.now()).reason
-    lifecycle.revoke(cert, "left_post", actor=SYSTEM, now=clock.now())
+    revocation.revoke(cert, "left_post", actor=SYSTEM, now=clock.now())
     db.session.commit()
     assert exam_rules.decide(world.officer, exam, clock.now()).ok
 
@@ -185,7 +185,8 @@ def test_hr_sees_every_rule_then_applies(client, auth, world):
     make_eligible(world, world.officer)
     auth.login("hr")
     page = client.get(f"/certificates/applications/new?officer_id={world.officer.id}").get_data(as_text=True)
-    assert page.count('data-ok="yes"') == 6 and 'data-ok="no"' not in page
+    assert page.count('data-ok="yes"') == 7 and 'data-ok="no"' not in page
+    assert "人员类别可持证" in page
     assert world.officer.id_number not in page
     response = apply_page(client, world.officer)
     assert response.status_code == 302

@@ -15,7 +15,7 @@ from html import unescape
 import openpyxl
 import pytest
 
-from certificates import answers, lifecycle
+from certificates import answers, lifecycle, revocation
 from certificates.compliance import board as boards
 from certificates.cycle_models import Review, UpdateTestRound
 from portal import audit, clock
@@ -163,10 +163,10 @@ def test_suspended_certificates_with_their_holds(client, auth, world, key_dir, f
 
 def test_revocations_of_the_last_90_days(client, auth, world, key_dir, frozen):
     recent = issue(world.officer, days_ago=300)
-    lifecycle.revoke(recent, "misconduct", actor=SYSTEM, now=clock.now() - dt.timedelta(days=89),
+    revocation.revoke(recent, "misconduct", actor=SYSTEM, now=clock.now() - dt.timedelta(days=89),
                      legal_basis=BASIS)
     old = issue(world.officer2, days_ago=300)
-    lifecycle.revoke(old, "left_post", actor=SYSTEM, now=clock.now() - dt.timedelta(days=91))
+    revocation.revoke(old, "left_post", actor=SYSTEM, now=clock.now() - dt.timedelta(days=91))
     db.session.commit()
     auth.login("legal_city")
     html = client.get("/compliance").get_data(as_text=True)
@@ -239,7 +239,7 @@ def test_the_board_costs_a_fixed_number_of_statements(app, client, auth, edges):
         if i % 4 == 0:
             issue(officer, type_="hearing_presider", days_ago=50)
         if i % 5 == 0:
-            lifecycle.revoke(cert, "left_post", actor=SYSTEM, now=clock.now())
+            revocation.revoke(cert, "left_post", actor=SYSTEM, now=clock.now())
         db.session.commit()
     many = {path: _statements(app, client, path) for path in paths}
     assert many == few

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from certificates import answers, lifecycle, numbering, tokens
+from certificates import answers, lifecycle, numbering, revocation, tokens
 from certificates.models import (
     HOLD_REASONS,
     MANUAL_HOLD_REASONS,
@@ -24,6 +24,7 @@ from portal.audit import AuditEntry
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.notify import Notification
+from tests.certificates.helpers import revocation_grounds
 from tests.race import at_once
 
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=clock.TZ)
@@ -178,15 +179,17 @@ def test_reinstating_an_active_certificate_is_a_conflict(issued):
 def test_revocation_from_active_or_suspended_is_terminal(issued, world, kind, from_suspended):
     if from_suspended:
         lifecycle.place_hold(issued, "under_investigation", actor=ACTOR, now=NOW, legal_basis=BASIS)
-    lifecycle.revoke(issued, kind, actor=ACTOR, now=LATER, legal_basis=BASIS)
+    revocation_grounds(issued, kind, NOW)  # a rejected review holds the certificate
+    revocation.revoke(issued, kind, actor=ACTOR, now=LATER, legal_basis=BASIS)
     db.session.commit()
     assert (issued.status, issued.revocation_kind, issued.revoked_at) == ("revoked", kind, LATER)
     assert not issued.open_holds
-    assert events(issued)[-1] == ("revoke", "suspended" if from_suspended else "active", "revoked", kind)
+    held = from_suspended or kind == "review_rejected_final"
+    assert events(issued)[-1] == ("revoke", "suspended" if held else "active", "revoked", kind)
     assert notices(world.officer_user)[-1].startswith("您的行政执法证已") and "暂扣" not in notices(
         world.officer_user)[-1]
     for attempt in (
-        lambda: lifecycle.revoke(issued, "fraud", actor=ACTOR, now=LATER, legal_basis=BASIS),
+        lambda: revocation.revoke(issued, "fraud", actor=ACTOR, now=LATER, legal_basis=BASIS),
         lambda: lifecycle.place_hold(issued, "other", actor=ACTOR, now=LATER, legal_basis=BASIS),
         lambda: lifecycle.reinstate(issued, actor=ACTOR, now=LATER),
         lambda: lifecycle.reissue(issued, "reissue", actor=ACTOR, now=LATER),
@@ -198,7 +201,7 @@ def test_revocation_from_active_or_suspended_is_terminal(issued, world, kind, fr
 
 
 def test_a_revoked_officer_may_be_issued_a_new_certificate(issued, world):
-    lifecycle.revoke(issued, "left_post", actor=ACTOR, now=NOW)
+    revocation.revoke(issued, "left_post", actor=ACTOR, now=NOW)
     again = lifecycle.issue(world.officer, "enforcement", [], "环翠区", actor=ACTOR, now=LATER)
     assert again.number != issued.number and again.status == "active"
 
@@ -206,10 +209,10 @@ def test_a_revoked_officer_may_be_issued_a_new_certificate(issued, world):
 def test_misconduct_and_fraud_need_a_legal_basis(issued):
     for kind in ("misconduct", "fraud", "review_rejected_final"):
         with pytest.raises(DomainError) as excinfo:
-            lifecycle.revoke(issued, kind, actor=ACTOR, now=NOW)
+            revocation.revoke(issued, kind, actor=ACTOR, now=NOW)
         assert excinfo.value.code == "legal_basis_required"
     with pytest.raises(DomainError):
-        lifecycle.revoke(issued, "expired", actor=ACTOR, now=NOW)
+        revocation.revoke(issued, "expired", actor=ACTOR, now=NOW)
     assert issued.status == "active"
 
 
@@ -218,7 +221,7 @@ def test_a_stale_form_is_told_the_certificate_changed(issued):
     lifecycle.place_hold(issued, "other", actor=ACTOR, now=LATER, legal_basis=BASIS, expected=seen)
     db.session.commit()
     with pytest.raises(DomainError) as excinfo:
-        lifecycle.revoke(issued, "left_post", actor=ACTOR, now=LATER + dt.timedelta(minutes=1), expected=seen)
+        revocation.revoke(issued, "left_post", actor=ACTOR, now=LATER + dt.timedelta(minutes=1), expected=seen)
     assert code_of(excinfo) == ("certificate_changed", 409)
     assert lifecycle.parse_stamp("not a date") is None and lifecycle.parse_stamp("") is None
 
@@ -240,7 +243,7 @@ def test_the_presider_certificate_follows_the_enforcement_certificate(issued, wo
     lifecycle.reinstate(issued, actor=ACTOR, now=LATER)
     db.session.refresh(presider)
     assert presider.status == "active"
-    lifecycle.revoke(issued, "misconduct", actor=ACTOR, now=LATER, legal_basis=BASIS)
+    revocation.revoke(issued, "misconduct", actor=ACTOR, now=LATER, legal_basis=BASIS)
     db.session.refresh(presider)
     assert presider.status == "suspended"
 
@@ -258,7 +261,7 @@ def test_the_officer_answers_a_hold_and_a_revocation(issued, world):
     hold = lifecycle.place_hold(issued, "other", actor=ACTOR, now=NOW, legal_basis=BASIS)
     row = answers.answer(issued, world.officer, " 我已按期参加培训。 ", actor=ACTOR, now=LATER, hold_id=hold.id)
     assert row.body == "我已按期参加培训。" and row.hold_id == hold.id and row.event_id is None
-    lifecycle.revoke(issued, "misconduct", actor=ACTOR, now=LATER, legal_basis=BASIS)
+    revocation.revoke(issued, "misconduct", actor=ACTOR, now=LATER, legal_basis=BASIS)
     event = db.session.scalar(sa.select(CertificateEvent).where(CertificateEvent.action == "revoke"))
     answers.answer(issued, world.officer, "申辩", actor=ACTOR, now=LATER, event_id=event.id)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 2
@@ -307,7 +310,7 @@ def test_two_concurrent_changes_from_one_page_one_wins(app, issued):
         lifecycle.place_hold(cert, "disciplinary", actor=ACTOR, now=LATER, legal_basis=BASIS, expected=seen)
 
     def revoke(cert):
-        lifecycle.revoke(cert, "left_post", actor=ACTOR, now=LATER, expected=seen)
+        revocation.revoke(cert, "left_post", actor=ACTOR, now=LATER, expected=seen)
 
     outcomes = change_at_once(app, issued.id, suspend, revoke)
     assert sorted(outcomes) == ["certificate_changed", "ok"]

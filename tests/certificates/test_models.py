@@ -175,19 +175,21 @@ def test_impossible_serial_counters_are_refused(fields):
 
 def test_the_public_words_and_wordings_are_those_of_the_spec():
     assert {kind for kind, word in models.REVOCATION_WORDS.items() if word == "注销"} == {
-        "left_post", "retired", "deceased", "update_test_failed_twice", "review_rejected_final"}
+        "left_post", "retired", "deceased", "update_test_failed_twice", "update_test_makeup_missed",
+        "review_rejected_final"}
     assert models.REVOCATION_WORDS["misconduct"] == "吊销"
     assert models.REVOCATION_WORDS["fraud"] == "撤销"
     assert set(models.REVOCATION_WORDS) == set(models.REVOCATION_KINDS)
     assert models.SYSTEM_HOLD_REASONS == ("review_overdue", "update_test_overdue", "review_rejected",
                                           "update_test_failed", "body_invalid", "entrustment_ended",
-                                          "enforcement_certificate_inactive")
+                                          "enforcement_certificate_inactive", "staff_kind_ineligible")
     assert models.MANUAL_HOLD_REASONS == ("under_investigation", "disciplinary", "other")
     assert set(models.HOLD_PUBLIC_WORDING) == set(models.HOLD_REASONS)
     # SPEC §3, in its order
     assert list(dict.fromkeys(models.HOLD_PUBLIC_WORDING.values())) == [
         "审核确认逾期", "法律知识更新测试逾期", "审核确认未通过", "法律知识更新测试未通过", "执法主体资格失效", "委托终止",
         "依主持人所持执法证状态", "其他原因暂扣"]
-    for reason in ("under_investigation", "disciplinary", "other"):  # a manual hold never shows its reason
+    # a manual hold never shows its reason, nor does the holder's 人员类别
+    for reason in ("under_investigation", "disciplinary", "other", "staff_kind_ineligible"):
         assert models.HOLD_PUBLIC_WORDING[reason] == "其他原因暂扣"
     assert Hold(reason="review_overdue").is_system and not Hold(reason="other").is_system

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from certificates import lifecycle
+from certificates import lifecycle, revocation
 from portal import audit, clock
 from portal.extensions import db
 from portal.orgs.bodies import services as bodies
@@ -96,7 +96,7 @@ def test_the_roster_lists_active_holders_with_type_number_and_scope_and_no_perso
 
 def test_suspended_and_revoked_holders_are_not_on_the_roster(client, world, roster):
     lifecycle.place_hold(roster["赵敏华"], "other", actor=SYSTEM, now=clock.now(), legal_basis="依据")
-    lifecycle.revoke(roster["孙丽明"], "retired", actor=SYSTEM, now=clock.now())
+    revocation.revoke(roster["孙丽明"], "retired", actor=SYSTEM, now=clock.now())
     db.session.commit()
     page = text(client.get("/public/officers"))
     assert "王建国" in page and "赵敏华" not in page and "孙丽明" not in page

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from certificates import answers, lifecycle, qualification
+from certificates import answers, lifecycle, qualification, revocation
 from certificates.cycle_models import Review, UpdateTestRound
 from portal import audit, clock
 from portal.extensions import db
@@ -106,7 +106,7 @@ def test_no_certificate(client, auth, ready):
 
 def test_a_retired_officer(client, auth, ready):
     cert = issue(ready.officer, days_ago=400)
-    lifecycle.revoke(cert, "retired", actor=SYSTEM, now=clock.now() - dt.timedelta(days=3))
+    revocation.revoke(cert, "retired", actor=SYSTEM, now=clock.now() - dt.timedelta(days=3))
     ready.officer.status, ready.officer.status_changed_on = "retired", clock.today() - dt.timedelta(days=3)
     db.session.commit()
     auth.login("legal_district")

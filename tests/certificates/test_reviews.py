@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from certificates import due, lifecycle
+from certificates import due, lifecycle, revocation
 from certificates.cycle_models import Review
 from certificates.models import Certificate, Hold
 from certificates.reviews import period, services
@@ -207,7 +207,7 @@ def test_a_review_not_yet_due_or_of_a_revoked_certificate_is_refused(client, aut
     db.session.rollback()
     auth.login("hr")
     assert client.post(f"/reviews/new?certificate={cert.number}", data={}).status_code == 409
-    lifecycle.revoke(cert, "left_post", actor=SYSTEM, now=clock.now())
+    revocation.revoke(cert, "left_post", actor=SYSTEM, now=clock.now())
     db.session.commit()
     assert client.post(f"/reviews/new?certificate={cert.number}", data={}).status_code == 409
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Review)) == 0
@@ -272,10 +272,11 @@ def test_reject_needs_a_reason_then_holds_the_certificate(client, auth, world):
     services.confirm(SYSTEM, world.legal_city, again, clock.now())
     db.session.commit()
     assert open_holds(cert) == set() and cert.status == "active"
-    # the revocation itself is the certificate page's
-    lifecycle.revoke(cert, "review_rejected_final", actor=SYSTEM, now=clock.now(), legal_basis=services.BASIS)
-    db.session.commit()
-    assert cert.status_label == "已注销"
+    # the revocation itself is the certificate page's — and stands only on a rejection not since cured
+    with pytest.raises(DomainError, match="没有未通过且未纠正的审核确认"):
+        revocation.revoke(cert, "review_rejected_final", actor=SYSTEM, now=clock.now(), legal_basis=services.BASIS)
+    db.session.rollback()
+    assert cert.status_label == "有效"
 
 
 def test_scope_and_roles(client, auth, world):
@@ -445,7 +446,7 @@ def test_a_confirmation_and_a_rejection_at_once_cannot_both_win(app, world):
 def test_a_review_of_a_certificate_revoked_meanwhile_is_neither_decided_nor_counted(client, auth, world):
     cert = issued(world.officer, TODAY + dt.timedelta(days=20))
     review = submitted(cert, world.hr)
-    lifecycle.revoke(cert, "left_post", actor=SYSTEM, now=clock.now())
+    revocation.revoke(cert, "left_post", actor=SYSTEM, now=clock.now())
     db.session.commit()
     for decide in (lambda: services.confirm(SYSTEM, world.legal_city, review, clock.now()),
                    lambda: services.reject(SYSTEM, world.legal_city, review, "不符合", clock.now())):

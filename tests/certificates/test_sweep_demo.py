@@ -15,6 +15,7 @@ from certificates.models import Certificate, Edition, Hold
 from portal.extensions import db
 from portal.notify import Notification
 from portal.officers.models import Officer
+from portal.orgs.entrustment import services as entrustment
 from tests.conftest import PASSWORD
 
 
@@ -33,6 +34,19 @@ def expected_holds(day: dt.date) -> set[tuple[int, str]]:
         if (due.update_test_due(c.first_issued_on, c.update_tests_done) < day and c.id not in makeup
                 and (c.id, "update_test_overdue") not in held):
             wanted.add((c.id, "update_test_overdue"))
+    # a makeup window whose due date has come (a first fail before it held nothing)
+    failed = set(db.session.execute(sa.select(UpdateTestRound.certificate_id).where(
+        UpdateTestRound.status == "makeup", UpdateTestRound.due_on <= day)).scalars())
+    wanted |= {(cid, "update_test_failed") for cid in failed if (cid, "update_test_failed") not in held}
+    # a certificate follows its authority: a valid body, or an entrusted party's agreement in force that day
+    for c in db.session.scalars(sa.select(Certificate).where(Certificate.status != "revoked")):
+        agency = c.agency
+        if agency.is_valid_body(day) or entrustment.in_force_for(agency.id, day) is not None:
+            continue
+        party = agency.kind == "entrusted" or entrustment.is_entrusted_party(agency.id)
+        reason = "entrustment_ended" if party else "body_invalid"
+        if (c.id, reason) not in held:
+            wanted.add((c.id, reason))
     # a presider whose enforcement certificate is held now follows it
     newly_held = {c.officer_id for c in rows if c.status == "active" and any(w[0] == c.id for w in wanted)}
     presiders = db.session.scalars(sa.select(Certificate).where(

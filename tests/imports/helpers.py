@@ -17,7 +17,7 @@ from tests.factories import make_id_number
 from tests.officers import page
 
 #: the officer headers exactly as SPEC §3 *Imports* lists them
-HEADERS = ["姓名", "身份证号", "单位", "岗位", "执法类别", "执法区域", "手机", "邮箱", "入职日期"]
+HEADERS = ["姓名", "身份证号", "单位", "岗位", "执法类别", "执法区域", "手机", "邮箱", "入职日期", "人员类别"]
 #: ID numbers of imported people use this region code, so they never meet the officers the factories make
 REGION = "371081"
 SURNAMES = "王李张刘陈杨赵黄周吴"
@@ -45,6 +45,7 @@ def officer_row(n: int, unit: str, **overrides) -> dict:
         "手机": f"139{n:08d}",
         "邮箱": None,
         "入职日期": "2015-08-01",
+        "人员类别": "公务员",
     }
     values.update(overrides)
     return values

@@ -104,7 +104,7 @@ def test_a_spreadsheet_date_with_a_time_of_day_counts_as_that_day(client, hr):
 def test_an_xlsx_as_excel_users_fill_it(client, hr):
     """Columns in another order, the optional 邮箱 column left out, a phone number stored as a number, full-width
     spaces around values, a second sheet that is ignored."""
-    headers = ["身份证号", "姓名", "入职日期", "单位", "手机", "岗位", "执法区域", "执法类别"]
+    headers = ["身份证号", "姓名", "入职日期", "单位", "手机", "岗位", "执法区域", "执法类别", "人员类别"]
     assert sorted(headers) == sorted(h for h in HEADERS if h != "邮箱")
     workbook = openpyxl.Workbook()
     sheet = workbook.active

@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.officers.models import Officer
 from tests.factories import make_id_number
 
-HEADER = "姓名,身份证号,单位,岗位,执法类别,执法区域,手机,邮箱,入职日期"
+HEADER = "姓名,身份证号,单位,岗位,执法类别,执法区域,手机,邮箱,入职日期,人员类别"
 
 
 def officers_csv(agency_name: str, first: int, count: int) -> bytes:
@@ -23,7 +23,7 @@ def officers_csv(agency_name: str, first: int, count: int) -> bytes:
         born = dt.date(1980, 1, 1) + dt.timedelta(days=n)
         name = "测试" + "".join("零一二三四五六七八九"[int(d)] for d in str(n))
         lines.append(f"{name},{make_id_number(born, n, region='371083')},{agency_name},执法队员,城市管理,"
-                     f"全域,139{n:08d},,2015-08-01")
+                     f"全域,139{n:08d},,2015-08-01,公务员")
     return ("\ufeff" + "\n".join(lines) + "\n").encode("utf-8")
 
 

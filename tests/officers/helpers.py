@@ -33,6 +33,7 @@ def officer_form(agency, **overrides) -> dict:
         "email": "",
         "hired_on": "2012-07-01",
         "status": "on_duty",
+        "staff_kind": "civil_servant",
     }
     data.update(overrides)
     return data

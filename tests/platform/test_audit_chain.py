@@ -33,7 +33,7 @@ def officer_form(officer, **changes) -> dict:
         "birth_date": officer.birth_date.isoformat(), "agency_id": str(officer.agency_id), "post": officer.post,
         "categories": list(officer.categories), "region": officer.region, "mobile": officer.mobile,
         "email": officer.email or "", "hired_on": officer.hired_on.isoformat(), "status": officer.status,
-        "version": str(officer.version),
+        "staff_kind": officer.staff_kind or "civil_servant", "version": str(officer.version),
     }
     data.update(changes)
     return data
