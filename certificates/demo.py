@@ -18,7 +18,7 @@ import random
 
 import sqlalchemy as sa
 
-from certificates import cycles, due, eligibility, keys, lifecycle, revocation
+from certificates import cycles, due, eligibility, keys, lifecycle, proposals, revocation
 from certificates.applications import services as applications
 from certificates.cycle_models import UpdateTestRound
 from certificates.models import Certificate
@@ -47,6 +47,15 @@ REVOCATIONS = [("left_post", ""), ("retired", ""), ("deceased", ""),
                ("misconduct", "《行政处罚法》第四十二条；威政办发〔2016〕3号 四（二）3"),
                ("fraud", "《行政许可法》第六十九条第二款")]
 PRESIDERS = 8
+#: the facts and reasons of the revocations that were proposed first (SPEC §2.7)
+HEARD = {
+    "review_rejected_final": ("两年审核确认未通过：审核期内培训学时不足且平时考核两个季度为“较差”，限期整改后复核仍不合格。",
+                              "审核确认经复核仍不合格，不再具备继续持证的条件。"),
+    "misconduct": ("在查处占道经营时辱骂、推搡当事人，造成恶劣影响，经调查属实并受到政务处分。",
+                   "严重违反执法纪律，不宜继续从事行政执法工作。"),
+    "fraud": ("申领证件时提交的培训证明系伪造，经培训机构书面确认未参加该期培训。",
+              "以欺骗手段取得行政执法证件。"),
+}
 
 
 def _moment(day: dt.date, hour: int = 10) -> dt.datetime:
@@ -128,14 +137,27 @@ def load(seed: int, now: dt.datetime) -> dict:
         certificate = _issue(owner, today - dt.timedelta(days=rng.randint(800, 2400)), today)
         when = _moment(today - dt.timedelta(days=rng.randint(5, 90)))
         _revocation_fact(certificate, kind, when)
-        revocation.revoke(certificate, kind, actor=ACTOR, now=when, legal_basis=basis)
+        if kind in HEARD:  # told, heard (the deadline passed unanswered), then decided
+            facts, reasons = HEARD[kind]
+            proposal = proposals.propose(certificate, kind, facts=facts, reasons=reasons, legal_basis=basis,
+                                         actor=ACTOR, now=when - dt.timedelta(days=20))
+            proposals.decide(proposal, "revoke", note="本人未在期限内陈述申辩，事实清楚，依据充分。", actor=ACTOR, now=when)
+        else:
+            revocation.revoke(certificate, kind, actor=ACTOR, now=when, legal_basis=basis)
         made.append(certificate)
 
     rest = _makeup_window(rest, today)
     rest = _extended_makeup(rest, today)
+    made += _due_process(rest[:2], today)
+    rest = rest[2:]
     # kept without a certificate for the applications HR has made: three eligible officers and one who is not
     applicants = _applicants(rest, today)
     rest = [o for o in rest if o not in applicants]
+    # two of the city's enforcement bureau whose review falls due within 60 days: HR submits theirs (below)
+    soon = [o for o in rest if o.agency.name == "威海市综合行政执法局"][:2]
+    for officer, days in zip(soon, (30, 45), strict=False):
+        made.append(_issue(officer, anniversary(today + dt.timedelta(days=days), -due.REVIEW_YEARS), today))
+    rest = [o for o in rest if o not in soon]
     # the bulk: three in four of the rest, issued over the last seven years — and always the first officer of
     # each entrusted party (so a QR shows the chain of authority), issued under its agreement in force
     waiting = []
@@ -272,6 +294,27 @@ def _extended_makeup(candidates: list[Officer], today: dt.date) -> list[Officer]
     cycles.extend_round(round_, certificate, actor=audit.Actor.system("job:sweep"),
                         now=_moment(today - dt.timedelta(days=9), 1))
     return candidates[1:]
+
+
+def _due_process(officers: list[Officer], today: dt.date) -> list[Certificate]:
+    """SPEC §2.7's due process: a 拟吊销 told to the officer two days ago, awaiting their answer; and a 注销 that
+    followed an officer marked 调离执法岗位 by mistake, set aside once HR corrected the record."""
+    accused, mistaken = officers
+    proposed = _issue(accused, today - dt.timedelta(days=900), today)
+    proposals.propose(proposed, "misconduct", actor=ACTOR, now=_moment(today - dt.timedelta(days=2)),
+                      facts="2026年11月在环翠区某农贸市场检查时，推搡摊主并扣押其电子秤，未开具任何凭证，经调取执法记录仪视频查实。",
+                      reasons="违反法定程序实施扣押并对当事人使用暴力，情节严重，不宜继续从事行政执法工作。",
+                      legal_basis="《行政强制法》第十八条、第二十四条；威政办发〔2016〕3号 四（二）3")
+    corrected = _issue(mistaken, today - dt.timedelta(days=1500), today)
+    marked = _moment(today - dt.timedelta(days=12))
+    mistaken.status, mistaken.status_changed_on = "left_post", marked.date()
+    cycles.revoke_for_status(mistaken.id, "left_post", actor=ACTOR, now=marked)
+    mistaken.status, mistaken.status_changed_on = "on_duty", None
+    db.session.flush()
+    officer_signals.status_changed.send(mistaken, actor=ACTOR, now=marked + dt.timedelta(days=2), before="left_post")
+    revocation.set_aside(corrected, reasons="人事管理员误将该人员登记为调离执法岗位，已于两日后更正；其一直在岗从事执法工作。",
+                         actor=ACTOR, now=marked + dt.timedelta(days=3))
+    return [proposed, corrected]
 
 
 def _reviews_waiting(today: dt.date, now: dt.datetime) -> int:

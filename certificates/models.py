@@ -301,8 +301,9 @@ class CertificateEvent(db.Model):
         sa.Index("ix_certificate_event_certificate", "certificate_id", "at"),
         sa.CheckConstraint("from_status IS NULL OR " + _in("from_status", STATUSES), name="from_status"),
         sa.CheckConstraint(_in("to_status", STATUSES), name="to_status"),
-        sa.CheckConstraint("from_status IS NULL OR from_status <> 'revoked' OR to_status = 'revoked'",
-                           name="revoked_terminal"),
+        # revoked is terminal, except where a revocation taken on a wrong fact is set aside (撤销原决定)
+        sa.CheckConstraint("from_status IS NULL OR from_status <> 'revoked' OR to_status = 'revoked' "
+                           "OR action = 'set_aside'", name="revoked_terminal"),
     )
 
     @property

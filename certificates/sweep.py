@@ -7,8 +7,9 @@ hold; certificates follow the holder's 人员类别 (:mod:`certificates.holder`)
 valid, ``entrustment_ended`` while an entrusted party has no agreement in force — and the legal office is reminded
 of bodies due for re-confirmation and agreements ending soon; certificates past a due date get the ``review_overdue`` /
 ``update_test_overdue`` hold (no update-test hold while a makeup window is open); officers due for the update
-test are enrolled in the next update test; and the reminders due today (60 / 30 / 7 days before a due date
-*(default)*) go to the officer and their agency's HR.
+test are enrolled in the next update test; the reminders due today (60 / 30 / 7 days before a due date
+*(default)*) go to the officer and their agency's HR; and the legal office is reminded, once, of each proposed
+revocation whose answer deadline has passed.
 
 Set-based: a handful of queries find everything to do whatever the number of certificates; only the changes
 themselves are written one by one (each is an event, an audit entry and a notice). Idempotent: a second run on
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from certificates import authority, cycles, due, holder, lifecycle
+from certificates import authority, cycles, due, holder, lifecycle, proposals
 from certificates.cycle_models import Reminder, Review, UpdateTestRound
 from certificates.models import Certificate, Hold
 from exams.papers.models import Enrolment, Exam
@@ -118,6 +119,9 @@ def run(today: dt.date, *, actor: audit.Actor, now: dt.datetime | None = None) -
     _overdue_holds(report, rows, today, actor, now)
     _enrol(report, rows, today, actor, now)
     _remind(report, rows, today, now)
+    for proposal in proposals.remind_overdue(today, now=now):
+        report.add("reminded", f"提醒 拟{proposal.word} {proposal.certificate.number} {proposal.certificate.officer.name}："
+                               f"陈述申辩期限已于 {proposal.answer_by:%Y-%m-%d} 届满，待作出决定")
     db.session.flush()
     return report
 

@@ -71,6 +71,7 @@ def _import_models() -> None:
     from certificates import eligibility as _certificate_rules  # noqa: F401 - policy settings, the presider check
     from certificates import models as _certificates  # noqa: F401
     from certificates import numbering as _numbering  # noqa: F401 - declares its policy settings
+    from certificates import proposal_models as _proposals  # noqa: F401 - proposed revocations 拟注销
     from certificates import sweep as _sweep  # noqa: F401 - the cycle listeners, settings and the daily sweep job
     from certificates.applications import models as _applications  # noqa: F401
     from exams.attempts import models as _attempts  # noqa: F401

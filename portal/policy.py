@@ -34,7 +34,7 @@ class PolicySetting(db.Model):
 @dataclass(frozen=True)
 class Definition:
     """A setting: its key, label in Chinese, kind (``int``, ``text`` or ``list``) and default; an ``optional``
-    text may be left blank."""
+    text or list may be left blank."""
 
     key: str
     label: str
@@ -101,7 +101,7 @@ def parse(definition: Definition, raw: str):
     if definition.kind == "list":
         items = [part.strip() for part in raw.replace("，", "\n").replace(",", "\n").splitlines()]
         items = list(dict.fromkeys(item for item in items if item))
-        if not items:
+        if not items and not definition.optional:
             raise DomainError("invalid_setting", f"“{definition.label}”至少需要一项")
         return items
     if not raw and not definition.optional:

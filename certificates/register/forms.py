@@ -1,5 +1,6 @@
 """Forms of the certificate pages. Each action carries the stamp of the state the page showed, so a change made
-meanwhile by someone else is reported instead of overwritten."""
+meanwhile by someone else is reported instead of overwritten. Several forms share one page: each field beside the
+hold form's has an id of its own (``revoke-note``), so every label points at its own field."""
 from __future__ import annotations
 
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
@@ -14,6 +15,7 @@ from certificates.models import (
     STATUSES,
     TYPES,
 )
+from certificates.proposal_models import PROPOSED_KINDS
 from portal.forms import Form, MultiCheckboxField
 
 _NOTE = [Optional(), Length(max=1000, message="不能超过 1000 个字")]
@@ -39,23 +41,66 @@ class LiftForm(_Stamped):
 
 
 class ReinstateForm(_Stamped):
-    note = StringField("恢复说明", validators=_NOTE)
+    note = StringField("恢复说明", validators=_NOTE, id="reinstate-note")
 
 
 class RevokeForm(_Stamped):
-    kind = SelectField("原因", choices=[(k, f"{REVOCATION_WORDS[k]}：{label}") for k, label in REVOCATION_KINDS.items()])
-    legal_basis = StringField("法律依据", validators=[Optional(), _BASIS])
-    note = TextAreaField("内部备注（不公开）", validators=_NOTE, render_kw={"rows": 2})
-    confirm = BooleanField("我已核实，证件注销、吊销或撤销后不能恢复",
-                           validators=[DataRequired("请确认已核实（此操作不能撤回）")])
+    """A 注销 that follows from a recorded fact (left post, retired, deceased, the failed update tests)."""
+
+    kind = SelectField("原因", choices=[(k, f"{REVOCATION_WORDS[k]}：{label}") for k, label in REVOCATION_KINDS.items()
+                                       if k not in PROPOSED_KINDS], id="revoke-kind")
+    legal_basis = StringField("法律依据", validators=[Optional(), _BASIS], id="revoke-legal_basis")
+    note = TextAreaField("内部备注（不公开）", validators=_NOTE, render_kw={"rows": 2}, id="revoke-note")
+    confirm = BooleanField("我已核实该事实，证件注销后不能自行恢复",
+                           validators=[DataRequired("请确认已核实（此操作不能撤回）")], id="revoke-confirm")
+
+
+class ProposeForm(_Stamped):
+    """拟注销 / 拟吊销 / 拟撤销: what the officer is told before anything is decided."""
+
+    kind = SelectField("拟作出", choices=[(k, f"拟{REVOCATION_WORDS[k]}：{REVOCATION_KINDS[k]}") for k in PROPOSED_KINDS],
+                       id="propose-kind")
+    facts = TextAreaField("事实", validators=[DataRequired("请写明事实"), Length(max=2000, message="不能超过 2000 个字")],
+                          render_kw={"rows": 3}, id="propose-facts")
+    reasons = TextAreaField("理由", validators=[DataRequired("请写明理由"), Length(max=2000, message="不能超过 2000 个字")],
+                            render_kw={"rows": 2}, id="propose-reasons")
+    legal_basis = StringField("法律依据", validators=[DataRequired("请填写法律依据"), _BASIS], id="propose-legal_basis")
+
+
+class DecideForm(_Stamped):
+    proposal_id = HiddenField()
+    decision = SelectField("决定", choices=[("", "请选择"), ("revoke", "作出决定（注销、吊销或撤销）"), ("drop", "不予作出")],
+                           validators=[DataRequired("请选择决定")], id="decide-decision")
+    note = TextAreaField("决定理由（告知本人）", validators=[DataRequired("请写明决定理由"),
+                                                   Length(max=2000, message="不能超过 2000 个字")],
+                         render_kw={"rows": 2}, id="decide-note")
+
+
+class SetAsideForm(_Stamped):
+    reasons = TextAreaField("撤销理由（原决定所依据的事实有误之处，告知本人）",
+                            validators=[DataRequired("请写明撤销原决定的理由"), Length(max=1000, message="不能超过 1000 个字")],
+                            render_kw={"rows": 2}, id="set-aside-reasons")
+    confirm = BooleanField("我已核实原决定所依据的事实有误", validators=[DataRequired("请确认已核实")],
+                           id="set-aside-confirm")
 
 
 class ReissueForm(_Stamped):
-    reason = SelectField("办理事项", choices=[(k, v) for k, v in EDITION_REASONS.items() if k != "first_issue"])
-    agency_id = SelectField("单位", choices=[], validate_choice=False)
-    categories = MultiCheckboxField("执法类别", choices=[])
-    region = StringField("执法区域", validators=[DataRequired("请填写执法区域"), Length(max=100)])
-    note = StringField("说明（如遗失、损坏、调动）", validators=_NOTE)
+    reason = SelectField("办理事项", choices=[(k, v) for k, v in EDITION_REASONS.items() if k != "first_issue"],
+                         id="reissue-reason")
+    agency_id = SelectField("单位", choices=[], validate_choice=False, id="reissue-agency_id")
+    categories = MultiCheckboxField("执法类别", choices=[], id="reissue-categories")
+    region = StringField("执法区域", validators=[DataRequired("请填写执法区域"), Length(max=100)], id="reissue-region")
+    note = StringField("说明（如遗失、损坏、调动）", validators=_NOTE, id="reissue-note")
+
+
+class StatementForm(Form):
+    """The officer's answer to a proposed revocation: a statement, or a waiver."""
+
+    proposal_id = HiddenField()
+    action = HiddenField()
+    body = TextAreaField("陈述申辩", validators=[Optional(), Length(max=2000, message="不能超过 2000 个字")],
+                         render_kw={"rows": 4})
+    confirm = BooleanField("我确认放弃陈述申辩（法制机构可即作出决定）")
 
 
 class AnswerForm(Form):
@@ -73,4 +118,5 @@ class CertificateFilterForm(Form):
 
     status = SelectField("状态", choices=[("", "全部状态")] + list(STATUSES.items()))
     type = SelectField("证件类型", choices=[("", "全部类型")] + list(TYPES.items()))
+    proposal = SelectField("拟注销等", choices=[("", "不限"), ("open", "拟注销、吊销、撤销待决定")])
     q = StringField("姓名或证号")

@@ -1,5 +1,7 @@
 """Certificate pages: the register in scope, one certificate with its history and the legal office's actions
-(hold, lift, reinstate, revoke, reissue), and the officer's own certificates where they answer a hold in writing.
+(hold, lift, reinstate, reissue; revoke on a recorded fact; propose a revocation, decide it once the officer was
+heard; set a revocation aside), and the officer's own certificates where they answer a hold, a revocation or a
+proposal in writing.
 
 Every page shows the next review and update-test dates with their colour (``certificates.due``).
 """
@@ -11,7 +13,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from certificates import answers, due, lifecycle, revocation
+from certificates import answers, due, lifecycle, proposals, revocation
 from certificates.access import certificate_or_404
 from certificates.models import (
     HOLD_REASONS,
@@ -23,16 +25,21 @@ from certificates.models import (
     CertificateEvent,
     Edition,
 )
+from certificates.proposal_models import PROPOSED_KINDS, Proposal
 from certificates.register.forms import (
     AnswerForm,
     CertificateFilterForm,
+    DecideForm,
     HoldForm,
     LiftForm,
+    ProposeForm,
     ReinstateForm,
     ReissueForm,
     RevokeForm,
+    SetAsideForm,
+    StatementForm,
 )
-from portal import clock, transaction
+from portal import clock, policy, transaction
 from portal.auth.access import current_actor, require, scope_condition, scoped_agencies
 from portal.errors import DomainError
 from portal.extensions import db
@@ -54,7 +61,7 @@ def _helpers():
     def event_reason(event: CertificateEvent) -> str:
         if event.action in ("hold", "lift"):
             return HOLD_REASONS.get(event.reason or "", "")
-        if event.action == "revoke":
+        if event.action in ("revoke", "propose", "drop", "set_aside", "correction"):
             return REVOCATION_KINDS.get(event.reason or "", "")
         return ""
 
@@ -77,13 +84,15 @@ def _dues(certificates, today):
 @bp.route("/certificates")
 @require("hr", "legal")
 def index():
-    """Certificates in scope, filtered by status, type, name or number; due dates coloured."""
+    """Certificates in scope, filtered by status, type, an open proposal, name or number; due dates coloured."""
     form = CertificateFilterForm(request.args)
     query = sa.select(Certificate).where(scope_condition(current_user, Certificate.agency_id))
     if request.args.get("status") in STATUSES:
         query = query.where(Certificate.status == request.args["status"])
     if request.args.get("type") in TYPES:
         query = query.where(Certificate.type == request.args["type"])
+    if request.args.get("proposal") == "open":  # 拟注销 / 拟吊销 / 拟撤销 waiting for the answer or the decision
+        query = query.where(Certificate.id.in_(sa.select(Proposal.certificate_id).where(Proposal.status == "open")))
     term = (request.args.get("q") or "").strip()[:40]
     if term:
         if term[:1].isdigit():
@@ -134,18 +143,30 @@ def _render_detail(certificate: Certificate, status: int = 200, **forms):
         if certificate.type == "hearing_presider" else None
     events, editions, answers_by = _history(certificate)
     stamp = lifecycle.stamp(certificate)
-    revoke_form = RevokeForm(formdata=None)
-    if request.args.get("kind") in REVOCATION_KINDS:  # e.g. from a rejected review: 审核确认未通过
+    revoke_form, propose_form = RevokeForm(formdata=None), ProposeForm(formdata=None)
+    if request.args.get("kind") in PROPOSED_KINDS:  # e.g. from a rejected review: 审核确认未通过
+        propose_form.kind.data = request.args["kind"]
+    elif request.args.get("kind") in REVOCATION_KINDS:
         revoke_form.kind.data = request.args["kind"]
+    proposal = proposals.open_for(certificate.id)
+    decide_form = DecideForm(formdata=None)
+    if proposal is not None:
+        decide_form.proposal_id.data = str(proposal.id)
     defaults = {"hold_form": HoldForm(formdata=None), "reinstate_form": ReinstateForm(formdata=None),
-                "revoke_form": revoke_form, "lift_form": LiftForm(formdata=None),
+                "revoke_form": revoke_form, "lift_form": LiftForm(formdata=None), "propose_form": propose_form,
+                "decide_form": decide_form, "set_aside_form": SetAsideForm(formdata=None),
                 "reissue_form": _reissue_form(certificate)}
     defaults.update(forms)
     for form in defaults.values():
         form.stamp.data = stamp
+    decided = db.session.scalars(sa.select(Proposal).where(Proposal.certificate_id == certificate.id,
+                                                           Proposal.status != "open")).all()
     return render_template("register/detail.html", certificate=certificate, today=today,
                            dues=due.dues(certificate, today, enforcement), events=events, editions=editions,
-                           answers_by=answers_by, **defaults), status
+                           answers_by=answers_by, proposal=proposal, decided={p.id: p for p in decided},
+                           hearing_days=policy.get("certificates.hearing_days"),
+                           correction=revocation.correction_refusal(certificate, today)
+                           if certificate.status == "revoked" else None, **defaults), status
 
 
 @bp.route("/certificates/<number>")
@@ -214,6 +235,40 @@ def revoke(number: str):
         note=form.note.data or "", expected=seen), "证件已失效，并已通知本人。")
 
 
+@bp.route("/certificates/<number>/propose", methods=["POST"])
+@require("legal")
+def propose(number: str):
+    form = ProposeForm()
+    return _act(number, "propose_form", form, lambda c, seen: proposals.propose(
+        c, form.kind.data, facts=form.facts.data, reasons=form.reasons.data, legal_basis=form.legal_basis.data,
+        actor=current_actor(), now=clock.now(), expected=seen),
+        "已告知本人并通知其单位人事管理员；本人陈述申辩（或放弃）或期限届满后，方可作出决定。")
+
+
+@bp.route("/certificates/<number>/decide", methods=["POST"])
+@require("legal")
+def decide(number: str):
+    form = DecideForm()
+
+    def operation(c, seen):
+        proposal = db.session.get(Proposal, parse_id(form.proposal_id.data) or 0)
+        if proposal is None or proposal.certificate_id != c.id:
+            abort(404)
+        proposals.decide(proposal, form.decision.data, note=form.note.data, actor=current_actor(), now=clock.now(),
+                         expected=seen)
+
+    return _act(number, "decide_form", form, operation, "已作出决定，并已通知本人。")
+
+
+@bp.route("/certificates/<number>/set-aside", methods=["POST"])
+@require("legal")
+def set_aside(number: str):
+    form = SetAsideForm()
+    return _act(number, "set_aside_form", form, lambda c, seen: revocation.set_aside(
+        c, reasons=form.reasons.data, actor=current_actor(), now=clock.now(), expected=seen),
+        "原决定已撤销，证件已恢复，并已通知本人。")
+
+
 @bp.route("/certificates/<number>/reissue", methods=["POST"])
 @require("legal")
 def reissue(number: str):
@@ -246,7 +301,7 @@ def mine():
     return _render_mine()
 
 
-def _render_mine(form: AnswerForm | None = None, status: int = 200):
+def _render_mine(form: AnswerForm | None = None, status: int = 200, statement_form: StatementForm | None = None):
     today = clock.today()
     certificates = db.session.scalars(sa.select(Certificate).where(
         Certificate.officer_id == current_user.officer_id).order_by(
@@ -258,9 +313,12 @@ def _render_mine(form: AnswerForm | None = None, status: int = 200):
         answers_by[("hold", answer.hold_id) if answer.hold_id else ("event", answer.event_id)].append(answer)
     revocations = {event.certificate_id: event for event in db.session.scalars(sa.select(CertificateEvent).where(
         CertificateEvent.certificate_id.in_(ids), CertificateEvent.action == "revoke"))}
+    open_proposals = {p.certificate_id: p for p in db.session.scalars(sa.select(Proposal).where(
+        Proposal.certificate_id.in_(ids), Proposal.status == "open"))}
     return render_template("register/mine.html", certificates=certificates, today=today,
                            dues=_dues(certificates, today), answers_by=answers_by, revocations=revocations,
-                           form=form or AnswerForm(formdata=None)), status
+                           proposals=open_proposals, form=form or AnswerForm(formdata=None),
+                           statement_form=statement_form or StatementForm(formdata=None)), status
 
 
 @bp.route("/me/certificates/<number>/answer", methods=["POST"])
@@ -282,4 +340,38 @@ def answer(number: str):
         apply_errors(form, err.items)
         return _render_mine(form, err.status)
     flash("陈述申辩已提交，法制机构将在处理时一并审阅。", "success")
+    return redirect(url_for("register.mine"))
+
+
+@bp.route("/me/certificates/<number>/proposal", methods=["POST"])
+@require("officer")
+def respond(number: str):
+    """The officer's statement on a proposed revocation (陈述申辩), or their waiver of it."""
+    certificate = certificate_or_404(number)
+    form = StatementForm()
+    if not form.validate_on_submit():
+        if form.errors.get("csrf_token"):
+            abort(400)
+        return _render_mine(status=422, statement_form=form)
+    proposal = db.session.get(Proposal, parse_id(form.proposal_id.data) or 0)
+    if proposal is None or proposal.certificate_id != certificate.id:
+        abort(404)
+    if form.action.data == "waive" and not form.confirm.data:
+        form.confirm.errors = ["请勾选确认：放弃后法制机构可即作出决定"]
+        return _render_mine(status=422, statement_form=form)
+    try:
+        with transaction.attempt():
+            if form.action.data == "waive":
+                proposals.waive(proposal, current_user.officer, actor=current_actor(), now=clock.now())
+            else:
+                proposals.state(proposal, current_user.officer, form.body.data, actor=current_actor(),
+                                now=clock.now())
+    except DomainError as err:
+        if err.status == 409:
+            flash(err.message, "danger")
+            return redirect(url_for("register.mine"))
+        apply_errors(form, err.items)
+        return _render_mine(status=err.status, statement_form=form)
+    flash("已声明放弃陈述申辩。" if form.action.data == "waive" else "陈述申辩已提交，法制机构将在作出决定时一并审阅。",
+          "success")
     return redirect(url_for("register.mine"))

@@ -98,10 +98,13 @@ REINSTATE = Obj("CertificateReinstateRequest", (NOTE,),
                 description="lifts every manual hold; 409 while a system hold is open (the error names them)")
 REVOKE = Obj("CertificateRevokeRequest", (
     Field("reason", "string", "原因", required=True, enum=tuple(REVOCATION_KINDS),
-          description="注销: left_post, retired, deceased, update_test_failed_twice, review_rejected_final; "
-                      "吊销: misconduct; 撤销: fraud"),
+          description="注销 on a recorded fact: left_post, retired, deceased, update_test_failed_twice and "
+                      "update_test_makeup_missed (the last two only where the failed makeup window is on record). "
+                      "review_rejected_final (注销), misconduct (吊销) and fraud (撤销) are first proposed to the officer "
+                      "on the certificate page and decided there once they were heard: here they answer 422 "
+                      "proposal_required"),
     Field("legal_basis", "string", "法律依据", max_length=lifecycle.BASIS_MAX, nullable=True,
-          description="required for misconduct, fraud and review_rejected_final"),
+          description="optional for the 注销 on a recorded fact"),
     NOTE,
 ))
 

@@ -12,6 +12,7 @@ from certificates import due
 from certificates.applications.models import Application
 from certificates.cycle_models import Review
 from certificates.models import Certificate
+from certificates.proposal_models import Proposal
 from certificates.reviews import listing as reviews
 from exams.papers.models import Exam
 from portal import audit, background, clock, notify
@@ -31,14 +32,29 @@ def officer_certificates(officer_id: int, today):
     return [(c, due.dues(c, today, enforcement)) for c in live]
 
 
+def proposals_to_answer(officer_id: int, today: dt.date) -> list[Proposal]:
+    """The officer's proposed revocations still open to their statement (SPEC §2.7)."""
+    return list(db.session.scalars(sa.select(Proposal).join(Certificate, Certificate.id == Proposal.certificate_id)
+                                   .where(Certificate.officer_id == officer_id, Proposal.status == "open",
+                                          Proposal.statement.is_(None), Proposal.waived_at.is_(None),
+                                          Proposal.answer_by >= today)))
+
+
 def certificate_counts(user) -> dict:
-    """Pending applications and suspended certificates in scope (two counts)."""
+    """Pending applications, suspended certificates, proposed revocations (open, and ready for a decision) and
+    reviews in scope."""
     pending = db.session.scalar(sa.select(sa.func.count()).select_from(Application).where(
         Application.status == "pending", scope_condition(user, Application.agency_id)))
     suspended = db.session.scalar(sa.select(sa.func.count()).select_from(Certificate).where(
         Certificate.status == "suspended", scope_condition(user, Certificate.agency_id)))
     lines = reviews.due_list(user, clock.today())
+    proposals = db.session.execute(sa.select(
+        sa.func.count(), sa.func.count().filter(sa.or_(Proposal.statement.is_not(None), Proposal.waived_at.is_not(None),
+                                                       Proposal.answer_by < clock.today())))
+        .select_from(Proposal).join(Certificate, Certificate.id == Proposal.certificate_id)
+        .where(Proposal.status == "open", scope_condition(user, Certificate.agency_id))).one()
     return {"pending_applications": pending, "suspended": suspended,
+            "proposals_open": proposals[0], "proposals_to_decide": proposals[1],
             "reviews_to_submit": sum(line.state in ("none", "rejected") for line in lines),
             "reviews_to_decide": db.session.scalar(sa.select(sa.func.count()).select_from(Review).join(
                 Certificate, Certificate.id == Review.certificate_id).where(

@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.forms import ActionForm
 from portal.home import queries
 from portal.officers.models import Officer
+from portal.templating import cn_date
 from portal.training import shortfall
 from portal.training.progress import progress_of
 
@@ -66,6 +67,9 @@ def _officer_home():
     if officer.status == "on_duty" and not training["annual"].met:
         todo.append(f"本年度培训尚未达标：{training['annual'].describe_unmet()}。")
     now = clock.now()
+    for proposal in queries.proposals_to_answer(officer.id, now.date()):
+        todo.insert(0, f"法制机构拟{proposal.word}您的{proposal.certificate.type_label}（{proposal.kind_label}）：请于 "
+                       f"{cn_date(proposal.answer_by)} 前在“我的证件”中陈述申辩或声明放弃。")
     open_exams = [(exam, decision) for exam, decision, state in officer_exams(officer, now) if state == "open"]
     certificates = queries.officer_certificates(officer.id, now.date())
     return render_template("home/officer.html", officer=officer, todo=todo, training=training,

@@ -19,6 +19,7 @@ from portal.audit import AuditEntry
 from portal.extensions import db
 from portal.notify import Notification
 from tests.api.helpers import BASE, bearer, check_documented, error_of
+from tests.certificates.helpers import revoke_heard
 from tests.factories import make_officer
 from tests.sql import statements
 
@@ -250,22 +251,27 @@ def test_revoke_then_a_second_revocation_is_a_conflict(client, api, tokens, worl
     lifecycle.place_hold(cert, "under_investigation", actor=ACTOR, now=LATER, legal_basis=BASIS)
     db.session.commit()
     legal = tokens["legal_city"]
+    # 吊销 is decided on the certificate page once the officer was heard (SPEC §2.7): not here
+    error = error_of(post(client, f"/certificates/{cert.number}/revoke", legal,
+                          {"reason": "misconduct", "legal_basis": "《行政处罚法》第四十二条"}, expect=422))
+    assert error["code"] == "proposal_required" and "陈述申辩" in error["message"]
+    assert reload(cert).status == "suspended"
     body = post(client, f"/certificates/{cert.number}/revoke", legal,
-                {"reason": "misconduct", "legal_basis": "《行政处罚法》第四十二条", "note": "查实"}, expect=200).get_json()
+                {"reason": "deceased", "legal_basis": None, "note": "家属告知，已核实死亡证明"}, expect=200).get_json()
     assert body["status"] == "revoked" and body["holds"] == []
-    assert body["revocation"] == {"kind": "misconduct", "label": "违法违纪", "word": "吊销",
+    assert body["revocation"] == {"kind": "deceased", "label": "死亡", "word": "注销",
                                   "at": "2026-11-26T09:00:00+08:00"}
     assert (body["next_review_due"], body["next_update_test_due"]) == (None, None)
     assert document_errors("Certificate", body) == []
     error = error_of(post(client, f"/certificates/{cert.number}/revoke", legal,
                           {"reason": "fraud", "legal_basis": BASIS}, expect=409))
-    assert error["code"] == "already_revoked" and "吊销" in error["message"]
+    assert error["code"] == "already_revoked" and "注销" in error["message"]
     post(client, f"/certificates/{cert.number}/suspend", legal, {"reason": "other", "legal_basis": BASIS}, expect=409)
     post(client, f"/certificates/{cert.number}/reinstate", legal, {}, expect=409)
-    assert reload(cert).revocation_kind == "misconduct"
+    assert reload(cert).revocation_kind == "deceased"
     [entry] = [e for e in audit_actions(cert) if e.action == "certificate.revoke"]
     assert (entry.actor_id, entry.client_addr) == (world.legal_city.id, "127.0.0.1")
-    assert api.json(f"/certificates/{cert.number}", tokens["hr"])["revocation"]["word"] == "吊销"
+    assert api.json(f"/certificates/{cert.number}", tokens["hr"])["revocation"]["word"] == "注销"
 
 
 @pytest.mark.parametrize(("action", "payload", "fields"), [
@@ -380,7 +386,7 @@ def test_an_officer_off_duty_cannot_enforce_even_with_an_active_certificate(api,
 
 def test_a_revoked_certificate_is_listed_after_the_new_one(api, tokens, world, grant):
     old = grant(world.officer, now=dt.datetime(2025, 1, 6, 9, 0, tzinfo=clock.TZ))
-    revocation.revoke(old, "misconduct", actor=ACTOR, now=ISSUED - dt.timedelta(days=30), legal_basis=BASIS)
+    revoke_heard(old, "misconduct", actor=ACTOR, now=ISSUED - dt.timedelta(days=30), legal_basis=BASIS)
     db.session.commit()
     new = grant(world.officer)
     body = qualification(api, tokens["hr"], world.officer)
@@ -392,7 +398,7 @@ def test_a_revoked_certificate_is_listed_after_the_new_one(api, tokens, world, g
 def test_the_presider_needs_no_enforcement_certificate_when_the_policy_says_so(api, tokens, world, grant):
     enforcement = grant(world.officer)
     grant(world.officer, "hearing_presider", now=LATER)
-    revocation.revoke(enforcement, "misconduct", actor=ACTOR, now=LATER, legal_basis=BASIS)  # the presider is held
+    revoke_heard(enforcement, "misconduct", actor=ACTOR, now=LATER, legal_basis=BASIS)  # the presider is held
     db.session.commit()
     assert qualification(api, tokens["hr"], world.officer)["can_preside_hearing"] is False
     policy.update(ACTOR, {"certificates.presider_needs_certificate": 0})
@@ -439,7 +445,7 @@ def test_qualification_costs_the_same_queries_however_many_certificates(app, api
     count()  # the token's first use is noted once
     few = count()
     [enforcement] = db.session.scalars(sa.select(Certificate).where(Certificate.officer_id == officer.id)).all()
-    revocation.revoke(enforcement, "misconduct", actor=ACTOR, now=LATER, legal_basis=BASIS)
+    revoke_heard(enforcement, "misconduct", actor=ACTOR, now=LATER, legal_basis=BASIS)
     db.session.commit()
     again = grant(officer, now=LATER + dt.timedelta(days=1))
     grant(officer, "hearing_presider", now=LATER + dt.timedelta(days=2))

@@ -52,17 +52,36 @@ def edition(cert, number: int = 1, *, reason: str = "first_issue", **fields) -> 
     return row
 
 
-def revocation_grounds(certificate, kind: str, now: dt.datetime) -> None:
-    """Record what a revocation of ``kind`` stands on (``certificates.grounds``), flushed: an open rejected review for
-    ``review_rejected_final``, a makeup window closed failed for the update-test kinds; nothing for the others."""
-    from certificates import lifecycle
+def revocation_grounds(certificate, kind: str, now: dt.datetime):
+    """Record what a revocation of ``kind`` stands on, flushed, and return the proposal to decide it with (or
+    ``None``): an open rejected review for ``review_rejected_final`` (``certificates.grounds``), a makeup window
+    closed failed for the update-test kinds; for the kinds proposed first (``review_rejected_final``,
+    ``misconduct``, ``fraud``) a proposal told to the officer, who waived their answer (``certificates.proposals``)."""
+    from certificates import lifecycle, proposals
     from certificates.cycle_models import UpdateTestRound
+    from certificates.proposal_models import PROPOSED_KINDS
     from portal import audit
 
+    actor = audit.Actor.system("test")
     if kind == "review_rejected_final":
-        lifecycle.ensure_hold(certificate, "review_rejected", actor=audit.Actor.system("test"), now=now,
+        lifecycle.ensure_hold(certificate, "review_rejected", actor=actor, now=now,
                               legal_basis="威政办发〔2016〕3号 四（二）3")
     elif kind in ("update_test_failed_twice", "update_test_makeup_missed"):
         db.session.add(UpdateTestRound(certificate_id=certificate.id, due_on=now.date(), failed_at=now,
                                        makeup_until=now.date(), status="failed", closed_at=now))
         db.session.flush()
+    if kind not in PROPOSED_KINDS:
+        return None
+    proposal = proposals.propose(certificate, kind, facts="经调查核实的事实", reasons="依规定作出的理由",
+                                 legal_basis="威政办发〔2016〕3号 四（二）3", actor=actor, now=now)
+    return proposals.waive(proposal, certificate.officer, actor=actor, now=now)
+
+
+def revoke_heard(certificate, kind: str, *, actor, now: dt.datetime, legal_basis: str = "威政办发〔2016〕3号 四（二）3",
+                 note: str = ""):
+    """Revoke as the rules allow: on the fact or the heard proposal ``kind`` needs (:func:`revocation_grounds`)."""
+    from certificates import revocation
+
+    proposal = revocation_grounds(certificate, kind, now)
+    return revocation.revoke(certificate, kind, actor=actor, now=now, legal_basis=legal_basis, note=note,
+                             proposal=proposal)

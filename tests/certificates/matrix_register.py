@@ -23,8 +23,12 @@ ROWS: dict = {
     ("register.reinstate", "POST"): row(legal=302),
     ("register.revoke", "POST"): row(legal=422),
     ("register.reissue", "POST"): row(legal=422),
+    ("register.propose", "POST"): row(legal=422),
+    ("register.decide", "POST"): row(legal=422),
+    ("register.set_aside", "POST"): row(legal=422),
     ("register.mine", "GET"): row(officer=200),
     ("register.answer", "POST"): row(officer=422),
+    ("register.respond", "POST"): row(officer=404),  # no proposal named: nothing of theirs to answer
     ("public.presiders", "GET"): row(200, 200, 200, 200, 200),
     ("public.officers", "GET"): row(200, 200, 200, 200, 200),
     ("public.bodies", "GET"): row(200, 200, 200, 200, 200),

@@ -20,6 +20,7 @@ from certificates.compliance import board as boards
 from certificates.cycle_models import Review, UpdateTestRound
 from portal import audit, clock
 from portal.extensions import db
+from tests.certificates.helpers import revoke_heard
 from tests.factories import make_officer
 from tests.sql import statements
 
@@ -163,7 +164,7 @@ def test_suspended_certificates_with_their_holds(client, auth, world, key_dir, f
 
 def test_revocations_of_the_last_90_days(client, auth, world, key_dir, frozen):
     recent = issue(world.officer, days_ago=300)
-    revocation.revoke(recent, "misconduct", actor=SYSTEM, now=clock.now() - dt.timedelta(days=89),
+    revoke_heard(recent, "misconduct", actor=SYSTEM, now=clock.now() - dt.timedelta(days=89),
                      legal_basis=BASIS)
     old = issue(world.officer2, days_ago=300)
     revocation.revoke(old, "left_post", actor=SYSTEM, now=clock.now() - dt.timedelta(days=91))

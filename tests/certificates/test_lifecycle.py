@@ -24,7 +24,7 @@ from portal.audit import AuditEntry
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.notify import Notification
-from tests.certificates.helpers import revocation_grounds
+from tests.certificates.helpers import revocation_grounds, revoke_heard
 from tests.race import at_once
 
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=clock.TZ)
@@ -179,8 +179,8 @@ def test_reinstating_an_active_certificate_is_a_conflict(issued):
 def test_revocation_from_active_or_suspended_is_terminal(issued, world, kind, from_suspended):
     if from_suspended:
         lifecycle.place_hold(issued, "under_investigation", actor=ACTOR, now=NOW, legal_basis=BASIS)
-    revocation_grounds(issued, kind, NOW)  # a rejected review holds the certificate
-    revocation.revoke(issued, kind, actor=ACTOR, now=LATER, legal_basis=BASIS)
+    proposal = revocation_grounds(issued, kind, NOW)  # a rejected review holds the certificate
+    revocation.revoke(issued, kind, actor=ACTOR, now=LATER, legal_basis=BASIS, proposal=proposal)
     db.session.commit()
     assert (issued.status, issued.revocation_kind, issued.revoked_at) == ("revoked", kind, LATER)
     assert not issued.open_holds
@@ -243,7 +243,7 @@ def test_the_presider_certificate_follows_the_enforcement_certificate(issued, wo
     lifecycle.reinstate(issued, actor=ACTOR, now=LATER)
     db.session.refresh(presider)
     assert presider.status == "active"
-    revocation.revoke(issued, "misconduct", actor=ACTOR, now=LATER, legal_basis=BASIS)
+    revoke_heard(issued, "misconduct", actor=ACTOR, now=LATER, legal_basis=BASIS)
     db.session.refresh(presider)
     assert presider.status == "suspended"
 
@@ -261,7 +261,7 @@ def test_the_officer_answers_a_hold_and_a_revocation(issued, world):
     hold = lifecycle.place_hold(issued, "other", actor=ACTOR, now=NOW, legal_basis=BASIS)
     row = answers.answer(issued, world.officer, " 我已按期参加培训。 ", actor=ACTOR, now=LATER, hold_id=hold.id)
     assert row.body == "我已按期参加培训。" and row.hold_id == hold.id and row.event_id is None
-    revocation.revoke(issued, "misconduct", actor=ACTOR, now=LATER, legal_basis=BASIS)
+    revoke_heard(issued, "misconduct", actor=ACTOR, now=LATER, legal_basis=BASIS)
     event = db.session.scalar(sa.select(CertificateEvent).where(CertificateEvent.action == "revoke"))
     answers.answer(issued, world.officer, "申辩", actor=ACTOR, now=LATER, event_id=event.id)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 2

@@ -22,6 +22,7 @@ from exams.papers.models import Enrolment
 from portal import audit, clock
 from portal.extensions import db
 from portal.notify import Notification
+from tests.certificates.helpers import revoke_heard
 from tests.certificates.test_sweep import graded, open_reasons, run, update_exam
 from tests.exams.papers.helpers import raw_exam
 
@@ -165,8 +166,7 @@ def test_the_cycle_kinds_of_cancellation_need_their_fact(cert, kind):
 
 
 def test_review_rejected_final_stands_on_an_open_rejected_review(cert):
-    lifecycle.ensure_hold(cert, "review_rejected", actor=ACTOR, now=clock.now(), legal_basis="威政办发〔2016〕3号 四（二）3")
-    revocation.revoke(cert, "review_rejected_final", actor=ACTOR, now=clock.now(), legal_basis="威政办发〔2016〕3号 四（二）3")
+    revoke_heard(cert, "review_rejected_final", actor=ACTOR, now=clock.now())
     db.session.commit()
     assert revoked_as(cert) == ("revoked", "review_rejected_final")
 

@@ -45,8 +45,8 @@ PAGES_OF = {"registries": "registry pages", "exams": "exam pages"}
 
 LAYERS = [
     ("core", ["portal.config", "portal.extensions", "portal.clock", "portal.columns", "portal.errors",
-              "portal.audit", "portal.policy", "portal.locks", "portal.transaction", "portal.dates", "portal.forms",
-              "portal.jsonbody", "portal.images", "portal.templating",
+              "portal.audit", "portal.policy", "portal.locks", "portal.transaction", "portal.dates", "portal.workdays",
+              "portal.forms", "portal.jsonbody", "portal.images", "portal.templating",
               "portal.background", "portal.exports"]),
     ("registries", REGISTRIES),
     ("registry pages", REGISTRIES),  # their pages only: PAGE_NAMES
