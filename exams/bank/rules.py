@@ -29,6 +29,22 @@ policy.define(
     SECTION, help="每行一个；试题的“类别”须从中选择，考试蓝图按类别抽题",
 )
 
+policy.define(
+    "exams.professional_categories", "专业法律知识类别", "list", [], SECTION, optional=True,
+    help="每行一个，须为上面“题库类别”中的类别；这些类别的试题是专业法律知识（威政办发〔2016〕3号 四（二）1），"
+         "须标明所属执法类别，资格考试可按执法类别抽题。公共法律知识类别（如行政处罚法）不必标明。",
+)
+
+
+@policy.constraint
+def _professional_categories_are_categories(values: dict) -> str | None:
+    """The professional-law categories are among the bank's categories."""
+    unknown = [c for c in values["exams.professional_categories"] if c not in values["exams.categories"]]
+    if unknown:
+        return f"专业法律知识类别“{unknown[0][:20]}”不在题库类别中"
+    return None
+
+
 MAX_STEM, MAX_OPTION, MAX_BASIS, MAX_EXPLANATION = 1000, 300, 200, 2000
 MIN_OPTIONS, MAX_OPTIONS = 2, len(LETTERS)
 #: the form's and the import's names of the six option fields, in letter order
@@ -236,6 +252,8 @@ def validate(data: QuestionData, categories: list[str] | None = None,
     tag = text_of(data.tag) or None
     if tag is not None and tag not in tags:
         items.append(problem("tag", f"执法类别“{tag}”不在执法类别列表中（{'、'.join(tags)}）；不限执法类别请留空"))
+    elif tag is None and category in policy.get("exams.professional_categories"):
+        items.append(problem("tag", f"“{category}”是专业法律知识类别，须标明所属执法类别（威政办发〔2016〕3号 四（二）1）"))
     difficulty, why = _difficulty(data.difficulty)
     if why:
         items.append(problem("difficulty", why))

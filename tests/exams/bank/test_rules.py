@@ -167,3 +167,22 @@ def test_a_duplicate_is_refused_naming_the_existing_question(client, legal):
     assert message.startswith(f"与已有的试题 #{first.id}（“行政机关作出较大数额罚款决定前") and "不能重复添加" in message
     # another option set is another question
     assert post(client, option_c="申请国家赔偿").status_code == 302
+
+
+def test_a_professional_law_question_carries_its_enforcement_category(client, legal):
+    """Seed 四(二)1 公共法律知识、专业法律知识: a category the settings mark as professional law needs the 执法类别 its
+    questions belong to; public law (行政处罚法 …) does not."""
+    from portal import audit, policy
+    from portal.extensions import db
+
+    policy.update(audit.Actor.system("test"), {
+        "exams.categories": policy.get("exams.categories") + ["城市管理法规"],
+        "exams.professional_categories": ["城市管理法规"]})
+    db.session.commit()
+    assert refused(post(client, category="城市管理法规", tag=""), "tag") == [
+        "“城市管理法规”是专业法律知识类别，须标明所属执法类别（威政办发〔2016〕3号 四（二）1）"]
+    assert post(client, category="城市管理法规", tag="城市管理").status_code == 302
+    assert post(client, stem="行政处罚的种类有哪些？", category="行政处罚法", tag="").status_code == 302
+    with pytest.raises(Exception, match="不在题库类别中"):
+        policy.update(audit.Actor.system("test"), {"exams.professional_categories": ["民法典"]})
+    db.session.rollback()
