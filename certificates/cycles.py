@@ -11,12 +11,11 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from certificates import due, lifecycle, revocation
+from certificates import due, grounds, lifecycle, revocation
 from certificates.cycle_models import UpdateTestRound
 from certificates.models import Certificate, Hold
 from exams import signals as exam_signals
 from exams.attempts.models import Attempt
-from exams.papers import eligibility as exam_eligibility
 from exams.papers.models import Exam
 from portal import audit, clock, notify, policy
 from portal.auth.access import users_covering
@@ -97,8 +96,9 @@ def on_attempt_graded(attempt, now: dt.datetime, **_) -> None:
     current = open_round(certificate.id)
     if current is None and today < enrol_window_start(due_on):
         return  # not yet due: an early sitting counts for nothing
-    if current is not None and current.makeup_until < today:
-        expire_round(current, actor=actor, now=now)  # the window ended before this attempt was graded
+    started_on = clock.local(attempt.started_at).date()
+    if current is not None and current.makeup_until < started_on:
+        expire_round(current, actor=actor, now=now)  # the window had ended before this attempt began
         if current.status != "makeup":
             return  # too late: a makeup was offered in the window and not taken
         # no makeup had been offered: the window was extended, and this attempt counts in it
@@ -151,24 +151,10 @@ def hold_due_makeups(today: dt.date, *, actor: audit.Actor, now: dt.datetime) ->
             if lifecycle.ensure_hold(certificate, "update_test_failed", actor=actor, now=now, legal_basis=BASIS)]
 
 
-def makeup_offered(round_: UpdateTestRound) -> Exam | None:
-    """The update-test sitting offered to the officer within the makeup window, if any (SPEC §2.8): a published
-    ``update_test`` exam open at some time between the first fail and the window's last day, whose audience
-    includes the officer (or which they have sat), with an attempt left for them."""
-    certificate = db.session.get(Certificate, round_.certificate_id)
-    officer = certificate.officer
-    window_end = dt.datetime.combine(round_.makeup_until + dt.timedelta(days=1), dt.time(0), tzinfo=clock.TZ)
-    # attempts used up to the fail: any later one inside the window would have closed the round
-    used = (sa.select(sa.func.count()).select_from(Attempt)
-            .where(Attempt.exam_id == Exam.id, Attempt.officer_id == officer.id,
-                   Attempt.started_at <= round_.failed_at).scalar_subquery())
-    candidates = db.session.scalars(sa.select(Exam).where(
-        Exam.purpose == "update_test", Exam.status == "published", Exam.opens_at < window_end,
-        Exam.closes_at > round_.failed_at, used < Exam.max_attempts).order_by(Exam.opens_at, Exam.id)).all()
-    admitted = exam_eligibility.audience_of(officer, candidates)
-    sat = set(db.session.scalars(sa.select(Attempt.exam_id).where(
-        Attempt.officer_id == officer.id, Attempt.exam_id.in_([exam.id for exam in candidates] or [-1]))))
-    return next((exam for exam in candidates if exam.id in admitted or exam.id in sat), None)
+def _sitting_under_way(round_: UpdateTestRound, officer_id: int) -> bool:
+    """Whether the officer began an update-test attempt inside the window that is not finished yet."""
+    return db.session.scalar(sa.select(Attempt.id).join(Exam, Exam.id == Attempt.exam_id).where(
+        Attempt.officer_id == officer_id, Attempt.status == "open", grounds.after_first_fail(round_)).limit(1)) is not None
 
 
 def expire_round(round_: UpdateTestRound, *, actor: audit.Actor, now: dt.datetime) -> Certificate | None:
@@ -181,11 +167,13 @@ def expire_round(round_: UpdateTestRound, *, actor: audit.Actor, now: dt.datetim
     if round_.status != "makeup":
         return None  # passed (or closed) meanwhile
     certificate = db.session.get(Certificate, round_.certificate_id)
+    if _sitting_under_way(round_, certificate.officer_id):
+        return None  # a makeup begun inside the window is judged when it is graded
     if certificate.status == "revoked":
         round_.status, round_.closed_at = "failed", now
         db.session.flush()
         return None
-    offered = makeup_offered(round_)
+    offered = grounds.makeup_offered(round_)
     if offered is None:
         extend_round(round_, certificate, actor=actor, now=now)
         return None

@@ -18,9 +18,11 @@ import random
 
 import sqlalchemy as sa
 
-from certificates import cycles, due, eligibility, keys, lifecycle, proposals, revocation
+from certificates import cycles, demo_cycles, due, eligibility, keys, lifecycle, proposals, revocation
 from certificates.applications import services as applications
-from certificates.cycle_models import UpdateTestRound
+from certificates.demo_cycles import ACTOR
+from certificates.demo_cycles import issue as _issue
+from certificates.demo_cycles import moment as _moment
 from certificates.models import Certificate
 from portal import audit
 from portal.auth.models import User
@@ -31,7 +33,6 @@ from portal.officers.models import Officer
 from portal.orgs.entrustment import services as entrustment
 from portal.orgs.models import Agency
 
-ACTOR = audit.Actor.system("cli:demo")
 HOLDER = "371002199003071233"
 #: officers who must not get a certificate here (李晓梅 is about to sit the qualification exam)
 NO_CERTIFICATE = {"371002198805120047"}
@@ -41,8 +42,6 @@ MANUAL_HOLDS = [("under_investigation", "《行政处罚法》第四十二条", 
                 ("disciplinary", "《公职人员政务处分法》第七条", "受到警告处分，处分期内暂扣"),
                 ("other", "威政办发〔2016〕3号 四（二）3", "未按要求参加年度执法案卷评查")]
 REVOCATIONS = [("left_post", ""), ("retired", ""), ("deceased", ""),
-               ("update_test_failed_twice", "威政办发〔2016〕3号 四（二）3"),
-               ("update_test_makeup_missed", "威政办发〔2016〕3号 四（二）3"),
                ("review_rejected_final", "威政办发〔2016〕3号 四（二）3"),
                ("misconduct", "《行政处罚法》第四十二条；威政办发〔2016〕3号 四（二）3"),
                ("fraud", "《行政许可法》第六十九条第二款")]
@@ -56,29 +55,6 @@ HEARD = {
     "fraud": ("申领证件时提交的培训证明系伪造，经培训机构书面确认未参加该期培训。",
               "以欺骗手段取得行政执法证件。"),
 }
-
-
-def _moment(day: dt.date, hour: int = 10) -> dt.datetime:
-    from portal import clock
-
-    return dt.datetime(day.year, day.month, day.day, hour, 0, tzinfo=clock.TZ)
-
-
-def _cycles_done(certificate: Certificate, today: dt.date) -> None:
-    """Count every review and update test whose due date is before ``today`` as done."""
-    certificate.reviews_done = 0
-    while due.review_due(certificate.first_issued_on, certificate.reviews_done) < today:
-        certificate.reviews_done += 1
-    certificate.update_tests_done = 0
-    while due.update_test_due(certificate.first_issued_on, certificate.update_tests_done) < today:
-        certificate.update_tests_done += 1
-
-
-def _issue(officer: Officer, issued: dt.date, today: dt.date) -> Certificate:
-    certificate = lifecycle.issue(officer, "enforcement", officer.categories or ["综合执法"], officer.region,
-                                  actor=ACTOR, now=_moment(issued))
-    _cycles_done(certificate, today)
-    return certificate
 
 
 def _retired_key_card(officer: Officer, today: dt.date, now: dt.datetime) -> Certificate:
@@ -133,7 +109,10 @@ def load(seed: int, now: dt.datetime) -> dict:
     made.append(overdue)
 
     for kind, basis in REVOCATIONS:
-        owner = off_duty.pop() if kind in ("left_post", "retired", "deceased") and off_duty else specials.pop()
+        # a 注销 for leaving or retiring stands on HR's record of it (certificates.grounds)
+        owner = next((o for o in reversed(off_duty) if o.status == kind), None) or specials.pop()
+        if owner in off_duty:
+            off_duty.remove(owner)
         certificate = _issue(owner, today - dt.timedelta(days=rng.randint(800, 2400)), today)
         when = _moment(today - dt.timedelta(days=rng.randint(5, 90)))
         _revocation_fact(certificate, kind, when)
@@ -146,8 +125,11 @@ def load(seed: int, now: dt.datetime) -> dict:
             revocation.revoke(certificate, kind, actor=ACTOR, now=when, legal_basis=basis)
         made.append(certificate)
 
-    rest = _makeup_window(rest, today)
-    rest = _extended_makeup(rest, today)
+    rest = demo_cycles.makeup_window(rest, today)
+    rest = demo_cycles.extended_makeup(rest, today)
+    taken, failed = demo_cycles.failed_update_tests(rest, today)
+    made += failed
+    rest = [o for o in rest if o not in taken]
     made += _due_process(rest[:2], today)
     rest = rest[2:]
     # kept without a certificate for the applications HR has made: three eligible officers and one who is not
@@ -226,18 +208,11 @@ def _complaints(active: list[Certificate], today: dt.date, now: dt.datetime) -> 
 
 
 def _revocation_fact(certificate: Certificate, kind: str, when: dt.datetime) -> None:
-    """The outcome a cycle's 注销 stands on, recorded before it: a rejected review's hold, or a makeup window that
-    ended failed — the makeup failed too, or offered and not taken (``revocation.revoke`` refuses those kinds
-    without it)."""
+    """The rejected review a 注销 for a finally rejected review stands on, recorded before it (``revocation.revoke``
+    refuses that kind without it); the update-test kinds have their own history (:mod:`certificates.demo_cycles`)."""
     if kind == "review_rejected_final":
         lifecycle.ensure_hold(certificate, "review_rejected", actor=ACTOR, now=when - dt.timedelta(days=45),
                               legal_basis=BASIS_REVIEW)
-    elif kind in ("update_test_failed_twice", "update_test_makeup_missed"):
-        failed_at = when - dt.timedelta(days=60)
-        db.session.add(UpdateTestRound(certificate_id=certificate.id, due_on=failed_at.date(), failed_at=failed_at,
-                                       makeup_until=failed_at.date() + dt.timedelta(days=90), status="failed",
-                                       closed_at=when))
-        db.session.flush()
 
 
 def _staff_kinds(waiting: list[Officer], holder: Certificate, now: dt.datetime) -> None:
@@ -249,51 +224,6 @@ def _staff_kinds(waiting: list[Officer], holder: Certificate, now: dt.datetime) 
     before, officer.staff_kind = officer.staff_kind, "dispatched"
     db.session.flush()
     officer_signals.staff_kind_changed.send(officer, actor=ACTOR, now=now - dt.timedelta(days=6), before=before)
-
-
-def _makeup_window(candidates: list[Officer], today: dt.date) -> list[Officer]:
-    """An officer who failed the last update test (a real attempt of the exams demo) with the test due in 20 days:
-    graded as it was, the attempt opened the makeup window and its hold. Returns the other candidates."""
-    from exams.attempts.models import Attempt
-    from exams.papers.models import Exam
-    from exams.signals import attempt_graded
-
-    exam = db.session.scalar(sa.select(Exam).where(Exam.purpose == "update_test", Exam.closes_at < _moment(today))
-                             .order_by(Exam.closes_at.desc()).limit(1))
-    if exam is None:
-        return candidates
-    by_id = {officer.id: officer for officer in candidates}
-    passed = set(db.session.scalars(sa.select(Attempt.officer_id).where(
-        Attempt.exam_id == exam.id, Attempt.passed.is_(True))))
-    attempt = db.session.scalar(sa.select(Attempt).where(
-        Attempt.exam_id == exam.id, Attempt.passed.is_(False), Attempt.officer_id.in_(list(by_id)),
-        Attempt.officer_id.notin_(passed or {-1})).order_by(Attempt.finished_at.desc(), Attempt.id).limit(1))
-    if attempt is None:
-        return candidates
-    officer = by_id[attempt.officer_id]
-    target = today + dt.timedelta(days=20)
-    _issue(officer, anniversary(target, -due.UPDATE_TEST_YEARS), today)
-    attempt_graded.send(attempt, now=attempt.finished_at)
-    return [o for o in candidates if o is not officer]
-
-
-def _extended_makeup(candidates: list[Officer], today: dt.date) -> list[Officer]:
-    """An officer who failed the update test 100 days ago, a month after it fell due, and was offered no makeup
-    sitting in the 90 days that followed: the window was extended (and the legal office told to schedule one) nine
-    days ago; the certificate is held in the meantime (SPEC §2.8). Returns the other candidates."""
-    officer = candidates[0]
-    failed_at = _moment(today - dt.timedelta(days=100))
-    due_on = failed_at.date() - dt.timedelta(days=30)
-    certificate = _issue(officer, anniversary(due_on, -due.UPDATE_TEST_YEARS), today)
-    certificate.update_tests_done -= 1  # the one due then is not done
-    round_ = UpdateTestRound(certificate_id=certificate.id, due_on=due_on, failed_at=failed_at,
-                             makeup_until=failed_at.date() + dt.timedelta(days=90), status="makeup")
-    db.session.add(round_)
-    db.session.flush()
-    lifecycle.ensure_hold(certificate, "update_test_failed", actor=ACTOR, now=failed_at, legal_basis=cycles.BASIS)
-    cycles.extend_round(round_, certificate, actor=audit.Actor.system("job:sweep"),
-                        now=_moment(today - dt.timedelta(days=9), 1))
-    return candidates[1:]
 
 
 def _due_process(officers: list[Officer], today: dt.date) -> list[Certificate]:

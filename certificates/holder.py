@@ -36,9 +36,8 @@ def _wanted(staff_kind: str | None) -> bool:
 
 
 def _follow(certificate: Certificate, staff_kind: str | None, *, actor: audit.Actor, now: dt.datetime) -> bool | None:
-    """Place or lift the hold on one certificate; ``True`` placed, ``False`` lifted, ``None`` nothing changed."""
-    if certificate.type != "enforcement":
-        return None  # a presider's certificate follows the enforcement one (``enforcement_certificate_inactive``)
+    """Place or lift the hold on one certificate of either type (a presider's too: whether it also follows the
+    enforcement certificate is a setting); ``True`` placed, ``False`` lifted, ``None`` nothing changed."""
     if _wanted(staff_kind):
         hold = lifecycle.ensure_hold(certificate, HOLD, actor=actor, now=now, legal_basis=BASIS)
         return True if hold is not None else None
@@ -46,9 +45,14 @@ def _follow(certificate: Certificate, staff_kind: str | None, *, actor: audit.Ac
     return False if lifecycle.cure(certificate, HOLD, actor=actor, now=now, note=f"人员类别为“{label}”") else None
 
 
+def follow(certificate: Certificate, *, actor: audit.Actor, now: dt.datetime) -> bool | None:
+    """Bring one live certificate's hold in line with its holder's 人员类别 now."""
+    return _follow(certificate, certificate.officer.staff_kind, actor=actor, now=now)
+
+
 @officer_signals.staff_kind_changed.connect
 def on_staff_kind_changed(officer, actor: audit.Actor, now: dt.datetime, **_) -> None:
-    """The officer's 人员类别 changed: hold or release their live enforcement certificate."""
+    """The officer's 人员类别 changed: hold or release their live certificates."""
     live = db.session.scalars(sa.select(Certificate).where(
         Certificate.officer_id == officer.id, Certificate.status != "revoked")).all()
     for certificate in live:
@@ -56,14 +60,14 @@ def on_staff_kind_changed(officer, actor: audit.Actor, now: dt.datetime, **_) ->
 
 
 def reconcile(*, actor: audit.Actor, now: dt.datetime) -> list[tuple[Certificate, bool]]:
-    """The sweep's catch-up after the setting changed: live enforcement certificates whose hold disagrees with the
-    holder's kind, brought in line; returns (certificate, placed) for each change."""
+    """The sweep's catch-up after the setting changed: live certificates whose hold disagrees with the holder's
+    kind, brought in line; returns (certificate, placed) for each change."""
     eligible = officers.eligible_staff_kinds()
     held = sa.exists().where(Hold.certificate_id == Certificate.id, Hold.reason == HOLD, Hold.lifted_at.is_(None))
     ineligible = sa.and_(Officer.staff_kind.is_not(None), Officer.staff_kind.not_in(eligible or [""]))
     rows = db.session.execute(
         sa.select(Certificate, Officer.staff_kind).join(Officer, Officer.id == Certificate.officer_id)
-        .where(Certificate.type == "enforcement", Certificate.status != "revoked",
+        .where(Certificate.status != "revoked",
                sa.or_(sa.and_(ineligible, ~held), sa.and_(~ineligible, held)))
         .order_by(Certificate.number)).all()
     changed = []

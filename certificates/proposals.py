@@ -128,7 +128,8 @@ def waive(proposal: Proposal, officer: Officer, *, actor: audit.Actor, now: dt.d
 
 def decide(proposal: Proposal, decision: str, *, note: str, actor: audit.Actor, now: dt.datetime,
            expected: dt.datetime | None = None) -> Proposal:
-    """Legal's decision on a heard proposal: ``revoke`` (with the proposal's kind and basis) or ``drop``."""
+    """Legal's decision: ``revoke`` (with the proposal's kind and basis) once the officer was heard, or ``drop`` —
+    at any time, since withdrawing a proposal only spares the officer."""
     if decision not in DECISIONS:
         raise DomainError("invalid_decision", "请选择决定", status=422,
                           items=[{"field": "decision", "message": "请选择决定"}])
@@ -137,7 +138,7 @@ def decide(proposal: Proposal, decision: str, *, note: str, actor: audit.Actor, 
     db.session.refresh(proposal)
     if proposal.status != "open":
         raise DomainError.conflict("proposal_closed", "该告知已作出决定")
-    if not proposal.heard(now.date()):
+    if decision == "revoke" and not proposal.heard(now.date()):  # not to revoke may be decided at any time
         raise DomainError.conflict(
             "not_heard", f"本人尚未陈述申辩或声明放弃，陈述申辩期限至 {cn_date(proposal.answer_by)}，届满后方可作出决定")
     certificate = proposal.certificate

@@ -18,7 +18,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from certificates import grounds, lifecycle
+from certificates import authority, grounds, holder, lifecycle
 from certificates.models import REVOCATION_KINDS, REVOCATION_WORDS, Certificate, CertificateEvent, Hold
 from certificates.proposal_models import PROPOSED_KINDS, Proposal
 from portal import audit, notify, policy
@@ -95,9 +95,11 @@ def revoke(certificate: Certificate, kind: str, *, actor: audit.Actor, now: dt.d
                      proposal_id=proposal.id if proposal is not None else None)
     basis = f"依据：{legal_basis}。" if legal_basis else ""
     heard = f"{_heard_words(proposal)}，决定" if proposal is not None else ""
+    # a decision on a proposal states its reasons to the officer (参照行政处罚法第五十九条); a note elsewhere is internal
+    reasons = f"理由：{note}。" if proposal is not None and note else ""
     reply = ("" if proposal is not None else "您可以在“我的证件”中提交书面陈述申辩；")
     lifecycle._notify_officer(certificate, f"您的{certificate.type_label}已{word}",
-                              f"{heard}证号 {certificate.number} 因“{REVOCATION_KINDS[kind]}”{word}。{basis}"
+                              f"{heard}证号 {certificate.number} 因“{REVOCATION_KINDS[kind]}”{word}。{reasons}{basis}"
                               f"{reply}{policy.get('certificates.review_notice')}", now)
     if certificate.type == "enforcement":
         lifecycle.sync_presider(certificate.officer_id, actor=actor, now=now)
@@ -121,9 +123,11 @@ def correction_refusal(certificate: Certificate, today: dt.date) -> str | None:
     """``None`` when legal may set the revocation aside now, else why not (in Chinese)."""
     if certificate.status != "revoked":
         return "证件未被注销、吊销或撤销"
+    officer = certificate.officer
+    if officer.status != "on_duty" and certificate.revocation_kind not in STATUS_KINDS:
+        return f"人员现登记为“{officer.status_label}”，证件即使撤销原决定也应注销，不能恢复"
     if certificate.revocation_kind in STATUS_KINDS:
         days = policy.get("certificates.correction_days")
-        officer = certificate.officer
         if officer.status != "on_duty":
             return f"人员仍登记为“{officer.status_label}”：须由人事管理员先更正人员状态"
         corrected = _corrected_on(certificate)
@@ -177,8 +181,11 @@ def set_aside(certificate: Certificate, *, reasons: str, actor: audit.Actor, now
                               f"证号 {certificate.number} 于 {cn_date(revoked_at.date())} 作出的{word}决定"
                               f"（{REVOCATION_KINDS[kind]}）已撤销，证件恢复为“{certificate.status_label}”。理由：{reasons}",
                               now)
-    if certificate.type == "enforcement":
-        lifecycle.sync_presider(certificate.officer_id, actor=actor, now=now)
+    # what has changed since the revocation holds it now, as it would have: its authority, the holder's 人员类别,
+    # and — for either type — the presider's dependence on the enforcement certificate
+    authority.follow([certificate.agency_id], actor=actor, now=now)
+    holder.follow(certificate, actor=actor, now=now)
+    lifecycle.sync_presider(certificate.officer_id, actor=actor, now=now)
     return certificate
 
 
@@ -189,14 +196,18 @@ def on_status_corrected(officer, actor: audit.Actor, now: dt.datetime, before: s
     confirm setting the 注销 aside (SPEC §2.8)."""
     if officer.status != "on_duty" or before not in STATUS_KINDS:
         return
-    since = now - dt.timedelta(days=policy.get("certificates.correction_days"))
+    # counted in calendar days: a revocation on day 0 is corrected in time until the end of day 30 (民法典第二百零一条)
+    first_day = now.date() - dt.timedelta(days=policy.get("certificates.correction_days"))
+    since = dt.datetime.combine(first_day, dt.time(0), tzinfo=now.tzinfo)
     revoked = db.session.scalars(sa.select(Certificate).where(
-        Certificate.officer_id == officer.id, Certificate.status == "revoked", Certificate.revocation_kind == before,
-        Certificate.revoked_at >= since).order_by(Certificate.type)).all()
+        Certificate.officer_id == officer.id, Certificate.status == "revoked",
+        Certificate.revocation_kind.in_(STATUS_KINDS), Certificate.revoked_at >= since)
+        .order_by(Certificate.type)).all()
     if not revoked:
         return
     for certificate in revoked:
-        lifecycle._event(certificate, actor, now, "correction", "revoked", before, status="on_duty")
+        lifecycle._event(certificate, actor, now, "correction", "revoked", certificate.revocation_kind,
+                         status="on_duty")
     recipients = db.session.scalars(sa.select(User).where(
         User.role == "legal", User.active.is_(True), User.id.in_(users_covering(officer.agency_id)))).all()
     numbers = "、".join(c.number for c in revoked)

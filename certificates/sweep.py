@@ -146,7 +146,7 @@ def _expire_makeups(report: Report, today: dt.date, actor: audit.Actor, now: dt.
         if certificate is not None:
             report.add("revoked", f"注销 {certificate.number} {certificate.officer.name}：更新测试补考期"
                                   f"（至 {cn_date(until)}）届满，已安排补考而未参加")
-        elif round_.status == "makeup":
+        elif round_.status == "makeup" and round_.makeup_until != until:
             held = db.session.get(Certificate, round_.certificate_id)
             report.add("extended", f"延长补考期 {held.number} {held.officer.name}：至 {cn_date(until)} 没有可参加的补考场次，"
                                    f"延长至 {cn_date(round_.makeup_until)}，已提醒法制机构安排")

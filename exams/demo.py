@@ -67,6 +67,9 @@ EXAMS = [
              candidates=0.4),
     DemoExam("2026年法律知识更新测试", "update_test", UPDATE_TEST, 60, (-60, 9), (-30, 18),
              candidates=0.25),
+    # an older sitting, kept for the history of the update-test cycles (certificates.demo_cycles)
+    DemoExam("2026年法律知识更新测试（上半年）", "update_test", UPDATE_TEST, 60, (-200, 9), (-170, 18),
+             candidates=0.5),
 ]
 
 

@@ -152,6 +152,9 @@ def _render_detail(certificate: Certificate, status: int = 200, **forms):
     decide_form = DecideForm(formdata=None)
     if proposal is not None:
         decide_form.proposal_id.data = str(proposal.id)
+        decide_form.decision.choices = [("", "请选择")] + (
+            [("revoke", f"决定{proposal.word}")] if proposal.heard(clock.today()) else []) + [
+            ("drop", f"不予{proposal.word}")]
     defaults = {"hold_form": HoldForm(formdata=None), "reinstate_form": ReinstateForm(formdata=None),
                 "revoke_form": revoke_form, "lift_form": LiftForm(formdata=None), "propose_form": propose_form,
                 "decide_form": decide_form, "set_aside_form": SetAsideForm(formdata=None),
@@ -239,6 +242,9 @@ def revoke(number: str):
 @require("legal")
 def propose(number: str):
     form = ProposeForm()
+    if proposals.open_for(certificate_or_404(number).id) is not None:  # the form is not shown then: say why here
+        flash("该证件已有待决定的拟注销（吊销、撤销）告知，请先作出决定", "danger")
+        return redirect(url_for("register.detail", number=number))
     return _act(number, "propose_form", form, lambda c, seen: proposals.propose(
         c, form.kind.data, facts=form.facts.data, reasons=form.reasons.data, legal_basis=form.legal_basis.data,
         actor=current_actor(), now=clock.now(), expected=seen),
@@ -311,8 +317,10 @@ def _render_mine(form: AnswerForm | None = None, status: int = 200, statement_fo
     for answer in db.session.scalars(sa.select(Answer).where(Answer.certificate_id.in_(ids))
                                      .order_by(Answer.submitted_at)):
         answers_by[("hold", answer.hold_id) if answer.hold_id else ("event", answer.event_id)].append(answer)
+    # the latest revocation of each (one set aside and revoked again has two)
     revocations = {event.certificate_id: event for event in db.session.scalars(sa.select(CertificateEvent).where(
-        CertificateEvent.certificate_id.in_(ids), CertificateEvent.action == "revoke"))}
+        CertificateEvent.certificate_id.in_(ids), CertificateEvent.action == "revoke")
+        .order_by(CertificateEvent.at, CertificateEvent.id))}
     open_proposals = {p.certificate_id: p for p in db.session.scalars(sa.select(Proposal).where(
         Proposal.certificate_id.in_(ids), Proposal.status == "open"))}
     return render_template("register/mine.html", certificates=certificates, today=today,

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-from certificates import lifecycle, revocation
+from certificates import lifecycle
 from certificates.models import Certificate, Hold
 from portal import audit, clock, policy
 from portal.api.spec import openapi_document
@@ -364,7 +364,7 @@ def test_an_officer_without_certificates(api, tokens, world, key_dir):
 
 def test_a_retired_officer(api, tokens, world, grant):
     cert = grant(world.officer)
-    revocation.revoke(cert, "retired", actor=ACTOR, now=LATER)
+    revoke_heard(cert, "retired", actor=ACTOR, now=LATER)
     world.officer.status, world.officer.status_changed_on = "retired", LATER.date()
     db.session.commit()
     body = qualification(api, tokens["hr"], world.officer)

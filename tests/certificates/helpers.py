@@ -53,28 +53,41 @@ def edition(cert, number: int = 1, *, reason: str = "first_issue", **fields) -> 
 
 
 def revocation_grounds(certificate, kind: str, now: dt.datetime):
-    """Record what a revocation of ``kind`` stands on, flushed, and return the proposal to decide it with (or
-    ``None``): an open rejected review for ``review_rejected_final`` (``certificates.grounds``), a makeup window
-    closed failed for the update-test kinds; for the kinds proposed first (``review_rejected_final``,
+    """Record what a revocation of ``kind`` stands on (``certificates.grounds``), flushed, and return the proposal to
+    decide it with (or ``None``): the officer recorded as gone for ``left_post`` / ``retired``; an open rejected
+    review for ``review_rejected_final``; a makeup window closed failed — with a second failed sitting, or with one
+    offered and not taken — for the update-test kinds; for the kinds proposed first (``review_rejected_final``,
     ``misconduct``, ``fraud``) a proposal told to the officer, who waived their answer (``certificates.proposals``)."""
     from certificates import lifecycle, proposals
     from certificates.cycle_models import UpdateTestRound
     from certificates.proposal_models import PROPOSED_KINDS
     from portal import audit
+    from tests.exams.papers.helpers import raw_exam, sit
 
     actor = audit.Actor.system("test")
-    if kind == "review_rejected_final":
+    officer = certificate.officer
+    if kind in ("left_post", "retired"):
+        officer.status, officer.status_changed_on = kind, now.date()
+        db.session.flush()
+    elif kind == "review_rejected_final":
         lifecycle.ensure_hold(certificate, "review_rejected", actor=actor, now=now,
                               legal_basis="威政办发〔2016〕3号 四（二）3")
     elif kind in ("update_test_failed_twice", "update_test_makeup_missed"):
-        db.session.add(UpdateTestRound(certificate_id=certificate.id, due_on=now.date(), failed_at=now,
-                                       makeup_until=now.date(), status="failed", closed_at=now))
+        begun = now - dt.timedelta(days=120)
+        exam = raw_exam(officer.agency, begun, begun + dt.timedelta(days=30), purpose="update_test",
+                        audience="everyone")
+        first = sit(exam, officer, started=begun + dt.timedelta(hours=1))
+        if kind == "update_test_failed_twice":
+            sit(exam, officer, number=2, started=begun + dt.timedelta(days=3))
+        db.session.add(UpdateTestRound(certificate_id=certificate.id, due_on=begun.date(), failed_attempt_id=first.id,
+                                       failed_at=first.finished_at, makeup_until=begun.date() + dt.timedelta(days=90),
+                                       status="failed", closed_at=now))
         db.session.flush()
     if kind not in PROPOSED_KINDS:
         return None
     proposal = proposals.propose(certificate, kind, facts="经调查核实的事实", reasons="依规定作出的理由",
                                  legal_basis="威政办发〔2016〕3号 四（二）3", actor=actor, now=now)
-    return proposals.waive(proposal, certificate.officer, actor=actor, now=now)
+    return proposals.waive(proposal, officer, actor=actor, now=now)
 
 
 def revoke_heard(certificate, kind: str, *, actor, now: dt.datetime, legal_basis: str = "威政办发〔2016〕3号 四（二）3",

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from certificates import eligibility, lifecycle, revocation
+from certificates import eligibility, lifecycle
 from certificates.applications import services
 from certificates.applications.models import Application
 from certificates.models import Certificate
@@ -17,6 +17,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.notify import Notification
 from portal.officers.models import STATUSES, Officer
+from tests.certificates.helpers import revoke_heard
 from tests.exams.papers.helpers import raw_exam, sit
 from tests.factories import make_officer
 from tests.officers import page
@@ -169,7 +170,7 @@ def test_an_officer_who_holds_an_enforcement_certificate_is_not_invited_to_the_q
     assert "资格考试" in mine and "无需参加资格考试" in mine and f"/exams/{exam.id}/start" not in mine
     lifecycle.place_hold(cert, "other", actor=SYSTEM, now=clock.now(), legal_basis="依据")
     assert "无需参加资格考试" in exam_rules.decide(world.officer, exam, clock.now()).reason
-    revocation.revoke(cert, "left_post", actor=SYSTEM, now=clock.now())
+    revoke_heard(cert, "misconduct", actor=SYSTEM, now=clock.now())
     db.session.commit()
     assert exam_rules.decide(world.officer, exam, clock.now()).ok
 

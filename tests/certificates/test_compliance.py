@@ -15,7 +15,7 @@ from html import unescape
 import openpyxl
 import pytest
 
-from certificates import answers, lifecycle, revocation
+from certificates import answers, lifecycle
 from certificates.compliance import board as boards
 from certificates.cycle_models import Review, UpdateTestRound
 from portal import audit, clock
@@ -167,7 +167,7 @@ def test_revocations_of_the_last_90_days(client, auth, world, key_dir, frozen):
     revoke_heard(recent, "misconduct", actor=SYSTEM, now=clock.now() - dt.timedelta(days=89),
                      legal_basis=BASIS)
     old = issue(world.officer2, days_ago=300)
-    revocation.revoke(old, "left_post", actor=SYSTEM, now=clock.now() - dt.timedelta(days=91))
+    revoke_heard(old, "left_post", actor=SYSTEM, now=clock.now() - dt.timedelta(days=91))
     db.session.commit()
     auth.login("legal_city")
     html = client.get("/compliance").get_data(as_text=True)
@@ -240,7 +240,7 @@ def test_the_board_costs_a_fixed_number_of_statements(app, client, auth, edges):
         if i % 4 == 0:
             issue(officer, type_="hearing_presider", days_ago=50)
         if i % 5 == 0:
-            revocation.revoke(cert, "left_post", actor=SYSTEM, now=clock.now())
+            revoke_heard(cert, "left_post", actor=SYSTEM, now=clock.now())
         db.session.commit()
     many = {path: _statements(app, client, path) for path in paths}
     assert many == few

@@ -95,7 +95,8 @@ def test_a_proposal_tells_the_officer_the_facts_and_a_deadline_of_five_working_d
     assert "推搡摊主" in body and "严重违反执法纪律" in body and BASIS in body
     assert any("拟吊销" in t for t, _ in notices(world.hr.id))  # HR can pass it on
     detail = client.get(f"/certificates/{cert.number}").get_data(as_text=True)
-    assert "陈述申辩期限至" in detail and "本人陈述申辩或声明放弃、或期限届满后，方可作出决定" in detail
+    assert "陈述申辩期限至" in detail and "本人陈述申辩或声明放弃、或期限届满后，方可决定吊销" in detail
+    assert 'value="revoke"' not in detail  # only 不予吊销 may be chosen before the officer is heard
     # one open proposal at a time
     assert propose_on_page(client, cert, kind="fraud").status_code == 302  # told as a conflict
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)) == 1
@@ -343,3 +344,70 @@ def test_the_officers_home_says_what_to_answer_and_by_when(client, auth, world, 
     proposals.waive(proposal, world.officer, actor=SYSTEM, now=clock.now())
     db.session.commit()
     assert "法制机构拟吊销" not in client.get("/home").get_data(as_text=True)
+
+
+def test_a_leave_or_retirement_cancellation_stands_on_hrs_record(client, auth, world, issued):
+    cert = issued.certificate
+    auth.login("legal_city")
+    refused = client.post(f"/certificates/{cert.number}/revoke", data={
+        "kind": "left_post", "confirm": "y", "stamp": stamp_of(cert)}, follow_redirects=True)
+    assert "人员登记为“在岗”，不能以“调离执法岗位”注销" in refused.get_data(as_text=True)
+    assert state(cert) == ("active", None)
+
+
+def test_a_correction_late_on_day_30_still_counts(client, auth, world, issued, frozen):
+    cert = issued.certificate
+    mark(world.officer, "left_post")                                   # revoked at 09:00
+    frozen(dt.datetime.combine(clock.today() + dt.timedelta(days=30), dt.time(15, 0)))
+    mark(world.officer, "on_duty")                                     # corrected at 15:00 on day 30
+    assert revocation.correction_refusal(db.session.get(Certificate, cert.id), clock.today()) is None
+
+
+def test_setting_aside_follows_what_changed_meanwhile(client, auth, world, issued, frozen):
+    cert = issued.certificate
+    presider = issue(world.officer, type="hearing_presider").certificate
+    for certificate in (cert, presider):
+        proposal = proposals.propose(certificate, "fraud", facts="事实", reasons="理由", legal_basis=BASIS,
+                                     actor=SYSTEM, now=clock.now())
+        proposals.waive(proposal, world.officer, actor=SYSTEM, now=clock.now())
+        proposals.decide(proposal, "revoke", note="决定理由甲乙丙", actor=SYSTEM, now=clock.now())
+    db.session.commit()
+    assert "理由：决定理由甲乙丙" in notices(world.officer_user.id)[-1][1]  # the reasons reach the officer
+    # the presider's card set aside alone: it follows the enforcement card, still revoked
+    revocation.set_aside(presider, reasons="事实有误", actor=SYSTEM, now=clock.now())
+    db.session.commit()
+    db.session.expire_all()
+    fresh = db.session.get(Certificate, presider.id)
+    assert fresh.status == "suspended" and [h.reason for h in fresh.open_holds] == ["enforcement_certificate_inactive"]
+    # the holder became 劳务派遣 meanwhile: the card returns held for it
+    world.officer.staff_kind = "dispatched"
+    db.session.commit()
+    revocation.set_aside(cert, reasons="事实有误", actor=SYSTEM, now=clock.now())
+    db.session.commit()
+    db.session.expire_all()
+    assert [h.reason for h in db.session.get(Certificate, cert.id).open_holds] == ["staff_kind_ineligible"]
+
+
+def test_no_set_aside_for_an_officer_who_has_since_retired(world, issued):
+    cert = issued.certificate
+    proposal = proposals.propose(cert, "misconduct", facts="事实", reasons="理由", legal_basis=BASIS, actor=SYSTEM,
+                                 now=clock.now())
+    proposals.waive(proposal, world.officer, actor=SYSTEM, now=clock.now())
+    proposals.decide(proposal, "revoke", note="决定", actor=SYSTEM, now=clock.now())
+    world.officer.status, world.officer.status_changed_on = "retired", clock.today()
+    db.session.commit()
+    with pytest.raises(Exception, match="人员现登记为“退休”"):
+        revocation.set_aside(cert, reasons="事实有误", actor=SYSTEM, now=clock.now())
+    db.session.rollback()
+
+
+def test_a_proposal_may_be_withdrawn_at_once_and_a_second_is_refused_with_a_message(client, auth, world, issued):
+    cert = issued.certificate
+    auth.login("legal_city")
+    propose_on_page(client, cert)
+    again = client.post(f"/certificates/{cert.number}/propose", data={
+        "kind": "left_post", "facts": "x", "reasons": "y", "legal_basis": BASIS, "stamp": stamp_of(cert)},
+        follow_redirects=True)
+    assert "已有待决定的拟注销" in again.get_data(as_text=True)
+    assert decide_on_page(client, cert, decision="drop", note="经核实不属实").status_code == 302  # before any answer
+    assert the_proposal(cert).status == "dropped" and state(cert) == ("active", None)

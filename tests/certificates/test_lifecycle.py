@@ -201,7 +201,7 @@ def test_revocation_from_active_or_suspended_is_terminal(issued, world, kind, fr
 
 
 def test_a_revoked_officer_may_be_issued_a_new_certificate(issued, world):
-    revocation.revoke(issued, "left_post", actor=ACTOR, now=NOW)
+    revoke_heard(issued, "misconduct", actor=ACTOR, now=NOW)
     again = lifecycle.issue(world.officer, "enforcement", [], "环翠区", actor=ACTOR, now=LATER)
     assert again.number != issued.number and again.status == "active"
 
@@ -221,7 +221,7 @@ def test_a_stale_form_is_told_the_certificate_changed(issued):
     lifecycle.place_hold(issued, "other", actor=ACTOR, now=LATER, legal_basis=BASIS, expected=seen)
     db.session.commit()
     with pytest.raises(DomainError) as excinfo:
-        revocation.revoke(issued, "left_post", actor=ACTOR, now=LATER + dt.timedelta(minutes=1), expected=seen)
+        revocation.revoke(issued, "deceased", actor=ACTOR, now=LATER + dt.timedelta(minutes=1), expected=seen)
     assert code_of(excinfo) == ("certificate_changed", 409)
     assert lifecycle.parse_stamp("not a date") is None and lifecycle.parse_stamp("") is None
 
@@ -310,7 +310,7 @@ def test_two_concurrent_changes_from_one_page_one_wins(app, issued):
         lifecycle.place_hold(cert, "disciplinary", actor=ACTOR, now=LATER, legal_basis=BASIS, expected=seen)
 
     def revoke(cert):
-        revocation.revoke(cert, "left_post", actor=ACTOR, now=LATER, expected=seen)
+        revocation.revoke(cert, "deceased", actor=ACTOR, now=LATER, expected=seen)
 
     outcomes = change_at_once(app, issued.id, suspend, revoke)
     assert sorted(outcomes) == ["certificate_changed", "ok"]

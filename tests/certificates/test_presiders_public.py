@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from certificates import lifecycle, revocation
+from certificates import lifecycle
 from certificates.models import Certificate
 from portal import audit, clock
 from portal.extensions import db
+from tests.certificates.helpers import revoke_heard
 
 SYSTEM = audit.Actor.system("test")
 
@@ -36,7 +37,7 @@ def test_a_presider_whose_enforcement_certificate_is_suspended_drops_off(client,
     cert = db.session.scalar(sa.select(Certificate).where(Certificate.officer_id == world.officer.id,
                                                           Certificate.type == "enforcement"))
     lifecycle.place_hold(cert, "other", actor=SYSTEM, now=clock.now(), legal_basis="依据")
-    revocation.revoke(presiders["赵敏华"], "retired", actor=SYSTEM, now=clock.now())
+    revoke_heard(presiders["赵敏华"], "retired", actor=SYSTEM, now=clock.now())
     db.session.commit()
     page = client.get("/public/presiders").get_data(as_text=True)
     assert "王建国" not in page and "赵敏华" not in page and "孙丽明" in page and "共 1 人" in page

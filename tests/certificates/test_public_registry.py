@@ -8,10 +8,11 @@ import re
 
 import pytest
 
-from certificates import lifecycle, revocation
+from certificates import lifecycle
 from portal import audit, clock
 from portal.extensions import db
 from portal.orgs.bodies import services as bodies
+from tests.certificates.helpers import revoke_heard
 from tests.factories import make_agency, make_officer
 
 SYSTEM = audit.Actor.system("test")
@@ -96,7 +97,7 @@ def test_the_roster_lists_active_holders_with_type_number_and_scope_and_no_perso
 
 def test_suspended_and_revoked_holders_are_not_on_the_roster(client, world, roster):
     lifecycle.place_hold(roster["赵敏华"], "other", actor=SYSTEM, now=clock.now(), legal_basis="依据")
-    revocation.revoke(roster["孙丽明"], "retired", actor=SYSTEM, now=clock.now())
+    revoke_heard(roster["孙丽明"], "retired", actor=SYSTEM, now=clock.now())
     db.session.commit()
     page = text(client.get("/public/officers"))
     assert "王建国" in page and "赵敏华" not in page and "孙丽明" not in page

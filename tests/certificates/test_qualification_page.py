@@ -9,11 +9,12 @@ import re
 
 import pytest
 
-from certificates import answers, lifecycle, qualification, revocation
+from certificates import answers, lifecycle, qualification
 from certificates.cycle_models import Review, UpdateTestRound
 from portal import audit, clock
 from portal.extensions import db
 from tests.assessment.helpers import make_template, store
+from tests.certificates.helpers import revoke_heard
 from tests.exams.papers.helpers import raw_exam, sit
 from tests.sql import statements
 
@@ -106,7 +107,7 @@ def test_no_certificate(client, auth, ready):
 
 def test_a_retired_officer(client, auth, ready):
     cert = issue(ready.officer, days_ago=400)
-    revocation.revoke(cert, "retired", actor=SYSTEM, now=clock.now() - dt.timedelta(days=3))
+    revoke_heard(cert, "retired", actor=SYSTEM, now=clock.now() - dt.timedelta(days=3))
     ready.officer.status, ready.officer.status_changed_on = "retired", clock.today() - dt.timedelta(days=3)
     db.session.commit()
     auth.login("legal_district")

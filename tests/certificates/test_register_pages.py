@@ -290,7 +290,7 @@ def test_the_private_note_is_for_the_legal_office_only(client, auth, world, cert
 def test_the_revocation_note_is_kept_for_the_legal_office(client, auth, world, cert):
     auth.login("legal_city")
     client.post(f"/certificates/{cert.number}/revoke", data={
-        "kind": "left_post", "confirm": "y", "note": "REVOKE-NOTE-ABC", "stamp": stamp_of(cert)})
+        "kind": "deceased", "confirm": "y", "note": "REVOKE-NOTE-ABC", "stamp": stamp_of(cert)})
     assert "REVOKE-NOTE-ABC" in client.get(f"/certificates/{cert.number}").get_data(as_text=True)
     auth.logout()
     auth.login("hr")

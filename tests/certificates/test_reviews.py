@@ -21,6 +21,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.notify import Notification
 from tests.assessment.helpers import SIMPLE, make_template, store
+from tests.certificates.helpers import revoke_heard
 from tests.race import at_once
 from tests.training.helpers import add, text
 
@@ -207,7 +208,7 @@ def test_a_review_not_yet_due_or_of_a_revoked_certificate_is_refused(client, aut
     db.session.rollback()
     auth.login("hr")
     assert client.post(f"/reviews/new?certificate={cert.number}", data={}).status_code == 409
-    revocation.revoke(cert, "left_post", actor=SYSTEM, now=clock.now())
+    revoke_heard(cert, "left_post", actor=SYSTEM, now=clock.now())
     db.session.commit()
     assert client.post(f"/reviews/new?certificate={cert.number}", data={}).status_code == 409
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Review)) == 0
@@ -446,7 +447,7 @@ def test_a_confirmation_and_a_rejection_at_once_cannot_both_win(app, world):
 def test_a_review_of_a_certificate_revoked_meanwhile_is_neither_decided_nor_counted(client, auth, world):
     cert = issued(world.officer, TODAY + dt.timedelta(days=20))
     review = submitted(cert, world.hr)
-    revocation.revoke(cert, "left_post", actor=SYSTEM, now=clock.now())
+    revoke_heard(cert, "left_post", actor=SYSTEM, now=clock.now())
     db.session.commit()
     for decide in (lambda: services.confirm(SYSTEM, world.legal_city, review, clock.now()),
                    lambda: services.reject(SYSTEM, world.legal_city, review, "不符合", clock.now())):

@@ -95,7 +95,7 @@ def test_the_card_in_the_hand_tells_the_truth_at_every_step(app, runner, client,
     assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", page)
 
     response = client.post(f"/certificates/{number}/revoke", data={
-        "kind": "left_post", "confirm": "y", "stamp": _stamp(number)})
+        "kind": "deceased", "confirm": "y", "stamp": _stamp(number)})
     assert response.status_code == 302
     assert headline(client, second, base)[0] == "已注销"
     assert headline(client, first, base)[0] == "已换发"

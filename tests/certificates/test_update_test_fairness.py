@@ -19,12 +19,13 @@ from certificates import lifecycle, revocation
 from certificates.cycle_models import UpdateTestRound
 from certificates.models import Certificate, CertificateEvent
 from exams.papers.models import Enrolment
+from exams.signals import attempt_graded
 from portal import audit, clock
 from portal.extensions import db
 from portal.notify import Notification
 from tests.certificates.helpers import revoke_heard
 from tests.certificates.test_sweep import graded, open_reasons, run, update_exam
-from tests.exams.papers.helpers import raw_exam
+from tests.exams.papers.helpers import raw_exam, sit
 
 ACTOR = audit.Actor.system("test")
 
@@ -184,3 +185,47 @@ def test_a_pass_graded_after_a_window_that_offered_nothing_counts_in_its_extensi
     assert (round_.status, round_.extensions) == ("passed", 1)
     assert revoked_as(cert) == ("active", None) and open_reasons(cert) == []
     assert db.session.get(Certificate, cert.id).update_tests_done == 1
+
+
+@pytest.mark.parametrize(("passed", "expected"), [(True, ("active", None)),
+                                                  (False, ("revoked", "update_test_failed_twice"))])
+def test_a_makeup_begun_on_the_windows_last_day_counts_whenever_it_is_graded(cert, world, frozen, passed, expected):
+    exam = update_exam(world, clock.now() - dt.timedelta(days=1))
+    graded(exam, world.officer, passed=False)
+    until = the_round().makeup_until
+    late_exam = raw_exam(world.city, clock.now(), dt.datetime.combine(until + dt.timedelta(days=5), dt.time(18),
+                                                                      tzinfo=clock.TZ), purpose="update_test")
+    started = dt.datetime.combine(until, dt.time(23, 30), tzinfo=clock.TZ)
+    under_way = sit(late_exam, world.officer, status="open", started=started, minutes=90)
+    frozen(dt.datetime.combine(until + dt.timedelta(days=1), dt.time(1, 0)))
+    run(until + dt.timedelta(days=1))          # the 01:00 sweep while the makeup is still being written
+    assert the_round().status == "makeup" and revoked_as(cert)[0] != "revoked"
+    under_way.status, under_way.finished_at, under_way.finish = "final", started + dt.timedelta(minutes=70), "submitted"
+    under_way.score, under_way.passed = (8 if passed else 2), passed
+    db.session.commit()
+    attempt_graded.send(under_way, now=clock.now())
+    db.session.commit()
+    assert revoked_as(cert) == expected
+
+
+def test_the_last_minutes_of_the_exam_just_failed_are_no_makeup_offered(cert, world, frozen):
+    closes = clock.now() + dt.timedelta(minutes=30)
+    exam = raw_exam(world.city, clock.now() - dt.timedelta(days=2), closes, purpose="update_test")
+    graded(exam, world.officer, passed=False)          # graded 30 minutes before the exam closes: no time to retake
+    until = the_round().makeup_until
+    run(until + dt.timedelta(days=1))
+    assert revoked_as(cert)[0] != "revoked" and the_round().extensions == 1
+
+
+def test_each_update_test_kind_of_cancellation_needs_its_own_outcome(cert, world):
+    exam = update_exam(world, clock.now() - dt.timedelta(days=1))
+    graded(exam, world.officer, passed=False)
+    round_ = the_round()
+    round_.status, round_.closed_at = "failed", clock.now()  # a window closed with one fail and a sitting offered
+    db.session.commit()
+    with pytest.raises(Exception, match="补考仍未通过"):
+        revocation.revoke(cert, "update_test_failed_twice", actor=ACTOR, now=clock.now())
+    db.session.rollback()
+    revocation.revoke(cert, "update_test_makeup_missed", actor=ACTOR, now=clock.now())
+    db.session.commit()
+    assert revoked_as(cert) == ("revoked", "update_test_makeup_missed")

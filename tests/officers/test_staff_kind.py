@@ -176,3 +176,12 @@ def test_the_api_shows_the_kind(client, runner, world, frozen):
     token = issue_token(runner, "hr")
     items = client.get("/api/v1/officers?q=王建国", headers=bearer(token)).get_json()["items"]
     assert [(i["staff_kind"], i["staff_kind_label"]) for i in items] == [("civil_servant_managed", "参照公务员法管理")]
+
+
+def test_a_presiders_certificate_is_held_too_whatever_the_presider_setting(client, hr):
+    policy.update(ACTOR, {"certificates.presider_needs_certificate": 0})
+    db.session.commit()
+    enforcement, presider = issue(hr.officer), issue(hr.officer, type="hearing_presider")
+    edit_kind(client, hr.officer, "other")
+    assert holds_of(enforcement.certificate) == [("staff_kind_ineligible", True)]
+    assert holds_of(presider.certificate) == [("staff_kind_ineligible", True)]

@@ -246,7 +246,7 @@ def check_exams(now) -> None:
     assert {"qualification", "hearing_presider"} <= open_now
     assert any(e.purpose == "update_test" and not e.has_closed(now) for e in exams)
     closed = [e for e in exams if e.has_closed(now)]
-    assert len(closed) == 2
+    assert len(closed) == 3
     for exam in closed:
         attempts = db.session.scalars(sa.select(Attempt).where(Attempt.exam_id == exam.id)).all()
         assert len(attempts) >= 50 and all(a.is_final and a.finished_at <= exam.closes_at for a in attempts)
