@@ -18,8 +18,7 @@ import sqlalchemy as sa
 from certificates import lifecycle
 from certificates.models import Certificate, Hold
 from portal import audit, notify, policy
-from portal.auth.access import users_covering
-from portal.auth.models import User
+from portal.auth.access import legal_covering
 from portal.extensions import db
 from portal.orgs import signals as org_signals
 from portal.orgs.bodies import services as bodies
@@ -140,8 +139,7 @@ def remind_entrustment_ends(today: dt.date, *, now: dt.datetime) -> list[Agreeme
         Agreement.ends_on <= today + dt.timedelta(days=days), Agreement.end_reminded_on.is_(None))).all()
     for agreement in rows:
         agreement.end_reminded_on = today
-        recipients = db.session.scalars(sa.select(User).where(
-            User.role == "legal", User.active.is_(True), User.id.in_(users_covering(agreement.entrusting_id)))).all()
+        recipients = legal_covering(agreement.entrusting_id)
         for user in recipients:
             notify.user(user, f"委托协议将于 {agreement.ends_on:%Y-%m-%d} 到期",
                         f"{agreement.entrusting.name}委托{agreement.entrusted.name}的协议将于 "
@@ -163,8 +161,7 @@ def remind_reconfirmation(today: dt.date, *, now: dt.datetime) -> list[Agency]:
         if day is None or (agency.id, day) in sent or not 0 <= (day - today).days <= days:
             continue
         db.session.add(BodyReminder(agency_id=agency.id, due_on=day, sent_at=now))
-        recipients = db.session.scalars(sa.select(User).where(
-            User.role == "legal", User.active.is_(True), User.id.in_(users_covering(agency.id)))).all()
+        recipients = legal_covering(agency.id)
         for user in recipients:
             notify.user(user, f"{agency.name}执法主体资格复核确认即将到期",
                         f"{agency.name}的执法主体资格于 {agency.qualification_decided_on:%Y-%m-%d} 确认，"

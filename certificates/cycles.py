@@ -18,7 +18,7 @@ from exams import signals as exam_signals
 from exams.attempts.models import Attempt
 from exams.papers.models import Exam
 from portal import audit, clock, notify, policy
-from portal.auth.access import users_covering
+from portal.auth.access import legal_covering
 from portal.auth.models import User
 from portal.extensions import db
 from portal.locks import lock
@@ -195,8 +195,7 @@ def extend_round(round_: UpdateTestRound, certificate: Certificate, *, actor: au
                  {"number": certificate.number, "extended_from": before, "until": round_.makeup_until}, now=now)
     text = (f"{officer.name}（证号 {certificate.number}）的法律知识更新测试补考期至 {cn_date(before)} 届满，"
             f"期间没有可参加的补考场次，补考期已延长至 {cn_date(round_.makeup_until)}。")
-    for user in db.session.scalars(sa.select(User).where(
-            User.role == "legal", User.active.is_(True), User.id.in_(users_covering(officer.agency_id)))):
+    for user in legal_covering(officer.agency_id):
         notify.user(user, "请安排法律知识更新测试补考", text + "请在此期间安排一场更新测试并为其报名。", "/exams", now=now)
     _notify(certificate, "更新测试补考期已延长", text + "补考场次安排后将另行通知。", now)
 

@@ -19,8 +19,7 @@ from certificates import grounds, lifecycle, revocation
 from certificates.models import REVOCATION_KINDS, Certificate
 from certificates.proposal_models import DECISIONS, PROPOSED_KINDS, Proposal
 from portal import audit, notify, policy, workdays
-from portal.auth.access import users_covering
-from portal.auth.models import User
+from portal.auth.access import legal_covering
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.locks import lock
@@ -168,9 +167,7 @@ def remind_overdue(today: dt.date, *, now: dt.datetime) -> list[Proposal]:
     for proposal in due:
         certificate = proposal.certificate
         proposal.reminded_at = now
-        recipients = db.session.scalars(sa.select(User).where(
-            User.role == "legal", User.active.is_(True),
-            User.id.in_(users_covering(certificate.officer.agency_id)))).all()
+        recipients = legal_covering(certificate.officer.agency_id)
         answered = "已陈述申辩" if proposal.statement else ("已放弃陈述申辩" if proposal.waived_at else "未陈述申辩")
         for user in recipients:
             notify.user(user, f"拟{proposal.word}待决定：{certificate.officer.name}（{certificate.number}）",

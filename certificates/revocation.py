@@ -22,8 +22,7 @@ from certificates import authority, grounds, holder, lifecycle
 from certificates.models import REVOCATION_KINDS, REVOCATION_WORDS, Certificate, CertificateEvent, Hold
 from certificates.proposal_models import PROPOSED_KINDS, Proposal
 from portal import audit, notify, policy
-from portal.auth.access import users_covering
-from portal.auth.models import User
+from portal.auth.access import legal_covering
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.officers import signals as officer_signals
@@ -208,8 +207,7 @@ def on_status_corrected(officer, actor: audit.Actor, now: dt.datetime, before: s
     for certificate in revoked:
         lifecycle._event(certificate, actor, now, "correction", "revoked", certificate.revocation_kind,
                          status="on_duty")
-    recipients = db.session.scalars(sa.select(User).where(
-        User.role == "legal", User.active.is_(True), User.id.in_(users_covering(officer.agency_id)))).all()
+    recipients = legal_covering(officer.agency_id)
     numbers = "、".join(c.number for c in revoked)
     for user in recipients:
         notify.user(user, f"请确认撤销原注销决定：{officer.name}",

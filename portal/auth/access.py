@@ -14,7 +14,7 @@ from flask import abort, request
 from flask_login import current_user
 
 from portal.audit import Actor
-from portal.auth.models import user_scope
+from portal.auth.models import User, user_scope
 from portal.extensions import db, login_manager
 from portal.orgs.agencies.services import tree_order
 from portal.orgs.models import Agency
@@ -71,6 +71,12 @@ def users_covering(agency_id: int):
     agency = db.session.get(Agency, agency_id)
     ancestors = [int(part) for part in agency.path.strip("/").split("/")] if agency is not None else []
     return sa.select(user_scope.c.user_id).where(user_scope.c.agency_id.in_(ancestors or [-1]))
+
+
+def legal_covering(agency_id: int) -> list[User]:
+    """The active legal-office accounts whose scope includes ``agency_id``: who is told of what concerns it."""
+    return list(db.session.scalars(sa.select(User).where(
+        User.role == "legal", User.active.is_(True), User.id.in_(users_covering(agency_id))).order_by(User.id)))
 
 
 def scope_condition(user, agency_id_column):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from portal import audit, locks, notify
-from portal.auth.access import users_covering
+from portal.auth.access import legal_covering
 from portal.auth.models import User
 from portal.complaints.models import KINDS, STATUSES, Complaint
 from portal.errors import DomainError
@@ -91,8 +91,7 @@ def submit(submission: Submission, *, officer_id: int, agency_id: int, certifica
     db.session.flush()
     audit.record(actor, f"{submission.kind}.submit", row, {"reference": row.reference,
                                                             "certificate": certificate_number}, now=now)
-    legal = db.session.scalars(sa.select(User).where(
-        User.role == "legal", User.active.is_(True), User.id.in_(users_covering(agency_id)))).all()
+    legal = legal_covering(agency_id)
     for user in legal:
         notify.user(user, f"收到一件新的{KINDS[submission.kind]}（{row.reference}）",
                     f"证号 {certificate_number}，{today:%Y-%m-%d} 收到，请及时处理。", f"/complaints/{row.id}",
