@@ -13,6 +13,7 @@ from certificates.models import HOLD_REASONS, REVOCATION_KINDS, CertificateEvent
 from portal import clock, exports
 from portal.auth.access import get_in_scope_or_404, require
 from portal.officers.models import Officer
+from portal.orgs.entrustment import services as entrustment
 
 bp = Blueprint("compliance", __name__, template_folder="templates")
 
@@ -38,7 +39,13 @@ def qualification(officer_id: int):
     """May this officer enforce today, may they preside over a hearing today, and if not why; their certificates
     with holds and written answers, history, due dates, training, exams, grades and the cycle work under way."""
     officer = get_in_scope_or_404(Officer, officer_id)
-    return render_template("compliance/qualification.html", record=record.build(officer, clock.today()))
+    today = clock.today()
+    agency = officer.agency
+    # an entrusted party acts in the entrusting body's name, and never by 行政强制措施 (行政强制法第十七条第一款)
+    entrusted = agency.kind == "entrusted" or entrustment.is_entrusted_party(agency.id)
+    agreement = entrustment.in_force_for(agency.id, today) if entrusted else None
+    return render_template("compliance/qualification.html", record=record.build(officer, today),
+                           entrusted=entrusted, agreement=agreement)
 
 
 @bp.route("/compliance")

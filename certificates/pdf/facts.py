@@ -12,10 +12,11 @@ import sqlalchemy as sa
 
 from certificates import seal, tokens
 from certificates.models import Certificate, Edition
-from portal import policy
+from portal import clock, policy
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.officers.models import OfficerPhoto
+from portal.orgs.entrustment import services as entrustment
 from portal.orgs.models import Agency
 
 
@@ -38,6 +39,13 @@ class Printed:
     photo: bytes | None
     #: the issuing authority's seal (PNG), or ``None``: then a specimen mark is printed (:mod:`certificates.seal`)
     seal: bytes | None = None
+    #: for an entrusted party's officer, the entrusting body in whose name they act (行政处罚法第二十条第四款)
+    entrusting: str | None = None
+
+    @property
+    def entrusted_text(self) -> str:
+        """受委托 and in whose name, for the card's facts; empty for a body's own officer."""
+        return f"以{self.entrusting}名义执法" if self.entrusting else ""
 
     @property
     def categories_text(self) -> str:
@@ -89,4 +97,14 @@ def printed(certificate: Certificate) -> Printed:
         qr_url=tokens.qr_url(edition.token),
         photo=photo.data if photo is not None else None,
         seal=seal.load(),
+        entrusting=_entrusting(agency),
     )
+
+
+def _entrusting(agency: Agency) -> str | None:
+    """The entrusting body of an entrusted party (its agreement in force, else its latest announced one)."""
+    if agency.kind != "entrusted" and not entrustment.is_entrusted_party(agency.id):
+        return None
+    today = clock.today()
+    agreement = entrustment.in_force_for(agency.id, today) or entrustment.latest_announced(agency.id, today)
+    return agreement.entrusting.name if agreement is not None else None

@@ -247,9 +247,9 @@ def _card_front(canvas, font: str, printed: Printed) -> None:
     photo_width = 19 * mm
     photo_height = photo_width * 4 / 3
     _photo(canvas, font, printed.photo, 4 * mm, top - photo_height, photo_width, photo_height)
-    rows = [("姓名", printed.name), ("单位", printed.agency), ("执法类别", printed.categories_text),
-            ("执法区域", printed.region), ("证号", printed.number), ("发证日期", printed.issued_text),
-            ("版次", printed.edition_text)]
+    rows = [("姓名", printed.name), ("单位", printed.agency), ("受委托", printed.entrusted_text),
+            ("执法类别", printed.categories_text), ("执法区域", printed.region), ("证号", printed.number),
+            ("发证日期", printed.issued_text), ("版次", printed.edition_text)]
     left = 26 * mm
     box_width = width - left - 4 * mm
     _fit(canvas, lambda s: [_facts_table(font, rows, 6.5 * s, 11 * mm * max(s, 0.75),
@@ -315,8 +315,8 @@ def _certificate(canvas, font: str, printed: Printed) -> None:
     canvas.restoreState()
     top = height - 84 * mm
     _photo(canvas, font, printed.photo, margin, top - 45 * mm, 35 * mm, 45 * mm)
-    rows = [("姓名", printed.name), ("单位", printed.agency), ("执法类别", printed.categories_text),
-            ("执法区域", printed.region), ("证号", printed.number)]
+    rows = [("姓名", printed.name), ("单位", printed.agency), ("受委托", printed.entrusted_text),
+            ("执法类别", printed.categories_text), ("执法区域", printed.region), ("证号", printed.number)]
     left = margin + 35 * mm + 10 * mm
     box_width = width - margin - left
     fields_bottom = _fit(canvas, lambda s: [_facts_table(font, rows, 13 * s, 26 * mm * max(s, 0.7),

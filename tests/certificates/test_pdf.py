@@ -127,6 +127,26 @@ def test_the_printed_text(world, cert, tmp_path, kind):
     assert "1 0 image" in " ".join(_run("pdfimages", "-list", tmp_path / f"{kind}.pdf").split())
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_entrusted_partys_card_names_the_entrusting_body(world, key_dir, frozen, tmp_path, kind):
+    """The officer of an entrusted party acts in the entrusting body's name (行政处罚法第二十条第四款): the card says
+    受委托 and whose; a body's own officer's card says neither."""
+    from portal.orgs.entrustment import services as entrustment
+    from tests.factories import make_agency, make_officer
+    from tests.orgs.test_entrustment import in_force
+
+    party = make_agency(world.dept, name="环翠区城市管理服务中心", short_name="环翠城管中心", kind="entrusted",
+                        region_code="371002")
+    in_force(world.dept, party)
+    officer = make_officer(party, name="周海洋")
+    card = issued.issue(officer)
+    text = _text(_write(tmp_path, card, kind))
+    assert "受委托" in text and f"以{world.dept.name}名义执法" in text
+    assert entrustment.in_force_for(party.id, clock.today()) is not None
+    own = _text(_write(tmp_path, issued.issue(world.officer2), kind))
+    assert "受委托" not in own
+
+
 def test_the_authorities_are_the_settings_and_a_missing_photo_is_a_framed_placeholder(world, key_dir, frozen,
                                                                                       tmp_path):
     policy.update(audit.Actor.system("test"), {"certificates.issuing_authority": "测试省人民政府",

@@ -133,6 +133,8 @@ def test_licensing_may_go_to_a_township_and_penalty_with_article_21(client, lega
 
 
 def test_an_entrusted_party_may_not_entrust_further(legal, party, township):
+    """再委托 is barred by 行政处罚法第二十条第四款 and 行政许可法第二十四条第三款 (and seed 四(三)) — the message cites those
+    paragraphs, not 第二十条第三款 (委托机关的监督责任)."""
     in_force(legal.dept, township)
     for entrusting in (party, township):  # an entrusted organisation; a township that is itself entrusted
         with pytest.raises(DomainError) as excinfo:
@@ -140,6 +142,7 @@ def test_an_entrusted_party_may_not_entrust_further(legal, party, township):
                                actor=SYSTEM, now=clock.now())
         messages = [item["message"] for item in excinfo.value.items if item["field"] == "entrusting_id"]
         assert messages and "不得再委托" in messages[0]
+        assert "《行政处罚法》第二十条第四款" in messages[0] and "《行政许可法》第二十四条第三款" in messages[0]
         db.session.rollback()
 
 
@@ -381,3 +384,15 @@ def test_the_list_filters_by_state(client, legal, party, township):
     assert "环翠区城市管理服务中心" in rows["in_force"] and "环翠区城市管理服务中心" in rows["ending"]
     assert "环翠区羊亭镇人民政府" not in rows["in_force"] and "没有符合条件" in rows["filed"]
     assert "环翠区羊亭镇人民政府" in rows[""] and "环翠区城市管理服务中心" in rows[""]
+
+
+def test_the_qualification_page_of_an_entrusted_partys_officer_names_the_chain_and_bars_coercion(client, legal, party):
+    """行政强制法第十七条第一款: 行政强制措施权不得委托 — an entrusted party's officer acts in the entrusting body's name,
+    within the matters entrusted, and never by 行政强制措施."""
+    in_force(legal.dept, party)
+    officer = make_officer(party, name="周海洋")
+    page_text = text(client.get(f"/officers/{officer.id}/qualification"))
+    assert "不得实施行政强制措施" in page_text and "《行政强制法》第十七条第一款" in page_text
+    assert f"以{legal.dept.name}的名义" in page_text and "市容环境卫生的日常巡查" in page_text
+    own = text(client.get(f"/officers/{legal.officer.id}/qualification"))
+    assert "不得实施行政强制措施" not in own  # an officer of the body itself

@@ -7,7 +7,7 @@ Each rule of SPEC §2.2 is refused (422) with its legal basis named, field by fi
 * 行政强制措施 may never be entrusted (行政强制法第十七条第一款; seed 三(一)3);
 * 行政许可 only to another 行政机关 — here a township (行政许可法第二十四条第一款);
 * 行政处罚 only to an organisation meeting 行政处罚法第二十一条 — the agreement records that it does;
-* an entrusted party may never entrust further (再委托: seed 四(三); 行政处罚法第二十条第三款);
+* an entrusted party may never entrust further (再委托: seed 四(三); 行政处罚法第二十条第四款, 行政许可法第二十四条第三款);
 * announcement only after filing.
 Filing more than ``orgs.filing_days`` (10) days after signing is flagged, not refused. An agreement is in force only
 once announced, within its term, not terminated, and while its entrusting body is valid.
@@ -42,7 +42,8 @@ REFUSED, INVALID = "委托协议不符合规定，请按提示修改", "invalid_
 ENTRUSTED_KINDS = ("entrusted", "township")
 #: the dates a term may take (a typo such as 9999 is refused, not stored)
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
-RE_ENTRUST = "受委托组织不得再委托其他组织或者个人实施行政执法（威政办发〔2016〕3号 四（三）；《行政处罚法》第二十条第三款）"
+RE_ENTRUST = ("受委托组织不得再委托其他组织或者个人实施行政执法（威政办发〔2016〕3号 四（三）；《行政处罚法》第二十条第四款，"
+              "《行政许可法》第二十四条第三款）")
 
 
 @dataclass
