@@ -83,11 +83,19 @@ def _facts(today: dt.date, agency_ids=None) -> tuple[set[int], set[int], set[int
 
 def follow(agency_ids: list[int], *, actor: audit.Actor, now: dt.datetime) -> None:
     """Bring the live certificates of ``agency_ids`` in line with their authority today."""
-    today = now.date()
-    valid, parties, in_force = _facts(today, agency_ids)
     live = db.session.scalars(sa.select(Certificate).where(
         Certificate.agency_id.in_(agency_ids or [-1]), Certificate.status != "revoked")
         .order_by(Certificate.type, Certificate.number)).all()
+    _follow_all(live, agency_ids, actor=actor, now=now)
+
+
+def follow_certificate(certificate: Certificate, *, actor: audit.Actor, now: dt.datetime) -> None:
+    """Bring one live certificate in line with its authority today (a revocation set aside)."""
+    _follow_all([certificate], [certificate.agency_id], actor=actor, now=now)
+
+
+def _follow_all(live: list[Certificate], agency_ids: list[int], *, actor: audit.Actor, now: dt.datetime) -> None:
+    valid, parties, in_force = _facts(now.date(), agency_ids)
     for certificate in live:
         have = {h.reason for h in certificate.open_holds if h.reason in (HOLD, ENDED)}
         _apply(certificate, wanted(certificate.agency_id, valid, parties, in_force), have, actor=actor, now=now)

@@ -19,7 +19,6 @@ from exams.attempts.models import Attempt
 from exams.papers.models import Exam
 from portal import audit, clock, notify, policy
 from portal.auth.access import legal_covering
-from portal.auth.models import User
 from portal.extensions import db
 from portal.locks import lock
 from portal.officers import signals as officer_signals
@@ -68,14 +67,6 @@ def complete_review(certificate: Certificate, *, actor: audit.Actor, now: dt.dat
     if not due.is_overdue(next_due, now.date()):  # a certificate two cycles behind stays held for the next one
         lifecycle.cure(certificate, "review_overdue", actor=actor, now=now, note="审核确认已通过")
     return next_due
-
-
-def _notify(certificate: Certificate, title: str, body: str, now: dt.datetime) -> None:
-    account = db.session.scalar(sa.select(User).where(User.officer_id == certificate.officer_id,
-                                                      User.active.is_(True)))
-    if account is not None:
-        notify.user(account, title, body, "/me/certificates", now=now)
-    notify.agency_hr(certificate.officer.agency_id, f"{certificate.officer.name}：{title}", body, now=now)
 
 
 @exam_signals.attempt_graded.connect
@@ -132,9 +123,9 @@ def on_attempt_graded(attempt, now: dt.datetime, **_) -> None:
     else:
         held = f"证件在 {cn_date(due_on)}（更新测试到期日）前不受影响，届时仍在补考期内的，证件暂扣至补考通过。"
     lifecycle.cure(certificate, "update_test_overdue", actor=actor, now=now, note="补考期内")
-    _notify(certificate, "法律知识更新测试未通过，请在补考期内补考",
-            f"证号 {certificate.number} 的法律知识更新测试未通过。请于 {cn_date(until)} 前补考；{held}"
-            "补考仍未通过，或已安排补考而未参加的，证件将予注销。", now)
+    lifecycle.notify_officer(certificate, "法律知识更新测试未通过，请在补考期内补考",
+                             f"证号 {certificate.number} 的法律知识更新测试未通过。请于 {cn_date(until)} 前补考；{held}"
+                             "补考仍未通过，或已安排补考而未参加的，证件将予注销。", now, hr=True)
 
 
 def hold_due_makeups(today: dt.date, *, actor: audit.Actor, now: dt.datetime) -> list[Certificate]:
@@ -197,7 +188,8 @@ def extend_round(round_: UpdateTestRound, certificate: Certificate, *, actor: au
             f"期间没有可参加的补考场次，补考期已延长至 {cn_date(round_.makeup_until)}。")
     for user in legal_covering(officer.agency_id):
         notify.user(user, "请安排法律知识更新测试补考", text + "请在此期间安排一场更新测试并为其报名。", "/exams", now=now)
-    _notify(certificate, "更新测试补考期已延长", text + "补考场次安排后将另行通知。", now)
+    lifecycle.notify_officer(certificate, "更新测试补考期已延长", text + "补考场次安排后将另行通知。", now,
+                             hr=True)
 
 
 @officer_signals.status_changed.connect

@@ -48,6 +48,11 @@ def missing_fact(certificate: Certificate, kind: str) -> str | None:
     return None
 
 
+def _window_end(round_: UpdateTestRound) -> dt.datetime:
+    """The moment the makeup window closes: the end of its last day."""
+    return dt.datetime.combine(round_.makeup_until + dt.timedelta(days=1), dt.time(0), tzinfo=clock.TZ)
+
+
 def makeup_offered(round_: UpdateTestRound) -> Exam | None:
     """The update-test sitting offered to the officer within the makeup window, if any (SPEC §2.8): a published
     ``update_test`` exam open for at least a day after the first fail (the last minutes of the exam just failed are
@@ -55,7 +60,7 @@ def makeup_offered(round_: UpdateTestRound) -> Exam | None:
     with an attempt left for them."""
     certificate = db.session.get(Certificate, round_.certificate_id)
     officer = certificate.officer
-    window_end = dt.datetime.combine(round_.makeup_until + dt.timedelta(days=1), dt.time(0), tzinfo=clock.TZ)
+    window_end = _window_end(round_)
     # attempts used up to the fail: any later one inside the window would have closed the round
     used = (sa.select(sa.func.count()).select_from(Attempt)
             .where(Attempt.exam_id == Exam.id, Attempt.officer_id == officer.id,
@@ -73,7 +78,7 @@ def makeup_offered(round_: UpdateTestRound) -> Exam | None:
 def after_first_fail(round_: UpdateTestRound):
     """A condition on :class:`Attempt`: another update-test attempt than the one first failed, begun after it (or,
     where that attempt is not known, after the fail) and before the window's last day ended."""
-    window_end = dt.datetime.combine(round_.makeup_until + dt.timedelta(days=1), dt.time(0), tzinfo=clock.TZ)
+    window_end = _window_end(round_)
     first = db.session.get(Attempt, round_.failed_attempt_id) if round_.failed_attempt_id else None
     return sa.and_(Exam.purpose == "update_test", Attempt.started_at < window_end,
                    Attempt.id != first.id if first is not None else sa.true(),

@@ -91,11 +91,15 @@ def _set_status(certificate: Certificate, status: str, now: dt.datetime) -> str:
     return before
 
 
-def _notify_officer(certificate: Certificate, title: str, body: str, now: dt.datetime) -> None:
+def notify_officer(certificate: Certificate, title: str, body: str, now: dt.datetime, *,
+                   hr: bool = False) -> None:
+    """Tell the holder (their account's inbox and e-mail) — and, with ``hr``, their agency's HR, who can pass it on."""
     account = db.session.scalar(sa.select(User).where(User.officer_id == certificate.officer_id,
                                                       User.active.is_(True)))
     if account is not None:
         notify.user(account, title, body, "/me/certificates", now=now)
+    if hr:
+        notify.agency_hr(certificate.officer.agency_id, f"{certificate.officer.name}：{title}", body, now=now)
 
 
 def _clean(text: str | None, limit: int, field: str) -> str:
@@ -239,7 +243,7 @@ def place_hold(certificate: Certificate, reason: str, *, actor: audit.Actor, now
     db.session.flush()
     _event(certificate, actor, now, "hold", before, reason, hold_id=hold.id, legal_basis=legal_basis)
     basis = f"依据：{legal_basis}。" if legal_basis else ""
-    _notify_officer(certificate, f"您的{certificate.type_label}已暂扣",
+    notify_officer(certificate, f"您的{certificate.type_label}已暂扣",
                     f"证号 {certificate.number} 因“{HOLD_REASONS[reason]}”暂扣。{basis}"
                     "您可以在“我的证件”中提交书面陈述申辩。", now)
     if certificate.type == "enforcement":
@@ -259,7 +263,7 @@ def _lift(certificate: Certificate, holds: list[Hold], actor: audit.Actor, now: 
         _event(certificate, actor, now, "lift", before, hold.reason, hold_id=hold.id)
         before = certificate.status
     if not remaining:
-        _notify_officer(certificate, f"您的{certificate.type_label}已恢复有效",
+        notify_officer(certificate, f"您的{certificate.type_label}已恢复有效",
                         f"证号 {certificate.number} 的暂扣已全部解除，证件恢复有效。", now)
     if certificate.type == "enforcement":
         sync_presider(certificate.officer_id, actor=actor, now=now)

@@ -77,3 +77,8 @@ class Proposal(db.Model):
     def heard(self, today: dt.date) -> bool:
         """Whether legal may decide: the officer stated their case or waived it, or the deadline has passed."""
         return self.statement is not None or self.waived_at is not None or today > self.answer_by
+
+    @classmethod
+    def heard_condition(cls, today: dt.date):
+        """:meth:`heard` as a SQL condition (for counts and lists)."""
+        return sa.or_(cls.statement.is_not(None), cls.waived_at.is_not(None), cls.answer_by < today)

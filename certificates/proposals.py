@@ -49,11 +49,6 @@ def _text(value: str | None, label: str, field: str, limit: int) -> str:
     return text
 
 
-def _tell_officer(certificate: Certificate, title: str, body: str, now: dt.datetime) -> None:
-    lifecycle._notify_officer(certificate, title, body, now)
-    notify.agency_hr(certificate.officer.agency_id, f"{certificate.officer.name}：{title}", body, now=now)
-
-
 def propose(certificate: Certificate, kind: str, *, facts: str, reasons: str, legal_basis: str, actor: audit.Actor,
             now: dt.datetime, expected: dt.datetime | None = None) -> Proposal:
     """Propose a revocation of ``kind`` (one of :data:`PROPOSED_KINDS`) and tell the officer; refuses a certificate
@@ -82,11 +77,12 @@ def propose(certificate: Certificate, kind: str, *, facts: str, reasons: str, le
     certificate.updated_at = now
     lifecycle._event(certificate, actor, now, "propose", certificate.status, kind, word=word,
                      legal_basis=legal_basis, proposal_id=proposal.id, answer_by=answer_by.isoformat())
-    _tell_officer(certificate, f"拟{word}您的{certificate.type_label}：请于 {cn_date(answer_by)} 前陈述申辩",
-                  f"法制机构拟以“{REVOCATION_KINDS[kind]}”{word}证号 {certificate.number} 的{certificate.type_label}。\n"
-                  f"事实：{facts}\n理由：{reasons}\n依据：{legal_basis}\n"
-                  f"您有权陈述、申辩：请于 {cn_date(answer_by)} 前在“我的证件”中提交书面陈述申辩，或声明放弃。"
-                  "期限届满前，法制机构不会作出决定。", now)
+    lifecycle.notify_officer(
+        certificate, f"拟{word}您的{certificate.type_label}：请于 {cn_date(answer_by)} 前陈述申辩",
+        f"法制机构拟以“{REVOCATION_KINDS[kind]}”{word}证号 {certificate.number} 的{certificate.type_label}。\n"
+        f"事实：{facts}\n理由：{reasons}\n依据：{legal_basis}\n"
+        f"您有权陈述、申辩：请于 {cn_date(answer_by)} 前在“我的证件”中提交书面陈述申辩，或声明放弃。"
+        "期限届满前，法制机构不会作出决定。", now, hr=True)
     return proposal
 
 
@@ -152,9 +148,10 @@ def decide(proposal: Proposal, decision: str, *, note: str, actor: audit.Actor, 
     db.session.flush()
     lifecycle._event(certificate, actor, now, "drop", certificate.status, proposal.kind, word=proposal.word,
                      proposal_id=proposal.id, note=note)
-    _tell_officer(certificate, f"决定不予{proposal.word}您的{certificate.type_label}",
-                  f"经听取陈述申辩，法制机构决定不予{proposal.word}证号 {certificate.number} 的{certificate.type_label}。"
-                  f"理由：{note}", now)
+    lifecycle.notify_officer(
+        certificate, f"决定不予{proposal.word}您的{certificate.type_label}",
+        f"经听取陈述申辩，法制机构决定不予{proposal.word}证号 {certificate.number} 的{certificate.type_label}。"
+        f"理由：{note}", now, hr=True)
     return proposal
 
 

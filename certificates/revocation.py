@@ -97,7 +97,7 @@ def revoke(certificate: Certificate, kind: str, *, actor: audit.Actor, now: dt.d
     # a decision on a proposal states its reasons to the officer (参照行政处罚法第五十九条); a note elsewhere is internal
     reasons = f"理由：{note}。" if proposal is not None and note else ""
     reply = ("" if proposal is not None else "您可以在“我的证件”中提交书面陈述申辩；")
-    lifecycle._notify_officer(certificate, f"您的{certificate.type_label}已{word}",
+    lifecycle.notify_officer(certificate, f"您的{certificate.type_label}已{word}",
                               f"{heard}证号 {certificate.number} 因“{REVOCATION_KINDS[kind]}”{word}。{reasons}{basis}"
                               f"{reply}{policy.get('certificates.review_notice')}", now)
     if certificate.type == "enforcement":
@@ -176,13 +176,13 @@ def set_aside(certificate: Certificate, *, reasons: str, actor: audit.Actor, now
     db.session.flush()
     lifecycle._event(certificate, actor, now, "set_aside", "revoked", kind, word=word, note=reasons,
                      revoked_at=revoked_at.isoformat(), holds=[hold.reason for hold in closed])
-    lifecycle._notify_officer(certificate, f"原{word}决定已撤销，您的{certificate.type_label}已恢复",
+    lifecycle.notify_officer(certificate, f"原{word}决定已撤销，您的{certificate.type_label}已恢复",
                               f"证号 {certificate.number} 于 {cn_date(revoked_at.date())} 作出的{word}决定"
                               f"（{REVOCATION_KINDS[kind]}）已撤销，证件恢复为“{certificate.status_label}”。理由：{reasons}",
                               now)
     # what has changed since the revocation holds it now, as it would have: its authority, the holder's 人员类别,
     # and — for either type — the presider's dependence on the enforcement certificate
-    authority.follow([certificate.agency_id], actor=actor, now=now)
+    authority.follow_certificate(certificate, actor=actor, now=now)
     holder.follow(certificate, actor=actor, now=now)
     lifecycle.sync_presider(certificate.officer_id, actor=actor, now=now)
     return certificate

@@ -36,8 +36,7 @@ def proposals_to_answer(officer_id: int, today: dt.date) -> list[Proposal]:
     """The officer's proposed revocations still open to their statement (SPEC §2.7)."""
     return list(db.session.scalars(sa.select(Proposal).join(Certificate, Certificate.id == Proposal.certificate_id)
                                    .where(Certificate.officer_id == officer_id, Proposal.status == "open",
-                                          Proposal.statement.is_(None), Proposal.waived_at.is_(None),
-                                          Proposal.answer_by >= today)))
+                                          ~Proposal.heard_condition(today))))
 
 
 def certificate_counts(user) -> dict:
@@ -49,8 +48,7 @@ def certificate_counts(user) -> dict:
         Certificate.status == "suspended", scope_condition(user, Certificate.agency_id)))
     lines = reviews.due_list(user, clock.today())
     proposals = db.session.execute(sa.select(
-        sa.func.count(), sa.func.count().filter(sa.or_(Proposal.statement.is_not(None), Proposal.waived_at.is_not(None),
-                                                       Proposal.answer_by < clock.today())))
+        sa.func.count(), sa.func.count().filter(Proposal.heard_condition(clock.today())))
         .select_from(Proposal).join(Certificate, Certificate.id == Proposal.certificate_id)
         .where(Proposal.status == "open", scope_condition(user, Certificate.agency_id))).one()
     return {"pending_applications": pending, "suspended": suspended,
