@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from portal.complaints.models import Complaint
 from portal.extensions import db
@@ -28,19 +29,20 @@ def test_a_complaint_from_the_qr_page_on_a_phone(app, live_server, page, world, 
         phone = context.new_page()
         phone.goto(f"{live_server}/v/{card.token}")
         phone.get_by_role("link", name="投诉或表扬该执法人员").click()
-        assert phone.get_by_text("王建国").first.is_visible()
+        expect(phone.get_by_text("王建国").first).to_be_visible()
         phone.get_by_label("发生地点").fill("新威路菜市场门口")
         phone.get_by_label("发生了什么").fill("执法人员没有出示证件就扣押了三轮车。")
         assert phone.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
         phone.screenshot(path=str(ARTIFACTS / "complaint-form-390x844.png"), full_page=True)
         phone.get_by_role("button", name="提交").click()
-        assert phone.get_by_text("已收到您的投诉").is_visible()
+        expect(phone.get_by_text("已收到您的投诉")).to_be_visible()
         db.session.expire_all()
         reference = db.session.scalar(sa.select(Complaint.reference))
-        assert reference and phone.get_by_text(reference).first.is_visible()
+        assert reference
+        expect(phone.get_by_text(reference).first).to_be_visible()
         phone.goto(f"{live_server}/public/complaints")
         phone.get_by_label("投诉或表扬的编号").fill(reference.lower())
         phone.get_by_role("button", name="查询").click()
-        assert phone.get_by_text("待受理").is_visible()
+        expect(phone.get_by_text("待受理")).to_be_visible()
     finally:
         context.close()

@@ -1,5 +1,6 @@
 """In a real browser: HR signs in, adds an officer, and finds them in the list."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.factories import make_id_number
@@ -16,8 +17,7 @@ def test_hr_adds_officer_and_finds_them(world, live_server, page):
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(f"{live_server}/home")
-    assert page.get_by_role("heading", name="人事工作台").is_visible()
-
+    expect(page.get_by_role("heading", name="人事工作台")).to_be_visible()
     page.get_by_role("link", name="新增执法人员").first.click()
     page.get_by_label("姓名").fill("陈思雨")
     page.get_by_label("身份证号").fill(id_number)
@@ -32,9 +32,8 @@ def test_hr_adds_officer_and_finds_them(world, live_server, page):
     page.get_by_label("人员类别").select_option(label="事业编制")
     page.get_by_role("button", name="保存").click()
     page.wait_for_url(f"{live_server}/officers/*")
-    assert page.get_by_role("heading", name="陈思雨").is_visible()
-    assert page.get_by_text("已登记执法人员 陈思雨").is_visible()
-
+    expect(page.get_by_role("heading", name="陈思雨")).to_be_visible()
+    expect(page.get_by_text("已登记执法人员 陈思雨")).to_be_visible()
     page.get_by_role("link", name="人员管理").click()
     page.get_by_label("姓名/身份证号/手机").fill("陈思雨")
     page.get_by_role("button", name="筛选").click()
@@ -54,6 +53,6 @@ def test_bad_input_keeps_typed_values(world, live_server, page):
     page.get_by_label("姓名").fill("陈思雨")
     page.get_by_label("身份证号").fill("371002199104185710")  # wrong check character
     page.get_by_role("button", name="保存").click()
-    assert page.get_by_text("身份证号校验位不正确").is_visible()
+    expect(page.get_by_text("身份证号校验位不正确")).to_be_visible()
     assert page.get_by_label("姓名").input_value() == "陈思雨"
     assert page.get_by_label("身份证号").input_value() == "371002199104185710"

@@ -5,6 +5,7 @@ import time
 
 import openpyxl
 import pytest
+from playwright.sync_api import expect
 
 from portal import background
 from portal.extensions import db
@@ -42,7 +43,7 @@ def test_hr_watches_a_large_import(app, world, live_server, page, tmp_path):
     page.get_by_role("button", name="校验并导入").click()
     page.wait_for_url(f"{live_server}/jobs/*")
     bar = page.locator("progress.job-bar")
-    assert bar.is_visible()
+    expect(bar).to_be_visible()
     assert page.locator(".job-status").inner_text() == "排队中"
 
     def scheduler():  # the scheduler process's job runner, in a thread

@@ -3,6 +3,7 @@ makes the page scroll sideways (the bar stays one line high at 1200 and 1440 px)
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 
@@ -24,4 +25,4 @@ def test_the_menu_fits_one_line(live_server, page, world, role, width):
     assert page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     assert page.evaluate("() => document.querySelector('nav.navbar').getBoundingClientRect().height") < 70
     page.set_viewport_size({"width": 1199, "height": 800})
-    assert page.locator("button.navbar-toggler").is_visible()
+    expect(page.locator("button.navbar-toggler")).to_be_visible()

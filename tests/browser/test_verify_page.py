@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from portal import clock
 from portal.extensions import db
@@ -38,13 +39,13 @@ def test_the_verification_page_on_a_phone(live_server, page, issued):
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server}/v/{issued.token}")
     headline = page.get_by_role("heading", name="有效", exact=True)
-    assert headline.is_visible()
+    expect(headline).to_be_visible()
     assert headline.bounding_box()["y"] < 200, "the result comes first"
     assert float(headline.evaluate("h => getComputedStyle(h).fontSize").removesuffix("px")) >= 40
     assert headline.evaluate("h => getComputedStyle(h.parentElement).backgroundColor") == "rgb(30, 126, 52)"
     photo = page.get_by_role("img", name="持证人照片")
     assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
-    assert page.get_by_text("王建国").is_visible()
+    expect(page.get_by_text("王建国")).to_be_visible()
     assert fits_the_screen(page)
     page.screenshot(path=str(ARTIFACTS / "verify-valid-390x844.png"), full_page=True)
 
@@ -58,7 +59,7 @@ def test_a_forged_code_and_the_lookup_form_without_javascript(live_server, page,
         forged = token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]
         phone.goto(f"{live_server}/v/{forged}")
         headline = phone.get_by_role("heading", name="签名无效", exact=True)
-        assert headline.is_visible()
+        expect(headline).to_be_visible()
         assert headline.evaluate("h => getComputedStyle(h.parentElement).backgroundColor") == "rgb(179, 38, 30)"
         assert fits_the_screen(phone)
         phone.screenshot(path=str(ARTIFACTS / "verify-invalid-390x844.png"), full_page=True)
@@ -67,7 +68,7 @@ def test_a_forged_code_and_the_lookup_form_without_javascript(live_server, page,
         phone.get_by_label("证号").fill(issued.number)
         phone.get_by_label("姓名").fill("王建国")
         phone.get_by_role("button", name="查询").click()
-        assert phone.get_by_role("heading", name="有效", exact=True).is_visible()
+        expect(phone.get_by_role("heading", name="有效", exact=True)).to_be_visible()
         assert f"number={issued.number}" in phone.url, "a result can be bookmarked"
         assert fits_the_screen(phone)
         phone.screenshot(path=str(ARTIFACTS / "verify-lookup-390x844.png"), full_page=True)

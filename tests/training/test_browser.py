@@ -6,6 +6,7 @@ import datetime as dt
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from portal import clock
 from portal.extensions import db
@@ -49,11 +50,11 @@ def test_hr_records_a_class_of_30_with_the_keyboard(world, live_server, page, fr
     shot(page, "class-form")
     page.get_by_role("button", name="登记所选人员").press("Enter")
     page.wait_for_url(f"{live_server}/training/records?course={course.id}")
-    assert page.get_by_text("已为 30 名人员登记“执法礼仪与职业道德”，每人 4 学时。").is_visible()
+    expect(page.get_by_text("已为 30 名人员登记“执法礼仪与职业道德”，每人 4 学时。")).to_be_visible()
     shot(page, "records")
     assert record_count() == 30
     page.get_by_role("link", name="培训未达标").click()
-    assert page.locator("canvas.js-chart").first.is_visible()
+    expect(page.locator("canvas.js-chart").first).to_be_visible()
     page.wait_for_function("document.querySelector('canvas.js-chart').width > 0")
     shot(page, "shortfall")
     assert not [e for e in errors if "Content Security Policy" in e], errors
@@ -71,6 +72,6 @@ def test_the_officer_sees_progress_bars(world, live_server, page, frozen):
     public = page.get_by_role("progressbar", name="公共法律知识：已完成 16 学时，要求 16 学时").first
     assert public.get_attribute("aria-valuenow") == "100"
     assert public.locator(".progress-bar").bounding_box()["width"] > 0
-    assert page.get_by_text("尚未满足资格考试前培训要求").is_visible()
+    expect(page.get_by_text("尚未满足资格考试前培训要求")).to_be_visible()
     shot(page, "mine")
     assert clock.today() == dt.date(2026, 11, 26)
