@@ -56,6 +56,18 @@ def wanted(agency_id: int, valid: set[int], parties: set[int], in_force: set[int
     return {HOLD}
 
 
+@entrustment.certified_staff
+def has_certified_staff(agency_id: int) -> bool:
+    """行政处罚法第二十一条第二项 for an agreement about to be announced: one of ``agency_id``'s certificates is an
+    enforcement certificate not revoked and held by nothing but ``entrustment_ended`` (the hold a certificate
+    issued under an agreement not yet in force carries until it is announced)."""
+    other_hold = sa.select(Hold.id).where(Hold.certificate_id == Certificate.id, Hold.lifted_at.is_(None),
+                                          Hold.reason != ENDED)
+    return db.session.scalar(sa.select(Certificate.id).where(
+        Certificate.agency_id == agency_id, Certificate.type == "enforcement", Certificate.status != "revoked",
+        ~sa.exists(other_hold)).limit(1)) is not None
+
+
 def _apply(certificate: Certificate, want: set[str], have: set[str], *, actor: audit.Actor,
            now: dt.datetime) -> list[tuple[str, bool]]:
     """Place the holds wanted and not open, cure those open and not wanted; returns (reason, placed) pairs."""

@@ -31,7 +31,7 @@ from portal.extensions import db
 from portal.officers import signals as officer_signals
 from portal.officers.models import Officer
 from portal.orgs.entrustment import services as entrustment
-from portal.orgs.models import Agency
+from portal.orgs.models import Agency, Agreement
 
 HOLDER = "371002199003071233"
 #: officers who must not get a certificate here (李晓梅 is about to sit the qualification exam)
@@ -73,15 +73,17 @@ def load(seed: int, now: dt.datetime) -> dict:
     today = now.date()
     rng = random.Random(f"{seed}:certificates")
     officers = db.session.scalars(sa.select(Officer).order_by(Officer.id_number)).all()
-    # only officers of a valid body, or of an entrusted party under an agreement in force, hold a certificate
+    # only officers of a valid body, or of an entrusted party under an agreement in force or filed and awaiting its
+    # announcement (the demo announces the agreements once their staff hold certificates), hold a certificate
     acting = {a for a in {o.agency_id for o in officers}
-              if db.session.get(Agency, a).is_valid_body(today) or entrustment.in_force_for(a, today)}
+              if db.session.get(Agency, a).is_valid_body(today) or entrustment.in_force_for(a, today)
+              or entrustment.pending_for(a, today)}
     on_duty = [o for o in officers if o.status == "on_duty" and o.id_number not in NO_CERTIFICATE
                and o.agency_id in acting]
     off_duty = [o for o in officers if o.status != "on_duty"]
     holder = next(o for o in on_duty if o.id_number == HOLDER)
     # officers of an entrusted party hold certificates only from their agreement on (see the bulk below)
-    party = [o for o in on_duty if o.agency.kind in entrustment.ENTRUSTED_KINDS and not o.agency.is_valid_body(today)]
+    party = [o for o in on_duty if entrustment.acts_in_entrusting_name(o.agency, today)]
     others = [o for o in on_duty if o is not holder and o not in party]
     rng.shuffle(others)
 
@@ -141,13 +143,14 @@ def load(seed: int, now: dt.datetime) -> dict:
         made.append(_issue(officer, anniversary(today + dt.timedelta(days=days), -due.REVIEW_YEARS), today))
     rest = [o for o in rest if o not in soon]
     # the bulk: three in four of the rest, issued over the last seven years — and always the first officer of
-    # each entrusted party (so a QR shows the chain of authority), issued under its agreement in force
+    # each entrusted party (so a QR shows the chain of authority), issued the day after its first agreement was
+    # filed (行政处罚法第二十一条第二项: the agreement is announced once one of its staff holds a certificate)
     waiting = []
     for officer in party:
-        agreement = entrustment.in_force_for(officer.agency_id, today)
         if not any(c.officer.agency_id == officer.agency_id for c in made):
-            made.append(_issue(officer, max(agreement.starts_on, agreement.announced_on) + dt.timedelta(days=30),
-                               today))
+            filed = db.session.scalar(sa.select(sa.func.min(Agreement.filed_on)).where(
+                Agreement.entrusted_id == officer.agency_id))
+            made.append(_issue(officer, filed + dt.timedelta(days=1), today))
         else:
             waiting.append(officer)
     for officer in rest:
@@ -175,23 +178,33 @@ def load(seed: int, now: dt.datetime) -> dict:
 
 
 #: (kind, days ago it happened, what, the legal office's steps with the reply of the last)
+#: (kind, days ago it happened, what, steps as (step, days after it happened), reply): every state; ``tell`` tells
+#: the officer the substance, ``answer`` is their 陈述 — a 查实 follows both (SPEC §2.10)
 COMPLAINTS = [
-    ("complaint", 9, "扣押三轮车时没有开具任何单据，也没有告知如何领回。", ("accept",), ""),
+    ("complaint", 9, "扣押三轮车时没有开具任何单据，也没有告知如何领回。", (("accept", 2), ("tell", 7)), ""),
     ("complaint", 2, "在菜市场门口检查时没有出示执法证件，态度生硬。", (), ""),
-    ("complaint", 40, "执法人员在检查时推搡摊主，言语粗暴。", ("accept", "substantiate"),
+    ("complaint", 40, "执法人员在检查时推搡摊主，言语粗暴。",
+     (("accept", 2), ("tell", 3), ("answer", 6), ("substantiate", 14)),
      "经调查，反映情况属实。已责令该执法人员作出书面检查，并在本单位通报批评。"),
-    ("complaint", 60, "认为罚款数额过高，执法人员故意刁难。", ("accept", "unsubstantiate"),
+    ("complaint", 60, "认为罚款数额过高，执法人员故意刁难。", (("accept", 2), ("unsubstantiate", 20)),
      "经调查，罚款数额在法定幅度内，处罚程序合法，未发现故意刁难情形。如对处罚决定不服，可依法申请行政复议或提起行政诉讼。"),
-    ("complaint", 20, "邻居家装修噪音扰民，希望执法人员上门处理。", ("not_accept",),
-     "您反映的是对装修噪音的举报，不属于对执法人员执法行为的投诉，已转交属地街道办事处处理。"),
+    ("complaint", 25, "希望执法局把我家门口的公共停车位划给我家专用。", (("not_accept", 3),),
+     "您反映的是停车位使用诉求，不属于对执法人员执法行为的投诉，不予受理。"),
+    ("complaint", 20, "邻居家装修噪音扰民，执法人员接到反映后说不归他们管。", (("transfer", 4),),
+     "您反映的装修噪音问题依法由属地街道办事处处理，已移交环翠区鲸园街道办事处，请向其查询办理结果。"),
     ("praise", 15, "执法人员耐心讲解占道经营的规定，帮我们联系了临时摊位。", (), ""),
-    ("praise", 30, "暴雨夜里执法人员帮助商户转移物资，非常感谢。", ("acknowledge",), "感谢您的肯定，我们已转达本人并予以表扬。"),
+    ("praise", 30, "暴雨夜里执法人员帮助商户转移物资，非常感谢。", (("acknowledge", 2),), "感谢您的肯定，我们已转达本人并予以表扬。"),
 ]
+ANSWER = "当时摊主拒不配合检查并阻拦执法记录仪拍摄，我在劝离过程中有拉扯动作，言语也有不当之处，愿意作出检查。"
+TRANSFERRED_TO = "环翠区鲸园街道办事处"
 
 
 def _complaints(active: list[Certificate], today: dt.date, now: dt.datetime) -> int:
-    """Complaints and praise in every state about active holders; the officer whose certificate is held
-    under investigation has the accepted complaint behind that hold."""
+    """Complaints and praise in every state about active holders — one transferred (移交), one told to its officer
+    and awaiting their answer, one substantiated after the officer's 陈述 — and a report of someone enforcing without
+    a certificate; the officer whose certificate is held under investigation has the accepted complaint behind that
+    hold."""
+    from portal.complaints import handling
     from portal.complaints import services as complaints
 
     holders = [active[-1]] + active[:len(COMPLAINTS) - 1]
@@ -202,9 +215,24 @@ def _complaints(active: list[Certificate], today: dt.date, now: dt.datetime) -> 
                                 officer_id=certificate.officer_id, agency_id=certificate.agency_id,
                                 certificate_number=certificate.number, actor=public,
                                 now=_moment(happened + dt.timedelta(days=1)))
-        for step in steps:
-            complaints.decide(row, step, reply=reply, actor=ACTOR, now=_moment(happened + dt.timedelta(days=2)))
-    return min(len(holders), len(COMPLAINTS))
+        for step, after in steps:
+            when = _moment(happened + dt.timedelta(days=after))
+            if step == "tell":
+                handling.tell(row, actor=ACTOR, now=when)
+            elif step == "answer":
+                handling.answer(row, ANSWER, waive=False, now=when,
+                                actor=audit.Actor(None, "demo", name=certificate.officer.name))
+            elif step == "transfer":
+                handling.transfer(row, TRANSFERRED_TO, reply, actor=ACTOR, now=when)
+            else:
+                complaints.decide(row, step, reply=reply, actor=ACTOR, now=when)
+    party = db.session.scalar(sa.select(Agency).where(Agency.kind == "entrusted").order_by(Agency.id))
+    complaints.submit(complaints.Submission(
+        "unlicensed", today - dt.timedelta(days=3), "新威路与青岛路路口", "两名穿制服的人员检查流动摊贩并收走一把遮阳伞，"
+        "要求其出示执法证件时说“没带”，未出示任何证件。", "", reported_name="", happened_time="16:30"),
+        officer_id=None, agency_id=party.id, certificate_number=None, actor=public,
+        now=_moment(today - dt.timedelta(days=2)))
+    return min(len(holders), len(COMPLAINTS)) + 1
 
 
 def _revocation_fact(certificate: Certificate, kind: str, when: dt.datetime) -> None:

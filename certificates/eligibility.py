@@ -110,13 +110,19 @@ def check(officer: Officer, type: str, today: dt.date) -> Eligibility:  # noqa: 
     agency = officer.agency
     valid = agency.is_valid_body(today)
     agreement = None if valid else entrustment.in_force_for(agency.id, today)
+    pending = None if valid or agreement else entrustment.pending_for(agency.id, today)
     if agreement is not None:
         rules.append(Rule("body", "受委托组织有有效委托协议", True,
                           f"{agency.name}依{agreement.entrusting.name}的委托协议（{_cn(agreement.starts_on)}至"
                           f"{_cn(agreement.ends_on)}，{_cn(agreement.announced_on)} 公告）以其名义实施行政执法"))
-    elif agency.kind == "entrusted" or (not valid and entrustment.is_entrusted_party(agency.id)):
+    elif pending is not None:
+        # 行政处罚法第二十一条第二项: the party's staff hold certificates before the agreement is announced
+        rules.append(Rule("body", "受委托组织有有效委托协议", True,
+                          f"{agency.name}与{pending.entrusting.name}的委托协议已于 {_cn(pending.filed_on)} 备案，尚待公告："
+                          "可先申领执法证（《行政处罚法》第二十一条第二项），协议公告生效后方可以委托机关名义执法"))
+    elif entrustment.acts_in_entrusting_name(agency, today):
         rules.append(Rule("body", "受委托组织有有效委托协议", False,
-                          f"{agency.name}为受委托组织，须有已备案并公告、在有效期内的委托协议"))
+                          f"{agency.name}为受委托组织，须有已备案、在有效期内的委托协议"))
     else:
         if valid:
             why = f"{agency.name}执法主体资格已确认并于 {_cn(agency.announced_on)} 公告"

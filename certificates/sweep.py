@@ -8,8 +8,9 @@ valid, ``entrustment_ended`` while an entrusted party has no agreement in force 
 of bodies due for re-confirmation and agreements ending soon; certificates past a due date get the ``review_overdue`` /
 ``update_test_overdue`` hold (no update-test hold while a makeup window is open); officers due for the update
 test are enrolled in the next update test; the reminders due today (60 / 30 / 7 days before a due date
-*(default)*) go to the officer and their agency's HR; and the legal office is reminded, once, of each proposed
-revocation whose answer deadline has passed.
+*(default)*) go to the officer and their agency's HR; the legal office is reminded, once, of each proposed
+revocation whose answer deadline has passed, and of each complaint whose deadline (受理/移交, 办结) is near or past
+(:func:`portal.complaints.handling.remind_due`).
 
 Set-based: a handful of queries find everything to do whatever the number of certificates; only the changes
 themselves are written one by one (each is an event, an audit entry and a notice). Idempotent: a second run on
@@ -31,6 +32,7 @@ from exams.papers.models import Enrolment, Exam
 from portal import audit, clock, notify, policy
 from portal.audit import AuditEntry
 from portal.auth.models import User
+from portal.complaints import handling as complaints
 from portal.extensions import db
 from portal.officers.models import Officer
 from portal.orgs.bodies import services as bodies
@@ -122,6 +124,9 @@ def run(today: dt.date, *, actor: audit.Actor, now: dt.datetime | None = None) -
     for proposal in proposals.remind_overdue(today, now=now):
         report.add("reminded", f"提醒 拟{proposal.word} {proposal.certificate.number} {proposal.certificate.officer.name}："
                                f"陈述申辩期限已于 {proposal.answer_by:%Y-%m-%d} 届满，待作出决定")
+    for complaint in complaints.remind_due(today, now=now):
+        step = "受理或移交" if complaint.status == "received" else "办结"
+        report.add("reminded", f"提醒 {complaint.kind_label} {complaint.reference}：{step}期限 {complaint.due_on:%Y-%m-%d}")
     db.session.flush()
     return report
 

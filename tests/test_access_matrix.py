@@ -76,8 +76,17 @@ MATRIX = {
     ("complaints.index", "GET"): row(legal=200),
     ("complaints.detail", "GET"): row(legal=200),
     ("complaints.decide", "POST"): row(legal=422),
+    # a complaint only received: telling the officer is a conflict (409); an empty transfer or extension 422; an
+    # officer answers only what they were told of (404 otherwise)
+    ("complaints.tell", "POST"): row(legal=409),
+    ("complaints.transfer", "POST"): row(legal=422),
+    ("complaints.extend", "POST"): row(legal=422),
+    ("complaints.mine", "GET"): row(officer=200),
+    ("complaints.answer", "POST"): row(officer=404),
     ("public.complaints_page", "GET"): EVERYONE,
     ("public.complaints_page", "POST"): EVERYONE,
+    ("public.unlicensed_report", "GET"): EVERYONE,
+    ("public.unlicensed_report", "POST"): row(422, 422, 422, 422, 422),
     ("admin.users", "GET"): row(admin=200),
     ("admin.create_user", "GET"): row(admin=200),
     ("admin.create_user", "POST"): row(admin=200),

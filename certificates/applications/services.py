@@ -11,7 +11,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from certificates import batch, eligibility, lifecycle
+from certificates import authority, batch, eligibility, lifecycle
 from certificates.applications.models import Application
 from certificates.models import TYPES, Certificate
 from portal import audit, notify, transaction
@@ -104,6 +104,8 @@ def approve(actor: audit.Actor, user: User, application: Application, now: dt.da
                                  for rule in result.failed])
     certificate = lifecycle.issue(officer, application.type, application.categories, application.region,
                                   actor=actor, now=now)
+    # issued under an agreement filed and not yet announced: held (委托终止) until it is in force
+    authority.follow_certificate(certificate, actor=actor, now=now)
     application.status, application.certificate_id = "approved", certificate.id
     application.decided_by, application.decided_by_label, application.decided_at = (
         actor.user_id, actor.shown, now)

@@ -42,7 +42,7 @@ def qualification(officer_id: int):
     today = clock.today()
     agency = officer.agency
     # an entrusted party acts in the entrusting body's name, and never by 行政强制措施 (行政强制法第十七条第一款)
-    entrusted = agency.kind == "entrusted" or entrustment.is_entrusted_party(agency.id)
+    entrusted = entrustment.acts_in_entrusting_name(agency, today)
     agreement = entrustment.in_force_for(agency.id, today) if entrusted else None
     return render_template("compliance/qualification.html", record=record.build(officer, today),
                            entrusted=entrusted, agreement=agreement)

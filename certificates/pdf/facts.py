@@ -102,9 +102,11 @@ def printed(certificate: Certificate) -> Printed:
 
 
 def _entrusting(agency: Agency) -> str | None:
-    """The entrusting body of an entrusted party (its agreement in force, else its latest announced one)."""
-    if agency.kind != "entrusted" and not entrustment.is_entrusted_party(agency.id):
-        return None
+    """The entrusting body of an entrusted party (its agreement in force, else its latest announced one, else the one
+    filed and awaiting its announcement, under which its staff may already hold certificates)."""
     today = clock.today()
-    agreement = entrustment.in_force_for(agency.id, today) or entrustment.latest_announced(agency.id, today)
+    if not entrustment.acts_in_entrusting_name(agency, today):
+        return None
+    agreement = (entrustment.in_force_for(agency.id, today) or entrustment.latest_announced(agency.id, today)
+                 or entrustment.pending_for(agency.id, today))
     return agreement.entrusting.name if agreement is not None else None

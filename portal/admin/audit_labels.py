@@ -44,6 +44,7 @@ NOUNS = {
     "training": "培训记录", "training_record": "培训记录", "assessment": "平时考核", "indicator_template": "考核指标模板",
     "question": "试题", "exam": "考试", "exam_attempt": "考试作答", "certificate": "证件",
     "certificate_application": "证件申请", "certificate_review": "审核确认", "complaint": "投诉", "praise": "表扬",
+    "unlicensed": "无证执法举报",
     "policy": "政策设置", "policy_setting": "政策设置", "token": "接口令牌", "api_token": "接口令牌",
     "signing_key": "签名密钥", "seal": "证件印章", "job": "后台作业", "background_job": "后台作业", "demo": "演示数据", "import": "导入",
 }
@@ -64,11 +65,13 @@ VERBS = {
     "not_accept": "不予受理",
     "substantiate": "查实", "unsubstantiate": "未查实", "acknowledge": "登记", "transfer": "移交",
     "set_aside": "撤销原决定", "propose": "拟作出", "upload": "上传", "remove": "删除",
+    "tell": "告知本人", "extend": "延长办结期限",
 }
 #: actions whose words are not their noun and verb
 ACTIONS = {"token.revoke": "接口令牌 · 撤销", "auth.login": "登录成功", "auth.login_failed": "登录失败",
            "auth.logout": "退出登录", "demo.load": "载入演示数据",
-           "complaint.acknowledge": "表扬 · 登记"}  # only praise is acknowledged
+           "complaint.acknowledge": "表扬 · 登记",  # only praise is acknowledged
+           "complaint.answer": "投诉 · 本人陈述"}
 FIELDS = {
     "name": "名称", "title": "标题", "status": "状态", "reason": "原因", "legal_basis": "法律依据", "note": "备注",
     "number": "证号", "failed_logins": "连续失败次数", "locked_until": "锁定至", "active": "启用", "role": "角色",
@@ -80,7 +83,7 @@ FIELDS = {
     "updated": "更新", "unchanged": "未变", "rows": "行数", "filename": "文件名", "sha256": "文件摘要",
     "reference": "编号", "since": "起", "until": "至", "extended_from": "原截止日", "proposal_id": "告知编号", "answer_by": "陈述申辩期限",
     "revoked_at": "原决定时间", "hired_on": "入职日期", "short_name": "简称",
-    "announced_on": "公告日期", "filed_on": "备案日期", "starts_on": "开始日期", "ends_on": "结束日期",
+    "announced_on": "公告日期", "entrusted_announced_on": "受委托方公告日期", "filed_on": "备案日期", "starts_on": "开始日期", "ends_on": "结束日期",
     "due_on": "到期日", "next_due_on": "下次到期日", "recommendation": "建议", "criteria": "审核标准",
     "entrusting": "委托机关", "entrusted": "受委托方", "powers": "委托权限", "matters": "委托事项",
     "officer_id": "人员", "hold_id": "暂扣记录编号", "certificate": "证号", "failed": "未满足的条件", "application_id": "申请编号", "certificate_id": "证件",
@@ -99,7 +102,7 @@ FIELDS = {
     "certificate_certificates": "证件数", "certificate_applications": "证件申请数", "certificate_reviews": "审核确认数",
     "certificate_complaints": "投诉与表扬数", "external_id": "外部编号", "parent_id": "上级单位", "sort_order": "排序",
     "uscc": "统一社会信用代码", "region_code": "行政区划代码", "gender": "性别", "birth_date": "出生日期",
-    "id_number": "身份证号",
+    "id_number": "身份证号", "answer_due_on": "陈述期限", "waived": "放弃陈述", "to": "移交机关",
 }
 #: fields whose name depends on the kind of object the entry is about; the registries' own form labels first
 FIELDS_OF = {

@@ -23,7 +23,7 @@ from certificates import demo as certificates_demo
 from exams import demo as exams_demo
 from portal import audit
 from portal.demo.accounts import load_accounts
-from portal.demo.agencies import CITY, load_agencies, load_entrustments
+from portal.demo.agencies import CITY, announce_entrustments, load_agencies, load_entrustments
 from portal.demo.assessment import load_assessments, load_template
 from portal.demo.officers import DEMO_OFFICERS, UPDATE_TEST_OFFICER, load_officers
 from portal.demo.training import load_courses, load_training
@@ -33,7 +33,7 @@ def load(now: dt.datetime) -> str:
     """Load (or complete) the demo and return a summary listing the demo accounts."""
     rng = random.Random(20160301)
     agencies, new_agencies = load_agencies(rng, now)
-    new_agreements = load_entrustments(agencies, now)
+    new_agreements, announcements = load_entrustments(agencies, now)
     new_officers, numbers = load_officers(rng, agencies, now)
     lines, new_accounts = load_accounts(agencies, now)
     seed = rng.randrange(2 ** 32)
@@ -43,6 +43,7 @@ def load(now: dt.datetime) -> str:
     new_scores = load_assessments(seed, numbers, template, now)
     exams = exams_demo.load(agencies[CITY].id, seed, set(DEMO_OFFICERS), [UPDATE_TEST_OFFICER], now)
     certificates = certificates_demo.load(seed, now)
+    announce_entrustments(announcements, now)  # once the parties' staff hold certificates (行政处罚法第二十一条第二项)
     added = {"agencies": new_agencies, "agreements": new_agreements, "officers": new_officers, "accounts": new_accounts,
              "courses": new_courses, "training_records": new_records, "indicator_templates": new_templates,
              "assessment_scores": new_scores, **{f"exam_{key}": value for key, value in exams.items()},

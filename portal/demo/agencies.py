@@ -155,14 +155,20 @@ def _body_history(agency: Agency, name: str, status: str, now: dt.datetime) -> l
     return decisions
 
 
-def load_entrustments(agencies: dict[str, Agency], now: dt.datetime) -> int:
-    """The entrusted organisation's agreements — an expired one and its renewal, in force and filed late — and a
-    township entrusted under seed 二(三) by its district's enforcement bureau, ending within 30 days. Each recorded,
-    filed and announced as the legal office would (the rules of SPEC §2.2 checked on the way)."""
+#: an agreement to announce: its id, the entrusting body's announcement, the entrusted party's
+Announcement = tuple[int, dt.date, dt.date]
+
+
+def load_entrustments(agencies: dict[str, Agency], now: dt.datetime) -> tuple[int, list[Announcement]]:
+    """The entrusted organisation's agreements — an expired one and its renewal, filed late — a township entrusted
+    under seed 二(三) by its district's enforcement bureau, ending within 30 days, and a department entrusted by
+    the city's with 行政许可 (行政许可法第二十四条). Each recorded and filed as the legal office would (the rules of
+    SPEC §2.2 checked on the way); returns how many, and their announcements, which :func:`announce_entrustments`
+    records once the parties' staff hold certificates (行政处罚法第二十一条第二项)."""
     from portal.orgs.entrustment import services as entrustment
 
     if db.session.scalar(sa.select(Agreement.id).limit(1)) is not None:
-        return 0
+        return 0, []
     today = now.date()
     actor = audit.Actor.system("demo")
     document = (b"%PDF-1.4\n% demo: the signed agreement would be the scanned original\n"
@@ -184,8 +190,13 @@ def load_entrustments(agencies: dict[str, Agency], now: dt.datetime) -> int:
             matters="羊亭镇辖区内违法建设的巡查，以及对违反城乡规划管理规定行为的行政处罚",
             powers=["penalty", "inspection"], meets_article_21=True),
          [(today - dt.timedelta(days=700), today + dt.timedelta(days=20), today - dt.timedelta(days=710), 6, 2)]),
+        (agencies["威海市海洋发展局"], agencies["荣成市海洋发展局"], dict(
+            legal_basis="《中华人民共和国行政许可法》第二十四条；威政办发〔2016〕3号 四（三）",
+            matters="荣成市辖区内近海作业渔船捕捞许可申请的受理、审查和决定，以及对被许可人从事许可事项活动的监督检查",
+            powers=["licensing", "inspection"], meets_article_21=False),
+         [(today - dt.timedelta(days=300), today + dt.timedelta(days=430), today - dt.timedelta(days=320), 4, 5)]),
     ]
-    made = 0
+    made, announcements = 0, []
     for entrusting, entrusted, terms, periods in plans:
         previous = None
         for starts, ends, signed, filing_days, announce_days in periods:
@@ -193,8 +204,21 @@ def load_entrustments(agencies: dict[str, Agency], now: dt.datetime) -> int:
                                              ends_on=ends, signed_on=signed,
                                              renews_id=previous.id if previous else None, **terms, **common)
             row = entrustment.create(data, actor=actor, now=now)
-            entrustment.file(row, signed + dt.timedelta(days=filing_days), actor=actor, now=now)
-            entrustment.announce(row, signed + dt.timedelta(days=filing_days + announce_days), actor=actor, now=now)
+            filed = signed + dt.timedelta(days=filing_days)
+            entrustment.file(row, filed, actor=actor, now=now)
+            announced = filed + dt.timedelta(days=announce_days)
+            announcements.append((row.id, announced, announced + dt.timedelta(days=1)))
             previous = row
             made += 1
-    return made
+    return made, announcements
+
+
+def announce_entrustments(announcements: list[Announcement], now: dt.datetime) -> None:
+    """Record both parties' announcements of the agreements :func:`load_entrustments` filed, the latest first (so
+    that a renewal is in force before its predecessor is found expired, and no certificate is held on the way)."""
+    from portal.orgs.entrustment import services as entrustment
+
+    actor = audit.Actor.system("demo")
+    for agreement_id, announced, entrusted_announced in reversed(announcements):
+        entrustment.announce(db.session.get(Agreement, agreement_id), announced, actor=actor, now=now,
+                             entrusted_announced_on=entrusted_announced)

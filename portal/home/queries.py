@@ -18,6 +18,7 @@ from exams.papers.models import Exam
 from portal import audit, background, clock, notify
 from portal.auth.access import scope_condition, scoped_agencies
 from portal.auth.models import User
+from portal.complaints import rules as complaint_rules
 from portal.complaints.models import CLOSED, Complaint
 from portal.extensions import db
 from portal.officers.models import Officer
@@ -111,10 +112,12 @@ def open_exam_count(user, now: dt.datetime) -> int:
         Exam.closes_at > now))
 
 
-def open_complaint_count(user) -> int:
-    """Complaints and praise in scope not closed yet."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Complaint).where(
-        scope_condition(user, Complaint.agency_id), Complaint.status.not_in(CLOSED)))
+def open_complaint_counts(user, today: dt.date) -> tuple[int, int]:
+    """Complaints, praise and reports the account handles not closed yet, and how many of them are past their
+    deadline (one aggregate)."""
+    return tuple(db.session.execute(sa.select(
+        sa.func.count(), sa.func.count().filter(Complaint.due_on < today)).where(
+        complaint_rules.visible_condition(user), Complaint.status.not_in(CLOSED))).one())
 
 
 def accounts_per_role() -> dict[str, int]:

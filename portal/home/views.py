@@ -11,6 +11,7 @@ from portal import background, clock
 from portal.admin import audit_labels
 from portal.auth.access import public, require, scope_condition
 from portal.auth.models import ROLES
+from portal.complaints import handling as complaint_handling
 from portal.extensions import db
 from portal.forms import ActionForm
 from portal.home import queries
@@ -70,6 +71,9 @@ def _officer_home():
     for proposal in queries.proposals_to_answer(officer.id, now.date()):
         todo.insert(0, f"法制机构拟{proposal.word}您的{proposal.certificate.type_label}（{proposal.kind_label}）：请于 "
                        f"{cn_date(proposal.answer_by)} 前在“我的证件”中陈述申辩或声明放弃。")
+    for complaint in complaint_handling.awaiting(officer.id, now.date()):
+        todo.insert(0, f"有一件针对您的投诉（{cn_date(complaint.happened_on)}，{complaint.place}）：请于 "
+                       f"{cn_date(complaint.answer_due_on)} 前在“针对我的投诉”中陈述意见或放弃陈述。")
     open_exams = [(exam, decision) for exam, decision, state in officer_exams(officer, now) if state == "open"]
     certificates = queries.officer_certificates(officer.id, now.date())
     return render_template("home/officer.html", officer=officer, todo=todo, training=training,
@@ -103,10 +107,10 @@ def _legal_home():
         "options": {"indexAxis": "y"},
     }
     open_exams = queries.open_exam_count(current_user, clock.now())
-    complaints_open = queries.open_complaint_count(current_user)
+    complaints_open, complaints_overdue = queries.open_complaint_counts(current_user, clock.today())
     return render_template("home/legal.html", counts=counts, per_agency=per_agency, bodies=bodies, valid=valid,
                            chart=chart, chart_top=len(top), open_exams=open_exams, certificates=queries.certificate_counts(current_user),
-                           complaints_open=complaints_open)
+                           complaints_open=complaints_open, complaints_overdue=complaints_overdue)
 
 
 def _admin_home():

@@ -145,8 +145,9 @@ AGREEMENT_STATES = {"signed": "待备案", "filed": "已备案·待公告", "ann
 
 
 class Agreement(db.Model):
-    """An entrustment agreement (委托执法协议, SPEC §2.2, seed 四(三)): a valid government body entrusts an
-    ``entrusted`` organisation (or a township, seed 二(三)) with matters and powers for a term. It is public and in
+    """An entrustment agreement (委托执法协议, SPEC §2.2, seed 四(三)): a valid government body entrusts another
+    行政机关 (a department, a township under seed 二(三)) or an organisation with public-affairs functions with
+    matters and powers for a term. It is public and in
     force only once filed with the legal office, announced, within its term and not terminated. A renewal is a new
     agreement naming the one it renews."""
 
@@ -166,7 +167,10 @@ class Agreement(db.Model):
     liability: Mapped[str] = mapped_column(sa.Text)
     signed_on: Mapped[dt.date] = mapped_column(sa.Date)
     filed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    #: the entrusting body's announcement, from which the agreement is in force
     announced_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    #: the entrusted party's own announcement (行政处罚法第二十条第二款: 委托行政机关和受委托组织应当将委托书向社会公布)
+    entrusted_announced_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     terminated_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     termination_reason: Mapped[str | None] = mapped_column(sa.Text)
     #: the day the legal office was reminded that the term ends soon (the sweep reminds once)
@@ -186,6 +190,8 @@ class Agreement(db.Model):
         sa.CheckConstraint("filed_on IS NULL OR filed_on >= signed_on", name="filed_after_signing"),
         sa.CheckConstraint("announced_on IS NULL OR (filed_on IS NOT NULL AND announced_on >= filed_on)",
                            name="announced_after_filing"),
+        sa.CheckConstraint("entrusted_announced_on IS NULL OR (filed_on IS NOT NULL AND entrusted_announced_on >= "
+                           "filed_on)", name="entrusted_announced_after_filing"),
         sa.CheckConstraint("(terminated_on IS NULL) = (termination_reason IS NULL)", name="termination_reason"),
     )
 

@@ -14,7 +14,7 @@ from portal import clock, transaction
 from portal.audit import Actor
 from portal.auth.access import public
 from portal.complaints import services as complaints
-from portal.complaints.forms import ComplaintForm
+from portal.complaints.forms import ComplaintForm, UnlicensedForm
 from portal.errors import DomainError
 from portal.extensions import db, limiter
 from portal.forms import apply_errors, page_number, page_size, parse_id
@@ -198,3 +198,47 @@ def complaints_page():
         form.happened_on.data = clock.today()
     return _light_page("public/complaint_form.html", status, form=form, certificate=certificate, items=items,
                      today=clock.today())
+
+
+def _reportable_agencies() -> list[tuple[int, str]]:
+    """The agencies a report may name: every one that enforces or may be entrusted (not the governments and offices
+    of kind ``other``), in tree order."""
+    rows = db.session.scalars(sa.select(Agency).where(Agency.kind != "other").order_by(Agency.path)).all()
+    return [(0, "（请选择）")] + [(a.id, a.name) for a in rows]
+
+
+@bp.route("/public/complaints/unlicensed", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config.get("COMPLAINT_RATE_LIMIT", "5/hour"), methods=["POST"])
+@public
+def unlicensed_report():
+    """举报无证执法 (SPEC §2.10): someone enforcing without a certificate, reported by name (as far as known),
+    agency, place and time — no certificate number needed. Answered with a reference number like a complaint; the
+    legal offices covering the agency named handle it."""
+    if request.method == "POST" and (request.content_length or 0) > COMPLAINT_MAX_BYTES:
+        abort(413)
+    form = UnlicensedForm()
+    form.agency_id.choices = _reportable_agencies()
+    items, status = [], 200
+    if request.method == "POST":
+        agency = db.session.get(Agency, form.agency_id.data) if form.agency_id.data else None
+        if form.validate_on_submit() and agency is not None and agency.kind != "other":
+            submission = complaints.Submission("unlicensed", form.happened_on.data, form.place.data or "",
+                                               form.what.data or "", form.contact.data or "",
+                                               reported_name=form.reported_name.data or "",
+                                               happened_time=(form.happened_time.data or "").strip())
+            try:
+                with transaction.attempt():
+                    row = complaints.submit(submission, officer_id=None, agency_id=agency.id,
+                                            certificate_number=None,
+                                            actor=Actor(None, "public", request.remote_addr), now=clock.now())
+            except DomainError as err:
+                items, status = apply_errors(form, err.items), err.status
+            else:
+                return redirect(url_for("public.complaints_page", ref=row.reference, new=1))
+        else:
+            if agency is None or agency.kind == "other":
+                form.agency_id.errors = [*form.agency_id.errors, "请选择执法人员所属的单位"]
+            status = 422
+    elif not form.happened_on.data:
+        form.happened_on.data = clock.today()
+    return _light_page("public/unlicensed_form.html", status, form=form, items=items, today=clock.today())

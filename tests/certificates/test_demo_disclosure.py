@@ -5,6 +5,7 @@ same QR says 暂扣 (委托终止); a complaint sent from the QR page is looked 
 it is counted in that officer's review."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import sqlalchemy as sa
@@ -34,6 +35,17 @@ def test_the_public_registry_the_chain_of_authority_and_a_complaint(app, client,
     assert any(a.renews_id and entrustment.late(a) and a.in_force(today) for a in agreements)
     assert any(a.entrusted.kind == "township" and a.in_force(today) and (a.ends_on - today).days <= 30
                for a in agreements)
+    # an entrusted 行政机关 with 许可 (行政许可法第二十四条), acting in its own name for its own powers
+    licensing = next(a for a in agreements if "licensing" in a.powers)
+    assert licensing.entrusted.kind == "government" and licensing.in_force(today)
+    assert not entrustment.acts_in_entrusting_name(licensing.entrusted, today)
+    # 处罚 entrusted: both parties announced it (行政处罚法第二十条第二款), once a party officer held a certificate
+    # (第二十一条第二项)
+    for agreement in agreements:
+        if "penalty" in agreement.powers:
+            assert agreement.entrusted_announced_on and db.session.scalar(sa.select(sa.func.min(
+                Certificate.first_issued_on)).where(Certificate.agency_id == agreement.entrusted_id)) <= \
+                agreement.announced_on
     assert {c.status for c in db.session.scalars(sa.select(Complaint))} == set(STATUSES)
 
     # the public registry, without signing in
@@ -64,9 +76,18 @@ def test_the_public_registry_the_chain_of_authority_and_a_complaint(app, client,
     # the legal office substantiates it, and terminates the agreement
     auth.login("legal", PASSWORD)
     complaint = db.session.scalar(sa.select(Complaint).where(Complaint.reference == reference))
-    for step in ("accept", "substantiate"):
-        assert client.post(f"/complaints/{complaint.id}/decide",
-                           data={"decision": step, "reply": "经调查属实，已作处理。"}).status_code == 302
+    assert client.post(f"/complaints/{complaint.id}/decide", data={"decision": "accept"}).status_code == 302
+    assert client.post(f"/complaints/{complaint.id}/tell").status_code == 302
+    db.session.expire_all()
+    # the officer does not answer within the 5 working days; the day after, the office concludes
+    frozen(dt.datetime.combine(db.session.get(Complaint, complaint.id).answer_due_on + dt.timedelta(days=1),
+                               dt.time(9), tzinfo=clock.TZ))
+    today = clock.today()
+    auth.logout()
+    assert auth.login("legal", PASSWORD).status_code == 302
+    decided = client.post(f"/complaints/{complaint.id}/decide",
+                          data={"decision": "substantiate", "reply": "经调查属实，已作处理。"})
+    assert decided.status_code == 302 and f"/complaints/{complaint.id}" in decided.headers["Location"]
     db.session.expire_all()
     judged = period.assess(db.session.get(Certificate, card.id), today)
     assert judged.facts["complaints"]["substantiated"] == 1

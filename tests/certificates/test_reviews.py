@@ -15,6 +15,7 @@ from certificates.models import Certificate, Hold
 from certificates.reviews import period, services
 from portal import audit, background, clock, policy
 from portal.audit import AuditEntry
+from portal.complaints import handling as complaint_handling
 from portal.complaints import services as complaint_services
 from portal.dates import anniversary
 from portal.errors import DomainError
@@ -126,12 +127,16 @@ def test_an_open_disciplinary_hold_fails_and_other_holds_do_not(world):
 
 
 def _complaint(officer, cert, happened_on: dt.date, *steps: str, kind: str = "complaint"):
-    """A complaint about ``officer`` taken through ``steps`` of the legal office's triage."""
+    """A complaint about ``officer`` taken through ``steps`` of the legal office's triage (a 查实 after the officer
+    was told and waived their answer)."""
     row = complaint_services.submit(
         complaint_services.Submission(kind, happened_on, "环翠区某路口", "执法时态度粗暴，推搡当事人。", ""),
         officer_id=officer.id, agency_id=cert.agency_id, certificate_number=cert.number, actor=SYSTEM,
         now=clock.now())
     for step in steps:
+        if step == "substantiate":
+            complaint_handling.tell(row, actor=SYSTEM, now=clock.now())
+            complaint_handling.answer(row, None, waive=True, actor=SYSTEM, now=clock.now())
         complaint_services.decide(row, step, reply="经调查核实，已作处理。", actor=SYSTEM, now=clock.now())
     db.session.commit()
     return row

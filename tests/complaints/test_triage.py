@@ -1,6 +1,7 @@
 """The legal office triages complaints within its scope (SPEC §2.10): 受理 / 不予受理, then 查实 / 未查实, each closing
-step with a reply the sender reads by reference number; praise is registered; a substantiated complaint is told
-to the officer and shows on the qualification page."""
+step with a reply the sender reads by reference number; praise is registered; a 查实 follows the officer being told
+and heard (tests/complaints/test_handling.py tries its edges); a substantiated complaint is told to the officer and
+shows on the qualification page."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 
 from portal import clock
 from portal.audit import Actor, AuditEntry
-from portal.complaints import services
+from portal.complaints import handling, services
 from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.notify import Notification
@@ -31,6 +32,15 @@ def sent(officer, card, kind: str = "complaint", happened_on: dt.date = dt.date(
                           actor=SYSTEM, now=clock.now())
     db.session.commit()
     return row
+
+
+def heard(row, now=None) -> None:
+    """Accepted, the officer told and their answer waived: ready for a conclusion."""
+    now = now or clock.now()
+    services.decide(row, "accept", actor=SYSTEM, now=now)
+    handling.tell(row, actor=SYSTEM, now=now)
+    handling.answer(row, None, waive=True, actor=SYSTEM, now=now)
+    db.session.commit()
 
 
 def reload(row) -> Complaint:
@@ -57,6 +67,9 @@ def test_accept_then_substantiate_and_the_sender_reads_the_reply(client, legal, 
     assert "没有出示证件" in detail and "13900000000" in detail  # the legal office sees the contact
     assert client.post(f"/complaints/{row.id}/decide", data={"decision": "accept"}).status_code == 302
     assert reload(row).status == "accepted" and reload(row).accepted_at is not None
+    assert client.post(f"/complaints/{row.id}/tell").status_code == 302
+    handling.answer(reload(row), None, waive=True, actor=SYSTEM, now=clock.now())
+    db.session.commit()
     response = client.post(f"/complaints/{row.id}/decide", data={
         "decision": "substantiate", "reply": "经调查属实，已责令该执法人员书面检查。", "note": "已报局纪检"})
     assert response.status_code == 302
@@ -69,7 +82,8 @@ def test_accept_then_substantiate_and_the_sender_reads_the_reply(client, legal, 
     assert any("查实" in title for title in told)
     actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.object_type == "complaint")
                                  .order_by(AuditEntry.id)).all()
-    assert actions == ["complaint.submit", "complaint.accept", "complaint.substantiate"]
+    assert actions == ["complaint.submit", "complaint.accept", "complaint.tell", "complaint.answer",
+                       "complaint.substantiate"]
     assert row.reference not in text(client.get("/complaints"))  # closed: off the open list
     assert row.reference in text(client.get("/complaints?view=closed"))
 
@@ -137,7 +151,7 @@ def test_hr_and_officers_may_not_triage(client, auth, world, card):
 def test_the_qualification_page_and_the_home_page_count_them(client, legal, card):
     for _ in range(2):
         row = sent(legal.officer, card)
-    services.decide(row, "accept", actor=SYSTEM, now=clock.now())
+    heard(row)
     services.decide(row, "substantiate", reply="属实", actor=SYSTEM, now=clock.now())
     sent(legal.officer, card, kind="praise")
     db.session.commit()
@@ -149,7 +163,7 @@ def test_the_qualification_page_and_the_home_page_count_them(client, legal, card
 
 def test_the_officer_is_told_of_a_substantiated_complaint_without_its_reference(legal, card):
     row = sent(legal.officer, card)
-    services.decide(row, "accept", actor=SYSTEM, now=clock.now())
+    heard(row)
     services.decide(row, "substantiate", reply="属实", actor=SYSTEM, now=clock.now())
     db.session.commit()
     notes = db.session.scalars(sa.select(Notification).where(Notification.user_id == legal.officer_user.id)).all()
@@ -160,8 +174,7 @@ def test_two_decisions_at_once_one_wins_and_the_officer_is_told_once(app, world,
     """``services.decide`` locks and re-reads the complaint on every database (portal.locks): two clerks
     substantiating one complaint at once record one decision and send one notice."""
     row = sent(world.officer, card)
-    services.decide(row, "accept", actor=SYSTEM, now=clock.now())
-    db.session.commit()
+    heard(row)
     row_id, now = row.id, clock.now()
 
     def substantiate():

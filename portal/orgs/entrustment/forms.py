@@ -1,8 +1,8 @@
-"""The legal office's forms for entrustment agreements: the agreement as signed, the day of a step (filing or
-announcing), a termination."""
+"""The legal office's forms for entrustment agreements: the agreement as signed, the day of its filing, the days of
+both parties' announcements, a termination."""
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, HiddenField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from portal.forms import Form, MultiCheckboxField
 from portal.orgs.models import POWERS
@@ -19,8 +19,9 @@ class AgreementForm(Form):
     matters = TextAreaField("委托事项", validators=[DataRequired(message="请填写委托事项"), Length(max=4000)],
                             render_kw={"rows": 3})
     powers = MultiCheckboxField("委托的职权种类", choices=list(POWERS.items()))
-    meets_article_21 = BooleanField("受委托组织符合《行政处罚法》第二十一条规定的条件（依法成立并具有管理公共事务职能；有熟悉有关"
-                                    "法律、法规、规章和业务并取得行政执法资格的工作人员；需要技术检查或者技术鉴定的，有条件组织进行）")
+    meets_article_21 = BooleanField("委托行政处罚的：受委托组织依法成立并具有管理公共事务职能，需要技术检查或者技术鉴定的有条件"
+                                    "组织进行（《行政处罚法》第二十一条第一、三项），或委托依据另有规定。第二项（取得行政执法资格的"
+                                    "工作人员）由系统在公告前核验")
     starts_on = DateField("委托期限自", validators=[DataRequired(message="请填写委托期限的起始日期")])
     ends_on = DateField("委托期限至", validators=[DataRequired(message="请填写委托期限的截止日期")])
     rights_obligations = TextAreaField("双方的权利和义务", validators=[DataRequired(message="请填写双方的权利和义务"),
@@ -35,6 +36,14 @@ class DateStepForm(Form):
     """Filing or announcing an agreement: the day it happened."""
 
     day = DateField("日期", validators=[DataRequired(message="请填写日期")])
+
+
+class AnnounceForm(Form):
+    """Announcing an agreement: the entrusting body's announcement and the entrusted party's (行政处罚法第二十条第二款)."""
+
+    day = DateField("委托机关公告日期", validators=[DataRequired(message="请填写委托机关的公告日期")])
+    entrusted_day = DateField("受委托组织公告日期", validators=[Optional()],
+                              description="委托行政处罚的必填（《行政处罚法》第二十条第二款）")
 
 
 class TerminateForm(Form):

@@ -3,12 +3,17 @@ it, announces it, and records its termination; a renewal is a new agreement nami
 
 Each rule of SPEC §2.2 is refused (422) with its legal basis named, field by field:
 * the entrusting party must be a valid 行政机关 (a ``government`` body, confirmed and announced);
-* the entrusted party must be an ``entrusted`` organisation or a ``township`` (seed 二(三));
+* the entrusted party is another 行政机关 (a department, a township under seed 二(三)) or an organisation with
+  public-affairs functions (seed 四(三): 委托其他行政机关或者具有管理公共事务职能的组织) — any kind but ``other``;
 * 行政强制措施 may never be entrusted (行政强制法第十七条第一款; seed 三(一)3);
-* 行政许可 only to another 行政机关 — here a township (行政许可法第二十四条第一款);
-* 行政处罚 only to an organisation meeting 行政处罚法第二十一条 — the agreement records that it does;
+* 行政许可 only to another 行政机关 — a department or a township (行政许可法第二十四条第一款);
+* 行政处罚 only to an organisation meeting 行政处罚法第二十一条: conditions (一) and (三) are declared on the
+  agreement (or its stated basis provides otherwise); condition (二) — staff holding enforcement certificates — is
+  checked: the party's staff may apply once the agreement is filed (:func:`pending_for`), and the agreement is
+  announced only when one of them holds a certificate (:func:`certified_staff`);
 * an entrusted party may never entrust further (再委托: seed 四(三); 行政处罚法第二十条第四款, 行政许可法第二十四条第三款);
-* announcement only after filing.
+* announcement only after filing; both parties' announcements are recorded, the entrusted party's required where
+  行政处罚 is entrusted (行政处罚法第二十条第二款; 行政许可法第二十四条第一款 asks it of the entrusting body only).
 Filing more than ``orgs.filing_days`` (10) days after signing is flagged, not refused. An agreement is in force only
 once announced, within its term, not terminated, and while its entrusting body is valid.
 
@@ -18,6 +23,7 @@ lifts the ``entrustment_ended`` hold of the entrusted party's certificates. Call
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -39,11 +45,32 @@ DOCUMENT_MAX = 10 * 1024 * 1024
 TEXT_MAX = 4000
 #: how an agreement that breaks a rule is refused: this message, each problem beside its field
 REFUSED, INVALID = "委托协议不符合规定，请按提示修改", "invalid_agreement"
-ENTRUSTED_KINDS = ("entrusted", "township")
+#: who may be entrusted: another 行政机关 (a department, a township) or an organisation with public-affairs functions
+ENTRUSTED_KINDS = ("government", "township", "authorized", "entrusted")
+#: the kinds that are 行政机关, to which alone 行政许可 may be entrusted (行政许可法第二十四条第一款)
+ADMINISTRATIVE_KINDS = ("government", "township")
 #: the dates a term may take (a typo such as 9999 is refused, not stored)
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 RE_ENTRUST = ("受委托组织不得再委托其他组织或者个人实施行政执法（威政办发〔2016〕3号 四（三）；《行政处罚法》第二十条第四款，"
               "《行政许可法》第二十四条第三款）")
+ARTICLE_21_TWO = ("委托行政处罚的，受委托组织须有取得行政执法资格的工作人员（《行政处罚法》第二十一条第二项）：其工作人员"
+                  "可在协议备案后申领执法证，至少一人持有有效执法证后方可公告")
+BOTH_ANNOUNCE = "委托行政处罚的，委托行政机关和受委托组织均应将委托书向社会公布（《行政处罚法》第二十条第二款），请填写受委托组织的公告日期"
+
+#: ``fn(agency_id) -> bool``: whether one of the agency's staff holds an enforcement certificate (one held only
+#: because this very agreement is not yet in force counts); registered by the certificates package, which sits above
+#: this one. Until one is registered nobody holds a certificate.
+_certified_staff: list[Callable[[int], bool]] = []
+
+
+def certified_staff(fn: Callable[[int], bool]) -> Callable[[int], bool]:
+    """Register the check of 行政处罚法第二十一条第二项 (the certificates package does)."""
+    _certified_staff[:] = [fn]
+    return fn
+
+
+def has_certified_staff(agency_id: int) -> bool:
+    return bool(_certified_staff) and _certified_staff[0](agency_id)
 
 
 @dataclass
@@ -73,6 +100,15 @@ def is_entrusted_party(agency_id: int) -> bool:
         Agreement.entrusted_id == agency_id, Agreement.filed_on.is_not(None)).limit(1)) is not None
 
 
+def acts_in_entrusting_name(agency: Agency, today: dt.date) -> bool:
+    """True when ``agency``'s officers act only in an entrusting body's name: an ``entrusted`` organisation, or an
+    agency that is no valid body in its own right and is the entrusted party of a filed agreement. A department or
+    township that is a valid body and also entrusted with some matters acts in its own name for its own powers."""
+    if agency.is_valid_body(today):
+        return False
+    return agency.kind == "entrusted" or is_entrusted_party(agency.id)
+
+
 def problems(data: AgreementData, today: dt.date) -> list[tuple[str, str]]:
     """Every rule ``data`` breaks, as (field, message naming the legal basis)."""
     errors: list[tuple[str, str]] = []
@@ -80,7 +116,8 @@ def problems(data: AgreementData, today: dt.date) -> list[tuple[str, str]]:
     entrusted = db.session.get(Agency, data.entrusted_id) if data.entrusted_id else None
     if entrusting is None:
         errors.append(("entrusting_id", "请选择委托机关"))
-    elif entrusting.kind == "entrusted" or is_entrusted_party(entrusting.id):
+    elif entrusting.kind == "entrusted" or acts_in_entrusting_name(entrusting, today):
+        # a valid body entrusted with some matters may still entrust its own (行政处罚法第二十条第一款 在其法定权限内)
         errors.append(("entrusting_id", RE_ENTRUST))
     elif entrusting.kind != "government":
         errors.append(("entrusting_id", f"{entrusting.name}不是行政机关，不能委托实施行政执法（《行政处罚法》第二十条）"))
@@ -90,8 +127,8 @@ def problems(data: AgreementData, today: dt.date) -> list[tuple[str, str]]:
     if entrusted is None:
         errors.append(("entrusted_id", "请选择受委托组织"))
     elif entrusted.kind not in ENTRUSTED_KINDS:
-        errors.append(("entrusted_id", f"{entrusted.name}是{entrusted.kind_label}：受托方须为受委托组织，或依"
-                                       "威政办发〔2016〕3号 二（三）受委托的乡镇人民政府、街道办事处"))
+        errors.append(("entrusted_id", f"{entrusted.name}的单位类型为“{entrusted.kind_label}”：受委托方须为其他行政机关或者"
+                                       "具有管理公共事务职能的组织（威政办发〔2016〕3号 四（三））"))
     elif entrusting is not None and entrusted.id == entrusting.id:
         errors.append(("entrusted_id", "委托机关和受委托组织不能是同一单位"))
     powers = [p for p in data.powers if p in POWERS]
@@ -99,10 +136,11 @@ def problems(data: AgreementData, today: dt.date) -> list[tuple[str, str]]:
         errors.append(("powers", "请选择委托的职权种类"))
     if "coercion" in powers:
         errors.append(("powers", "行政强制措施权不得委托（《行政强制法》第十七条第一款；威政办发〔2016〕3号 三（一）3）"))
-    if "licensing" in powers and entrusted is not None and entrusted.kind != "township":
-        errors.append(("powers", "行政许可只能委托其他行政机关实施（《行政许可法》第二十四条第一款）"))
+    if "licensing" in powers and entrusted is not None and entrusted.kind not in ADMINISTRATIVE_KINDS:
+        errors.append(("powers", f"{entrusted.name}不是行政机关：行政许可只能委托其他行政机关实施（《行政许可法》第二十四条第一款）"))
     if "penalty" in powers and not data.meets_article_21:
-        errors.append(("meets_article_21", "委托行政处罚的，受委托组织须符合《行政处罚法》第二十一条规定的条件，"
+        errors.append(("meets_article_21", "委托行政处罚的，受委托组织须依法成立并具有管理公共事务职能、需要技术检查或者"
+                                           "技术鉴定的有条件组织进行（《行政处罚法》第二十一条第一、三项），或委托依据另有规定，"
                                            "请核实后勾选"))
     for name, label in (("legal_basis", "委托的法律依据"), ("matters", "委托事项"),
                         ("rights_obligations", "双方的权利和义务"), ("liability", "法律责任")):
@@ -186,24 +224,40 @@ def file(agreement: Agreement, filed_on: dt.date | None, *, actor: audit.Actor, 
     return agreement
 
 
-def announce(agreement: Agreement, announced_on: dt.date | None, *, actor: audit.Actor,
-             now: dt.datetime) -> Agreement:
-    """Record the agreement's announcement; only a filed agreement may be announced (SPEC §2.2)."""
+def announce(agreement: Agreement, announced_on: dt.date | None, *, actor: audit.Actor, now: dt.datetime,
+             entrusted_announced_on: dt.date | None = None) -> Agreement:
+    """Record the agreement's announcement — the entrusting body's (``announced_on``, from which it is in force) and
+    the entrusted party's — once filed (SPEC §2.2). Where 行政处罚 is entrusted both are required (行政处罚法第二十条
+    第二款) and one of the party's staff must hold an enforcement certificate (第二十一条第二项)."""
     agreement = locks.relock(agreement)
     if agreement.state == "signed":
         raise DomainError.invalid([("announced_on", "委托协议须先向法制机构备案，备案后方可公告（威政办发〔2016〕3号 四（三））")],
             "尚未备案的委托协议不能公告", code=INVALID)
     if agreement.state != "filed":
         raise DomainError.conflict("already_announced", f"该协议{agreement.state_label}，不能再公告")
-    if announced_on is None:
-        raise DomainError.invalid([("announced_on", "请填写公告日期")], REFUSED, code=INVALID)
-    if announced_on > now.date():
-        raise DomainError.invalid([("announced_on", "公告日期不能晚于今天：请在公告发布后登记")], REFUSED, code=INVALID)
-    if announced_on < agreement.filed_on:
-        raise DomainError.invalid([("announced_on", f"公告日期不能早于备案日期（{agreement.filed_on:%Y-%m-%d}）")], REFUSED, code=INVALID)
-    agreement.announced_on, agreement.updated_at = announced_on, now
+    penalty = "penalty" in agreement.powers
+    errors = []
+    for name, day, whose in (("announced_on", announced_on, "委托机关的公告日期"),
+                             ("entrusted_announced_on", entrusted_announced_on, "受委托组织的公告日期")):
+        if day is None:
+            if name == "announced_on":
+                errors.append((name, "请填写公告日期"))
+            elif penalty:
+                errors.append((name, BOTH_ANNOUNCE))
+        elif day > now.date():
+            errors.append((name, f"{whose}不能晚于今天：请在公告发布后登记"))
+        elif day < agreement.filed_on:
+            errors.append((name, f"{whose}不能早于备案日期（{agreement.filed_on:%Y-%m-%d}）"))
+    if penalty and not errors and not has_certified_staff(agreement.entrusted_id):
+        errors.append(("announced_on", f"{agreement.entrusted.name}尚无持有有效执法证的工作人员。{ARTICLE_21_TWO}"))
+    if errors:
+        raise DomainError.invalid(errors, REFUSED, code=INVALID)
+    agreement.announced_on, agreement.entrusted_announced_on = announced_on, entrusted_announced_on
+    agreement.updated_at = now
     db.session.flush()
-    audit.record(actor, "entrustment.announce", agreement, {"announced_on": str(announced_on)}, now=now)
+    audit.record(actor, "entrustment.announce", agreement, {
+        "announced_on": str(announced_on),
+        "entrusted_announced_on": str(entrusted_announced_on) if entrusted_announced_on else None}, now=now)
     signals.entrustment_changed.send(agreement, actor=actor, now=now)
     return agreement
 
@@ -249,6 +303,17 @@ def in_force_for(agency_id: int, today: dt.date) -> Agreement | None:
     return db.session.scalar(sa.select(Agreement).where(Agreement.entrusted_id == agency_id,
                                                         in_force_condition(today))
                              .order_by(Agreement.ends_on.desc(), Agreement.id.desc()).limit(1))
+
+
+def pending_for(agency_id: int, today: dt.date) -> Agreement | None:
+    """The filed agreement of ``agency_id`` awaiting its announcement (not terminated, its term not over, its
+    entrusting body valid), under which its staff may apply for certificates (行政处罚法第二十一条第二项), or
+    ``None``."""
+    return db.session.scalar(sa.select(Agreement).where(
+        Agreement.entrusted_id == agency_id, Agreement.filed_on.is_not(None), Agreement.announced_on.is_(None),
+        Agreement.terminated_on.is_(None), Agreement.ends_on >= today,
+        Agreement.entrusting_id.in_(sa.select(Agency.id).where(bodies.valid_condition(today))))
+        .order_by(Agreement.ends_on.desc(), Agreement.id.desc()).limit(1))
 
 
 def latest_announced(agency_id: int, today: dt.date) -> Agreement | None:

@@ -21,7 +21,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import apply_errors, paginate, parse_id
 from portal.orgs.entrustment import services as entrustment
-from portal.orgs.entrustment.forms import AgreementForm, DateStepForm, TerminateForm
+from portal.orgs.entrustment.forms import AgreementForm, AnnounceForm, DateStepForm, TerminateForm
 from portal.orgs.models import AGREEMENT_STATES, Agreement
 
 bp = Blueprint("entrustments", __name__, template_folder="templates")
@@ -121,7 +121,7 @@ def _only_csrf(form) -> bool:
 def _render(agreement: Agreement, items=None, status: int = 200, **forms):
     today = clock.today()
     forms.setdefault("file_form", DateStepForm(formdata=None, day=today, prefix="file"))
-    forms.setdefault("announce_form", DateStepForm(formdata=None, day=today, prefix="announce"))
+    forms.setdefault("announce_form", AnnounceForm(formdata=None, day=today, entrusted_day=today, prefix="announce"))
     forms.setdefault("terminate_form", TerminateForm(formdata=None, day=today, prefix="terminate"))
     renewals = db.session.scalars(sa.select(Agreement).where(Agreement.renews_id == agreement.id)).all()
     return render_template("entrustments/detail.html", agreement=agreement, today=today, items=items or [],
@@ -147,6 +147,10 @@ def document(agreement_id: int):
     return response
 
 
+#: a step's refusal names the service's field; the form's field is this one
+STEP_FIELDS = {"filed_on": "day", "announced_on": "day", "terminated_on": "day", "entrusted_announced_on": "entrusted_day"}
+
+
 def _step(agreement_id: int, slot: str, prefix: str, form_class, act, done: str):
     agreement = get_in_scope_or_404(Agreement, agreement_id)
     form = form_class(prefix=prefix)
@@ -161,8 +165,7 @@ def _step(agreement_id: int, slot: str, prefix: str, form_class, act, done: str)
     except DomainError as err:
         agreement = db.session.get(Agreement, agreement_id)
         for item in err.items:
-            item["field"] = "day" if item.get("field") in ("filed_on", "announced_on", "terminated_on") else \
-                item.get("field")
+            item["field"] = STEP_FIELDS.get(item.get("field"), item.get("field"))
         items = apply_errors(form, err.items) if err.items else [{"message": err.message}]
         return _render(agreement, items=items, status=err.status, **{slot: form})
     flash(done, "success")
@@ -180,9 +183,10 @@ def file(agreement_id: int):
 @bp.route("/entrustments/<int:agreement_id>/announce", methods=["POST"])
 @require("legal")
 def announce(agreement_id: int):
-    """Record the announcement; the agreement is in force from then within its term."""
-    return _step(agreement_id, "announce_form", "announce", DateStepForm,
-                 lambda a, f: entrustment.announce(a, f.day.data, actor=current_actor(), now=clock.now()),
+    """Record both parties' announcements; the agreement is in force from the entrusting body's within its term."""
+    return _step(agreement_id, "announce_form", "announce", AnnounceForm,
+                 lambda a, f: entrustment.announce(a, f.day.data, actor=current_actor(), now=clock.now(),
+                                                   entrusted_announced_on=f.entrusted_day.data),
                  "已登记公告。")
 
 
