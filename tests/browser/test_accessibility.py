@@ -34,7 +34,8 @@ def test_public_pages_and_sign_in_have_no_serious_violations(app, live_server, p
     held = issue(world.officer2, status="suspended", holds=("review_overdue",))
     paths = ["/", "/login", "/verify", "/verify?number=371000126000017&name=王建国", f"/v/{valid.token}",
              f"/v/{held.token}", "/v/not-a-token", "/public/bodies", "/public/entrustments", "/public/officers",
-             "/public/presiders", "/public/complaints", f"/public/complaints?number={valid.number}"]
+             "/public/presiders", "/public/complaints", f"/public/complaints?number={valid.number}",
+             "/public/complaints/unlicensed"]
     problems = []
     for name, viewport in VIEWPORTS.items():
         # axe is injected as a script: the page's strict CSP would refuse it (the portal never serves it)

@@ -46,3 +46,54 @@ def test_a_complaint_from_the_qr_page_on_a_phone(app, live_server, page, world, 
         expect(phone.get_by_text("待受理")).to_be_visible()
     finally:
         context.close()
+
+
+def fits(tab) -> bool:
+    return tab.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+def test_a_report_of_enforcing_without_a_certificate_and_its_handling_on_a_phone(app, live_server, page, world,
+                                                                                tmp_path, monkeypatch):
+    """The public reports someone without a certificate (no number); the legal office's page of it, and an officer's
+    page of the complaints they were told of, fit the phone too."""
+    from portal import clock
+    from portal.audit import Actor
+    from portal.complaints import handling, services
+    from tests.conftest import PASSWORD
+
+    monkeypatch.setitem(app.config, "SIGNING_KEY_DIR", str(tmp_path / "keys"))
+    card = issue(world.officer)
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = page.context.browser.new_context(locale="zh-CN", viewport=PHONE, java_script_enabled=False)
+    try:
+        phone = context.new_page()
+        phone.goto(f"{live_server}/public/complaints")
+        phone.get_by_role("link", name="举报无证执法").click()
+        phone.get_by_label("所属单位").select_option(label="环翠区综合行政执法局")
+        phone.get_by_label("大约时间").fill("16:30")
+        phone.get_by_label("发生地点").fill("新威路与青岛路路口")
+        phone.get_by_label("发生了什么").fill("两人收走摊贩的遮阳伞，要求出示证件时说没带。")
+        assert fits(phone)
+        phone.screenshot(path=str(ARTIFACTS / "unlicensed-report-390x844.png"), full_page=True)
+        phone.get_by_role("button", name="提交举报").click()
+        expect(phone.get_by_text("已收到您的举报无证执法")).to_be_visible()
+
+        row = services.submit(services.Submission("complaint", clock.today(), "新威路", "执法人员推搡摊主，言语粗暴。", ""),
+                              officer_id=world.officer.id, agency_id=card.certificate.agency_id,
+                              certificate_number=card.number, actor=Actor.system("test"), now=clock.now())
+        services.decide(row, "accept", actor=Actor.system("test"), now=clock.now())
+        handling.tell(row, actor=Actor.system("test"), now=clock.now())
+        db.session.commit()
+        for login, path, shot in ((world.officer.id_number, "/me/complaints", "officer-complaints"),
+                                  ("legal_city", f"/complaints/{row.id}", "legal-complaint")):
+            phone.goto(f"{live_server}/login")
+            phone.fill("input[name=login]", login)
+            phone.fill("input[name=password]", PASSWORD)
+            phone.click("button[type=submit]")
+            phone.goto(f"{live_server}{path}")
+            expect(phone.get_by_text("推搡摊主").first).to_be_visible()
+            assert fits(phone), path
+            phone.screenshot(path=str(ARTIFACTS / f"{shot}-390x844.png"), full_page=True)
+            context.clear_cookies()
+    finally:
+        context.close()
