@@ -29,8 +29,8 @@ def missing_fact(certificate: Certificate, kind: str) -> str | None:
         officer = certificate.officer
         if officer.status == kind:
             return None
-        return (f"人员登记为“{officer.status_label}”，不能以“{REVOCATION_KINDS[kind]}”注销：请先由人事管理员更正人员状态"
-                "（更正后证件随即注销）")
+        return (f"人员登记为“{officer.status_label}”，不能以“{REVOCATION_KINDS[kind]}”注销：请先由人事管理员登记人员状态"
+                "（登记后证件随即注销）")
     if kind == "review_rejected_final":
         if any(hold.reason == "review_rejected" for hold in certificate.open_holds):
             return None

@@ -26,9 +26,14 @@ CSP = (
 
 
 def cn_date(value) -> str:
-    """``2026年11月26日``; empty for ``None``."""
+    """``2026年11月26日``; empty for ``None``; an ISO date as a string (as a history entry's detail keeps it) too."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
     if isinstance(value, dt.datetime):
         value = clock.local(value).date()
     return f"{value.year}年{value.month}月{value.day}日"

@@ -96,6 +96,8 @@ def test_a_proposal_tells_the_officer_the_facts_and_a_deadline_of_five_working_d
     assert any("拟吊销" in t for t, _ in notices(world.hr.id))  # HR can pass it on
     detail = client.get(f"/certificates/{cert.number}").get_data(as_text=True)
     assert "陈述申辩期限至" in detail and "本人陈述申辩或声明放弃、或期限届满后，方可决定吊销" in detail
+    when = f"{proposal.answer_by.year}年{proposal.answer_by.month}月{proposal.answer_by.day}日"
+    assert f"，陈述申辩期限至 {when}" in detail and proposal.answer_by.isoformat() not in detail  # the history too
     assert 'value="revoke"' not in detail  # only 不予吊销 may be chosen before the officer is heard
     # one open proposal at a time
     assert propose_on_page(client, cert, kind="fraud").status_code == 302  # told as a conflict
