@@ -35,10 +35,12 @@ valid_body = bodies.valid_condition  # the SQL twin of Agency.is_valid_body
 
 
 def entrusted_parties():
-    """A SELECT of the ids of agencies that act in an entrusting body's name: ``entrusted`` organisations and
-    every agency that is the entrusted party of a filed agreement (a township under seed 二(三))."""
-    return sa.union(sa.select(Agreement.entrusted_id).where(Agreement.filed_on.is_not(None)),
-                    sa.select(Agency.id).where(Agency.kind == "entrusted"))
+    """A SELECT of the ids of agencies that may act by an entrustment alone: ``entrusted`` organisations and every
+    township that is the entrusted party of a filed agreement (seed 二(三)). A department or authorised organisation
+    entrusted with some matters is not one: its certificates need its own standing (``body_invalid`` otherwise)."""
+    return sa.union(sa.select(Agreement.entrusted_id).join(Agency, Agency.id == Agreement.entrusted_id).where(
+        Agreement.filed_on.is_not(None), Agency.kind.in_(entrustment.BY_ENTRUSTMENT_KINDS)),
+        sa.select(Agency.id).where(Agency.kind == "entrusted"))
 
 
 def parties_in_force(today: dt.date):
@@ -57,15 +59,15 @@ def wanted(agency_id: int, valid: set[int], parties: set[int], in_force: set[int
 
 
 @entrustment.certified_staff
-def has_certified_staff(agency_id: int) -> bool:
-    """行政处罚法第二十一条第二项 for an agreement about to be announced: one of ``agency_id``'s certificates is an
-    enforcement certificate not revoked and held by nothing but ``entrustment_ended`` (the hold a certificate
-    issued under an agreement not yet in force carries until it is announced)."""
+def has_certified_staff(agency_id: int, on: dt.date) -> bool:
+    """行政处罚法第二十一条第二项 for an agreement announced on ``on``: one of ``agency_id``'s certificates is an
+    enforcement certificate first issued by then, not revoked and held by nothing but ``entrustment_ended`` (the hold
+    a certificate issued under an agreement not yet in force carries until it is announced)."""
     other_hold = sa.select(Hold.id).where(Hold.certificate_id == Certificate.id, Hold.lifted_at.is_(None),
                                           Hold.reason != ENDED)
     return db.session.scalar(sa.select(Certificate.id).where(
         Certificate.agency_id == agency_id, Certificate.type == "enforcement", Certificate.status != "revoked",
-        ~sa.exists(other_hold)).limit(1)) is not None
+        Certificate.first_issued_on <= on, ~sa.exists(other_hold)).limit(1)) is not None
 
 
 def _apply(certificate: Certificate, want: set[str], have: set[str], *, actor: audit.Actor,

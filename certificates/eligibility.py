@@ -109,8 +109,9 @@ def check(officer: Officer, type: str, today: dt.date) -> Eligibility:  # noqa: 
                       "已上传证件照片" if officer.has_photo else "尚未上传证件照片"))
     agency = officer.agency
     valid = agency.is_valid_body(today)
-    agreement = None if valid else entrustment.in_force_for(agency.id, today)
-    pending = None if valid or agreement else entrustment.pending_for(agency.id, today)
+    by_entrustment = not valid and agency.kind in entrustment.BY_ENTRUSTMENT_KINDS
+    agreement = entrustment.in_force_for(agency.id, today) if by_entrustment else None
+    pending = entrustment.pending_for(agency.id, today) if by_entrustment and agreement is None else None
     if agreement is not None:
         rules.append(Rule("body", "受委托组织有有效委托协议", True,
                           f"{agency.name}依{agreement.entrusting.name}的委托协议（{_cn(agreement.starts_on)}至"

@@ -197,7 +197,7 @@ def _entrustment(cert: Certificate, today: dt.date) -> dict:
     """For a holder acting in an entrusting body's name: that body, the matters and the term of the agreement in
     force (else of the latest announced one, whose end the hold then explains). At most two SELECTs, and only for
     an agency that is no valid body in its own right."""
-    if cert.agency.is_valid_body(today) or cert.agency.kind not in entrustment.ENTRUSTED_KINDS:
+    if cert.agency.is_valid_body(today) or cert.agency.kind not in entrustment.BY_ENTRUSTMENT_KINDS:
         return {}  # a body confirmed in its own right acts in its own name
     agreement = (entrustment.in_force_for(cert.agency_id, today)
                  or entrustment.latest_announced(cert.agency_id, today))

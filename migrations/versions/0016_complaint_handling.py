@@ -73,7 +73,9 @@ def upgrade():
 
 def downgrade():
     op.execute("DELETE FROM complaint WHERE kind = 'unlicensed'")
-    op.execute("UPDATE complaint SET status = 'not_accepted', reply = COALESCE(reply, '已移交') WHERE status = 'transferred'")
+    # a transfer becomes the closest older state, its receiving body kept in the reply (the column goes)
+    op.execute("UPDATE complaint SET status = 'not_accepted', reply = COALESCE(reply, '') || '（已移交' || "
+               "transferred_to || '）', transferred_to = NULL WHERE status = 'transferred'")
     with op.batch_alter_table('complaint', schema=None) as batch_op:
         batch_op.drop_index('ix_complaint_due_on')
         for name in ('kind', 'status', 'closed_at', 'praise_states', 'about_a_holder', 'transferred_to',

@@ -23,7 +23,7 @@ class ComplaintForm(Form):
     """What a member of the public sends about an officer (the certificate number comes from the page)."""
 
     number = HiddenField()
-    kind = RadioField("类型", choices=list(KINDS.items()), default="complaint",
+    kind = RadioField("类型", choices=[(k, KINDS[k]) for k in ("complaint", "praise")], default="complaint",
                       validators=[InputRequired("请选择投诉或表扬")])
     happened_on = DateField("发生日期", validators=[InputRequired("请填写事情发生的日期")])
     place = StringField("发生地点", validators=[InputRequired("请填写事情发生的地点"), Length(max=PLACE_MAX)],
@@ -76,5 +76,6 @@ class ExtendForm(Form):
 class AnswerForm(Form):
     """The officer's 陈述 on a complaint, or waiving it."""
 
-    answer = TextAreaField("陈述意见", validators=[Optional(), Length(max=ANSWER_MAX)], render_kw={"rows": 4})
+    answer = TextAreaField("陈述意见", validators=[Optional(), Length(max=ANSWER_MAX, message=f"陈述意见不能超过 {ANSWER_MAX} 个字")],
+                           render_kw={"rows": 4, "maxlength": ANSWER_MAX})
     waive = BooleanField("放弃陈述")

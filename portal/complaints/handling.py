@@ -63,7 +63,7 @@ def answer(complaint: Complaint, text: str | None, *, waive: bool, actor: audit.
     complaint.answer, complaint.answered_at = text, now
     db.session.flush()
     audit.record(actor, "complaint.answer", complaint, {"waived": waive}, now=now)
-    for user in rules.handlers(complaint.agency_id):
+    for user in rules.handlers(complaint):
         notify.user(user, f"{complaint.officer.name}已{'放弃陈述' if waive else '陈述意见'}（{complaint.reference}）",
                     "可以作出调查结论。", f"/complaints/{complaint.id}", email=False, now=now)
     return complaint
@@ -103,7 +103,7 @@ def extend(complaint: Complaint, reason: str, *, actor: audit.Actor, now: dt.dat
                                    "不能再延长")
     days = int(policy.get("complaints.extension_days"))
     before = complaint.due_on
-    complaint.due_on = before + dt.timedelta(days=days)
+    complaint.due_on, complaint.reminded_for = before + dt.timedelta(days=days), None
     complaint.extended_at, complaint.extension_reason = now, reason
     db.session.flush()
     audit.record(actor, "complaint.extend", complaint, {"due_on": [str(before), str(complaint.due_on)],
@@ -119,11 +119,14 @@ def remind_due(today: dt.date, *, now: dt.datetime) -> list[Complaint]:
         Complaint.due_on.is_not(None), Complaint.due_on <= ahead, Complaint.status.not_in(CLOSED),
         sa.or_(Complaint.reminded_for.is_(None), Complaint.reminded_for != Complaint.due_on))
         .order_by(Complaint.due_on, Complaint.id)).all()
-    recipients: dict[int, list] = {}
+    recipients: dict[tuple, list] = {}
     for complaint in due:
         step = "受理或移交" if complaint.status == "received" else "办结"
         late = "已逾期" if complaint.due_on < today else "即将到期"
-        users = recipients.setdefault(complaint.agency_id, rules.handlers(complaint.agency_id))
+        key = (complaint.agency_id, complaint.happened_on)
+        if key not in recipients:
+            recipients[key] = rules.handlers(complaint)
+        users = recipients[key]
         for user in users:
             notify.user(user, f"{complaint.kind_label}{complaint.reference}的{step}期限{late}",
                         f"{step}期限为 {complaint.due_on:%Y-%m-%d}。", f"/complaints/{complaint.id}", now=now)

@@ -1,7 +1,8 @@
 """Who handles a complaint, and its deadlines (SPEC §2.10, seed 三(一)4 — 办理、移交和答复).
 
-* **Who**: the legal offices whose scope covers the agency the complaint is about — and, for an entrusted party's
-  officer, those covering the entrusting body too (行政处罚法第二十条第三款: 委托行政机关对受委托组织实施行政处罚的行为
+* **Who**: the legal offices whose scope covers the agency the complaint is about — and, for the officer of a party
+  acting by entrustment, those covering the body in whose name it acted that day (an agreement announced by then,
+  covering the day, not terminated before it) (行政处罚法第二十条第三款: 委托行政机关对受委托组织实施行政处罚的行为
   应当负责监督; seed 四(三): 委托机关……对受委托主体行使受委托行政执法权的行为进行指导、监督).
 * **Deadlines** *(defaults, 政策设置)*: accepted (受理) or transferred (移交) within 15 days of receipt, concluded
   within 60 days of acceptance, extendable once by 30 days with a reason; the officer answers within 5 working days
@@ -13,12 +14,14 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from portal import notify, policy
+from portal import clock, notify, policy
 from portal.auth.access import agencies_in_scope, legal_covering
 from portal.auth.models import User
 from portal.complaints.models import Complaint
 from portal.extensions import db
-from portal.orgs.models import Agreement
+from portal.orgs.bodies import services as bodies
+from portal.orgs.entrustment import services as entrustment
+from portal.orgs.models import Agency, Agreement
 from portal.templating import cn_date
 
 SECTION = "投诉与举报"
@@ -35,30 +38,39 @@ policy.define("complaints.remind_days", "投诉期限届满前提醒（天）", 
               help="受理、移交或办结期限届满前此天数，每日巡检提醒法制机构一次。")
 
 
-def entrusting_bodies(agency_id: int):
-    """A SELECT of the bodies that entrusted ``agency_id`` under a filed agreement."""
-    return sa.select(Agreement.entrusting_id).where(Agreement.entrusted_id == agency_id,
-                                                    Agreement.filed_on.is_not(None))
+def _agreement_covering(agency_id, happened_on):
+    """The conditions of an agreement under which the agency acted on ``happened_on`` in its entrusting body's name:
+    the party is an organisation or township acting by entrustment (no valid body in its own right), and the
+    agreement was announced by then, its term covers the day and it had not been terminated."""
+    today = clock.today()
+    return sa.and_(
+        Agreement.entrusted_id == agency_id, Agreement.announced_on.is_not(None),
+        Agreement.announced_on <= happened_on, Agreement.starts_on <= happened_on, Agreement.ends_on >= happened_on,
+        sa.or_(Agreement.terminated_on.is_(None), Agreement.terminated_on > happened_on),
+        Agreement.entrusted_id.in_(sa.select(Agency.id).where(
+            Agency.kind.in_(entrustment.BY_ENTRUSTMENT_KINDS), ~bodies.valid_condition(today))))
 
 
-def handlers(agency_id: int) -> list[User]:
-    """The legal-office accounts told of a complaint about ``agency_id``: those covering it, and those covering the
-    bodies that entrusted it."""
-    found = {user.id: user for user in legal_covering(agency_id)}
-    for body_id in db.session.scalars(entrusting_bodies(agency_id)).all():
+def handlers(complaint: Complaint) -> list[User]:
+    """The legal-office accounts told of ``complaint``: those covering its agency, and those covering the body in
+    whose name the agency acted that day (行政处罚法第二十条第三款)."""
+    found = {user.id: user for user in legal_covering(complaint.agency_id)}
+    bodies_ids = db.session.scalars(sa.select(Agreement.entrusting_id).where(
+        _agreement_covering(complaint.agency_id, complaint.happened_on))).all()
+    for body_id in set(bodies_ids):
         found.update({user.id: user for user in legal_covering(body_id)})
     return [found[key] for key in sorted(found)]
 
 
 def visible_condition(user):
-    """A SQL condition for the complaints ``user`` handles: about agencies in scope, or about the entrusted parties
-    of agreements whose entrusting body is in scope."""
+    """A SQL condition for the complaints ``user`` handles: about agencies in scope, or about a party acting that
+    day in the name of a body in scope."""
     if user.role == "admin":
         return sa.true()
     mine = agencies_in_scope(user)
-    parties = sa.select(Agreement.entrusted_id).where(Agreement.entrusting_id.in_(mine),
-                                                      Agreement.filed_on.is_not(None))
-    return sa.or_(Complaint.agency_id.in_(mine), Complaint.agency_id.in_(parties))
+    entrusted_by_mine = sa.exists(sa.select(Agreement.id).where(
+        Agreement.entrusting_id.in_(mine), _agreement_covering(Complaint.agency_id, Complaint.happened_on)))
+    return sa.or_(Complaint.agency_id.in_(mine), entrusted_by_mine)
 
 
 def visible_or_none(user, complaint_id: int) -> Complaint | None:

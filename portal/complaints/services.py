@@ -15,6 +15,7 @@ happened: no rule gives a basis for one. Callers commit.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -87,11 +88,8 @@ def _problems(submission: Submission, today: dt.date, kinds) -> list[tuple[str, 
 
 
 def _is_time(text: str) -> bool:
-    try:
-        dt.time.fromisoformat(text)
-    except ValueError:
-        return False
-    return len(text) == 5
+    """HH:MM on a 24-hour clock, ASCII digits only (09:30, 16:05)."""
+    return re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", text) is not None
 
 
 def submit(submission: Submission, *, officer_id: int | None, agency_id: int, certificate_number: str | None,
@@ -120,7 +118,7 @@ def submit(submission: Submission, *, officer_id: int | None, agency_id: int, ce
     audit.record(actor, f"{submission.kind}.submit", row, {"reference": row.reference,
                                                             "certificate": certificate_number}, now=now)
     about = f"证号 {certificate_number}" if certificate_number else f"{row.agency.name}（无证执法）"
-    for user in rules.handlers(agency_id):
+    for user in rules.handlers(row):
         notify.user(user, f"收到一件新的{KINDS[submission.kind]}（{row.reference}）",
                     f"{about}，{today:%Y-%m-%d} 收到" + (f"，请于 {row.due_on:%Y-%m-%d} 前决定是否受理或移交。"
                                                          if row.due_on else "，请及时处理。"),
@@ -184,7 +182,9 @@ def decide(complaint: Complaint, decision: str, *, reply: str = "", note: str = 
     complaint.handled_by, complaint.handled_by_label = actor.user_id, actor.shown
     if target == "accepted":
         complaint.accepted_at = now
+        # a new deadline, reminded afresh (even one falling on the day of the last)
         complaint.due_on = now.date() + dt.timedelta(days=int(policy.get("complaints.conclude_days")))
+        complaint.reminded_for = None
     if closes:
         complaint.closed_at, complaint.reply, complaint.due_on = now, reply, None
     if note:

@@ -159,16 +159,22 @@ def answer(complaint_id: int):
     if complaint is None or complaint.officer_id != current_user.officer_id or complaint.told_at is None:
         abort(404)
     form = AnswerForm()
-    if form.validate_on_submit():
-        try:
-            with transaction.attempt():
-                handling.answer(complaint, form.answer.data, waive=bool(form.waive.data), actor=current_actor(),
-                                now=clock.now())
-        except DomainError as err:
-            error = err.items[0]["message"] if err.items else err.message
-            return render_template("complaints/mine.html", rows=handling.told_to(current_user.officer_id),
-                                   today=clock.today(), form=form, error=error), err.status
-        flash("已提交。" if not form.waive.data else "已放弃陈述。", "success")
-    elif form.errors.get("csrf_token"):
-        flash("页面已过期，请重新提交。", "warning")
+    if not form.validate_on_submit():
+        if form.errors.get("csrf_token"):
+            flash("页面已过期，请重新提交。", "warning")
+            return redirect(url_for("complaints.mine"))
+        return _mine(form, next(iter(form.errors.values()))[0], 422)
+    try:
+        with transaction.attempt():
+            handling.answer(complaint, form.answer.data, waive=bool(form.waive.data), actor=current_actor(),
+                            now=clock.now())
+    except DomainError as err:
+        return _mine(form, err.items[0]["message"] if err.items else err.message, err.status)
+    flash("已提交。" if not form.waive.data else "已放弃陈述。", "success")
     return redirect(url_for("complaints.mine"))
+
+
+def _mine(form: AnswerForm, error: str, status: int):
+    """The officer's page again with what was typed kept and why it was refused."""
+    return render_template("complaints/mine.html", rows=handling.told_to(current_user.officer_id),
+                           today=clock.today(), form=form, error=error), status

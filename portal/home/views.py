@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, render_template, url_for
 from flask_login import current_user
 
 from certificates import due
@@ -69,11 +69,11 @@ def _officer_home():
         todo.append(f"本年度培训尚未达标：{training['annual'].describe_unmet()}。")
     now = clock.now()
     for proposal in queries.proposals_to_answer(officer.id, now.date()):
-        todo.insert(0, f"法制机构拟{proposal.word}您的{proposal.certificate.type_label}（{proposal.kind_label}）：请于 "
-                       f"{cn_date(proposal.answer_by)} 前在“我的证件”中陈述申辩或声明放弃。")
+        todo.insert(0, (f"法制机构拟{proposal.word}您的{proposal.certificate.type_label}（{proposal.kind_label}）：请于 "
+                        f"{cn_date(proposal.answer_by)} 前陈述申辩或声明放弃。", url_for("register.mine"), "去陈述申辩"))
     for complaint in complaint_handling.awaiting(officer.id, now.date()):
-        todo.insert(0, f"有一件针对您的投诉（{cn_date(complaint.happened_on)}，{complaint.place}）：请于 "
-                       f"{cn_date(complaint.answer_due_on)} 前在“针对我的投诉”中陈述意见或放弃陈述。")
+        todo.insert(0, (f"有一件针对您的投诉（{cn_date(complaint.happened_on)}，{complaint.place}）：请于 "
+                        f"{cn_date(complaint.answer_due_on)} 前陈述意见或放弃陈述。", url_for("complaints.mine"), "去陈述"))
     open_exams = [(exam, decision) for exam, decision, state in officer_exams(officer, now) if state == "open"]
     certificates = queries.officer_certificates(officer.id, now.date())
     return render_template("home/officer.html", officer=officer, todo=todo, training=training,

@@ -149,6 +149,9 @@ def edit(officer_id: int):
             abort(400)
         else:
             flash("已保存。" if changes else "没有修改任何内容。", "success")
+            if "staff_kind" in changes and services.staff_kind_refusal(officer.staff_kind):
+                flash(f"人员类别改为“{officer.staff_kind_label}”后不可持有执法证件：其持有的证件已暂扣（人员类别不可持证），"
+                      "改回可持证的类别后解除。", "warning")
             return redirect(url_for("officers.detail", officer_id=officer.id))
     return render_template("officers/form.html", form=form, officer=officer, items=items, conflict=conflict,
                            eligible_staff_kinds=policy.get("officers.eligible_staff_kinds")), 409 if conflict else 200

@@ -220,7 +220,8 @@ def unlicensed_report():
     form.agency_id.choices = _reportable_agencies()
     items, status = [], 200
     if request.method == "POST":
-        agency = db.session.get(Agency, form.agency_id.data) if form.agency_id.data else None
+        agency_id = parse_id(request.form.get("agency_id"))
+        agency = db.session.get(Agency, agency_id) if agency_id else None
         if form.validate_on_submit() and agency is not None and agency.kind != "other":
             submission = complaints.Submission("unlicensed", form.happened_on.data, form.place.data or "",
                                                form.what.data or "", form.contact.data or "",

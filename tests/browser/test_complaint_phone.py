@@ -76,7 +76,7 @@ def test_a_report_of_enforcing_without_a_certificate_and_its_handling_on_a_phone
         assert fits(phone)
         phone.screenshot(path=str(ARTIFACTS / "unlicensed-report-390x844.png"), full_page=True)
         phone.get_by_role("button", name="提交举报").click()
-        expect(phone.get_by_text("已收到您的举报无证执法")).to_be_visible()
+        expect(phone.get_by_text("已收到您的举报。")).to_be_visible()
 
         row = services.submit(services.Submission("complaint", clock.today(), "新威路", "执法人员推搡摊主，言语粗暴。", ""),
                               officer_id=world.officer.id, agency_id=card.certificate.agency_id,

@@ -248,9 +248,10 @@ def test_the_entrusting_bodys_legal_office_handles_complaints_about_its_partys_o
         rights_obligations="权利义务", liability="法律责任", signed_on=dt.date(2025, 12, 1), document=pdf,
         document_name="协议.pdf"), actor=SYSTEM, now=clock.now())
     entrustment.file(agreement, dt.date(2025, 12, 5), actor=SYSTEM, now=clock.now())
+    entrustment.announce(agreement, dt.date(2025, 12, 6), actor=SYSTEM, now=clock.now())
     db.session.commit()
     officer = make_officer(party, name="周海洋")
-    row = sent(officer, issued_module.issue(officer))
+    row = sent(officer, issued_module.issue(officer))  # about 20 November 2026, within the term
     told = set(db.session.scalars(sa.select(Notification.user_id).where(Notification.title.contains(row.reference))))
     assert world.legal_district.id in told
     auth.login("legal_district")
@@ -309,3 +310,91 @@ def test_a_report_names_an_agency_that_enforces(client, world, frozen):
     assert f'value="{world.city.id}"' not in form_page and f'value="{world.dept.id}"' in form_page
     assert client.post("/public/complaints/unlicensed",
                        data=unlicensed_form(world.city.id)).status_code == 422
+
+
+# ---------------------------------------------------------------- what the breaker found (review of issue 15)
+
+def _entrusted_by_dept(world, party, **dates):
+    """An announced inspection agreement of 环翠区综合行政执法局 with ``party``; ``dates`` override the term etc."""
+    values = dict(starts_on=dt.date(2026, 1, 1), ends_on=dt.date(2027, 12, 31), signed_on=dt.date(2025, 12, 1))
+    values.update({k: v for k, v in dates.items() if k in values})
+    agreement = entrustment.create(entrustment.AgreementData(
+        entrusting_id=world.dept.id, entrusted_id=party.id, legal_basis="《行政处罚法》第二十条", matters="巡查",
+        powers=["inspection"], meets_article_21=False, rights_obligations="权利义务", liability="法律责任",
+        document=b"%PDF-1.4\n%%EOF\n", document_name="协议.pdf", **values), actor=SYSTEM, now=clock.now())
+    entrustment.file(agreement, values["signed_on"] + dt.timedelta(days=4), actor=SYSTEM, now=clock.now())
+    if dates.get("announced_on"):
+        entrustment.announce(agreement, dates["announced_on"], actor=SYSTEM, now=clock.now())
+    if dates.get("terminated_on"):
+        entrustment.terminate(agreement, dates["terminated_on"], "收回", actor=SYSTEM, now=clock.now())
+    db.session.commit()
+
+
+@pytest.mark.parametrize("dates", [
+    {"announced_on": dt.date(2025, 12, 6), "terminated_on": dt.date(2026, 2, 1)},  # terminated before the day
+    {"starts_on": dt.date(2025, 12, 1), "ends_on": dt.date(2025, 12, 31)},         # filed, never announced, over
+    {"announced_on": dt.date(2025, 12, 6), "ends_on": dt.date(2026, 11, 19)},      # over the day before
+], ids=["terminated", "never announced", "term over the day before"])
+def test_no_standing_without_an_agreement_covering_the_day(client, auth, world, key_dir, frozen, dates):
+    party = make_agency(world.other_dept, name="文登区城市管理服务中心", short_name="文登城管中心", kind="entrusted",
+                        region_code="371003")
+    _entrusted_by_dept(world, party, **dates)
+    officer = make_officer(party, name="周海洋")
+    row = sent(officer, issued_module.issue(officer))  # about 20 November 2026
+    told = set(db.session.scalars(sa.select(Notification.user_id).where(Notification.title.contains(row.reference))))
+    assert world.legal_district.id not in told
+    auth.login("legal_district")
+    assert client.get(f"/complaints/{row.id}").status_code == 404
+    assert row.reference not in text(client.get("/complaints?view=all"))
+
+
+def test_a_department_entrusted_with_a_matter_keeps_its_complaints_to_itself(client, auth, world, key_dir, frozen):
+    """环翠区's bureau entrusts 文登区's bureau (a valid body, acting in its own name) with 许可: 环翠区's legal office
+    gets no standing over every complaint about 文登区's bureau."""
+    agreement = entrustment.create(entrustment.AgreementData(
+        entrusting_id=world.dept.id, entrusted_id=world.other_dept.id, legal_basis="《行政许可法》第二十四条",
+        matters="许可", powers=["licensing"], meets_article_21=False, starts_on=dt.date(2026, 1, 1),
+        ends_on=dt.date(2027, 12, 31), rights_obligations="权利义务", liability="法律责任", signed_on=dt.date(2025, 12, 1),
+        document=b"%PDF-1.4\n%%EOF\n", document_name="协议.pdf"), actor=SYSTEM, now=clock.now())
+    entrustment.file(agreement, dt.date(2025, 12, 5), actor=SYSTEM, now=clock.now())
+    entrustment.announce(agreement, dt.date(2025, 12, 6), actor=SYSTEM, now=clock.now())
+    db.session.commit()
+    row = sent(world.other_officer, issued_module.issue(world.other_officer))
+    auth.login("legal_district")
+    assert client.get(f"/complaints/{row.id}").status_code == 404
+
+
+def test_a_new_deadline_on_the_day_of_the_last_is_reminded_too(legal, card):
+    """With 办结 set to 15 days, acceptance the day of receipt gives a deadline equal to the one already reminded."""
+    policy.update(SYSTEM, {"complaints.conclude_days": 15})
+    db.session.commit()
+    policy.forget_cache()
+    row = sent(legal.officer, card)
+    assert [c.id for c in handling.remind_due(dt.date(2026, 12, 10), now=clock.now())] == [row.id]
+    accepted(row)
+    assert reload(row).due_on == dt.date(2026, 12, 11)
+    assert [c.id for c in handling.remind_due(dt.date(2026, 12, 10), now=clock.now())] == [row.id]
+
+
+def test_an_overlong_answer_is_refused_with_the_reason_and_kept(client, auth, world, card):
+    row = accepted(sent(world.officer, card))
+    handling.tell(row, actor=SYSTEM, now=clock.now())
+    db.session.commit()
+    auth.login(world.officer.id_number)
+    response = client.post(f"/me/complaints/{row.id}/answer", data={"answer": "我" * 2001})
+    assert response.status_code == 422 and "陈述意见不能超过 2000 个字" in text(response)
+    assert 'maxlength="2000"' in response.get_data(as_text=True)
+    assert reload(row).answered_at is None
+
+
+@pytest.mark.parametrize("value", ["T0930", "0930Z", "12+08", "24:00", "9:5", "09:60", "０９:３０"])
+def test_a_time_of_day_is_hours_and_minutes(client, world, frozen, value):
+    response = client.post("/public/complaints/unlicensed", data=unlicensed_form(world.dept.id, happened_time=value))
+    assert response.status_code == 422 and "时:分" in text(response)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 0
+
+
+@pytest.mark.parametrize("agency", ["99999999999999999999", "9223372036854775808", "-1", "abc"])
+def test_an_agency_number_that_is_none_is_refused_not_a_crash(client, world, frozen, agency):
+    response = client.post("/public/complaints/unlicensed", data=unlicensed_form(agency))
+    assert response.status_code == 422 and "请选择执法人员所属的单位" in text(response)

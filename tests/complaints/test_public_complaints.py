@@ -43,6 +43,7 @@ def test_from_the_qr_page_to_a_reference_number_and_the_outcome(client, world, c
     start = client.get(link.replace("&amp;", "&"))
     assert start.status_code == 200 and "王建国" in text(start) and "环翠区综合行政执法局" in text(start)
     assert world.officer.id_number not in start.get_data(as_text=True)
+    assert 'value="unlicensed"' not in start.get_data(as_text=True)  # only 投诉 and 表扬 about a holder
     sent = client.post("/public/complaints", data=form(card.number))
     assert sent.status_code == 302, page.all_field_errors(sent)
     [row] = complaints()
@@ -88,12 +89,13 @@ BAD = [
     ({"what": "字" * 1001}, "what", ""),
     ({"contact": "1" * 61}, "contact", ""),
     ({"kind": "threat"}, "kind", ""),
+    ({"kind": "unlicensed"}, "kind", ""),  # a report has its own form, without a number
 ]
 
 
 @pytest.mark.parametrize("overrides, field, words", BAD, ids=[
     "tomorrow", "no date", "blank place", "long place", "short account", "long account",
-    "long contact", "unknown kind"])
+    "long contact", "unknown kind", "a report on a holder's form"])
 def test_bad_input_is_refused_beside_its_field_and_nothing_is_stored(client, card, overrides, field, words):
     response = client.post("/public/complaints", data=form(card.number, **overrides))
     assert response.status_code == 422

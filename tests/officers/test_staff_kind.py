@@ -63,7 +63,10 @@ def test_the_form_requires_a_kind_and_offers_only_the_seven(client, hr):
 
 def test_a_change_to_an_ineligible_kind_holds_the_certificate_and_back_releases_it(client, hr):
     issued = issue(hr.officer)
-    assert edit_kind(client, hr.officer, "worker").status_code == 302
+    saved = edit_kind(client, hr.officer, "worker")
+    assert saved.status_code == 302
+    told = client.get(saved.headers["Location"]).get_data(as_text=True)  # HR is told at once, not only the legal office
+    assert "人员类别改为“工勤”后不可持有执法证件：其持有的证件已暂扣" in told
     assert holds_of(issued.certificate) == [("staff_kind_ineligible", True)]
     db.session.expire_all()
     held = db.session.get(Certificate, issued.certificate.id)

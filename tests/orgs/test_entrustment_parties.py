@@ -154,16 +154,20 @@ def test_a_penalty_agreement_is_announced_once_a_party_officer_holds_a_certifica
     assert card.status == "suspended" and {h.reason for h in card.open_holds} == {"entrustment_ended"}
     assert facts.printed(card).entrusting == legal.dept.name  # the card prints 受委托 and in whose name
 
+    backdated = client.post(f"/entrustments/{row.id}/announce",  # to a day before anyone held a certificate
+                            data={"announce-day": "2026-11-25", "announce-entrusted_day": "2026-11-25"})
+    assert backdated.status_code == 422
+    assert any("2026年11月25日" in e and "第二十一条第二项" in e for e in page.field_errors(backdated, "announce-day"))
     accepted = client.post(f"/entrustments/{row.id}/announce",
-                           data={"announce-day": "2025-12-06", "announce-entrusted_day": "2025-12-07"})
+                           data={"announce-day": "2026-11-26", "announce-entrusted_day": "2026-11-26"})
     assert accepted.status_code == 302, page.all_field_errors(accepted)
     db.session.expire_all()
     announced = db.session.get(Agreement, row.id)
-    assert (announced.announced_on, announced.entrusted_announced_on) == (dt.date(2025, 12, 6), dt.date(2025, 12, 7))
+    assert (announced.announced_on, announced.entrusted_announced_on) == (dt.date(2026, 11, 26), dt.date(2026, 11, 26))
     card = db.session.get(Certificate, card.id)
     assert card.status == "active" and not card.open_holds
     public = text(client.get("/public/entrustments"))
-    assert "委托机关公告 2025年12月6日" in public and "受委托方公告 2025年12月7日" in public
+    assert "委托机关公告 2026年11月26日" in public and "受委托方公告 2026年11月26日" in public
 
 
 def test_a_certificate_held_for_another_reason_does_not_count(client, legal, party):
@@ -212,3 +216,21 @@ def test_the_verification_of_a_department_holder_shows_no_chain(legal):
     """A department's own officer is never shown as acting in another's name (the QR's chain is for parties only)."""
     card = issued_module.issue(legal.officer)
     assert verification._entrustment(card.certificate, clock.today()) == {}
+
+
+def test_a_cancelled_department_is_held_though_another_entrusted_it(client, legal):
+    """SPEC §2.1: a department's certificates stand on its own standing. Entrusted with 许可 by another, a department
+    whose standing is cancelled still gets 执法主体资格失效 — it does not turn into an organisation acting by
+    entrustment alone (only ``entrusted`` organisations and townships do, seed 四(三), 二(三))."""
+    row = record(client, legal.dept, legal.dept2, powers=["licensing"])
+    file(client, row)
+    assert client.post(f"/entrustments/{row.id}/announce", data={"announce-day": "2025-12-06"}).status_code == 302
+    card = issued_module.issue(legal.officer2, first_issued_on=dt.date(2026, 6, 1))
+    response = client.post(f"/bodies/{legal.dept2.id}/cancel", data={
+        "cancel-decided_on": "2026-11-26", "cancel-legal_basis": "机构改革", "cancel-announcement_text": "取消执法主体资格"})
+    assert response.status_code == 302, page.all_field_errors(response)
+    db.session.expire_all()
+    held = db.session.get(Certificate, card.certificate.id)
+    assert {h.reason for h in held.open_holds} == {"body_invalid"}
+    assert facts.printed(held).entrusting is None
+    assert not body_rule(legal.officer2, clock.today()).ok

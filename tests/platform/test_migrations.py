@@ -7,6 +7,7 @@ afterwards.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 
@@ -93,3 +94,29 @@ def test_the_migrated_schema_enforces_the_models_constraints(scratch_app):
         declared = {c.name for c in table.constraints if isinstance(c, sa.CheckConstraint)}
         found = {c["name"] for c in inspector.get_check_constraints(table.name)}
         assert declared <= found, f"{table.name}: check constraints missing from the migrations: {declared - found}"
+
+
+def test_complaint_handling_downgrades_with_a_transferred_complaint_and_a_report(scratch_app):
+    """0016's downgrade keeps a transfer as the closest older state (不予受理, the receiving body in the reply) and
+    drops the reports of enforcing without a certificate, which the older schema cannot hold."""
+    from portal.complaints.models import Complaint
+    from tests.factories import make_agency, make_officer
+
+    upgrade()
+    agency = make_agency(name="某局", short_name="某局")
+    officer = make_officer(agency, name="王建国")
+    moment = dt.datetime(2026, 11, 26, 9, 0)
+    common = dict(agency_id=agency.id, happened_on=dt.date(2026, 11, 20), place="新威路",
+                  what="执法人员推搡摊主，言语粗暴。", submitted_at=moment)
+    db.session.add_all([
+        Complaint(reference="TS20261126AAAAAAAA", kind="complaint", officer_id=officer.id,
+                  certificate_number="371000126000017", status="transferred", reply="已移交",
+                  transferred_to="某街道办事处", closed_at=moment, **common),
+        Complaint(reference="JB20261126BBBBBBBB", kind="unlicensed", status="received", **common)])
+    db.session.commit()
+    db.session.remove()
+    downgrade(revision="0014")
+    with db.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT reference, status, reply FROM complaint")).all()
+    assert rows == [("TS20261126AAAAAAAA", "not_accepted", "已移交（已移交某街道办事处）")]
+    upgrade()

@@ -35,6 +35,7 @@ from portal.orgs import signals
 from portal.orgs.bodies import services as bodies
 from portal.orgs.bodies.services import SECTION
 from portal.orgs.models import POWERS, Agency, Agreement
+from portal.templating import cn_date
 
 policy.define("orgs.filing_days", "委托协议备案期限（签订后天数）", "int", 10, SECTION, minimum=1, maximum=90, unit="天",
               help="委托协议签订后超过此天数才向法制机构备案的，系统标记为逾期备案。")
@@ -49,6 +50,10 @@ REFUSED, INVALID = "委托协议不符合规定，请按提示修改", "invalid_
 ENTRUSTED_KINDS = ("government", "township", "authorized", "entrusted")
 #: the kinds that are 行政机关, to which alone 行政许可 may be entrusted (行政许可法第二十四条第一款)
 ADMINISTRATIVE_KINDS = ("government", "township")
+#: the kinds whose staff may enforce by an entrustment alone, in the entrusting body's name: an ``entrusted``
+#: organisation, and a township entrusted under seed 二(三). A department or an authorised organisation entrusted
+#: with some matters enforces as the body it is, and needs its own standing (SPEC §2.1) for its certificates.
+BY_ENTRUSTMENT_KINDS = ("entrusted", "township")
 #: the dates a term may take (a typo such as 9999 is refused, not stored)
 EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 RE_ENTRUST = ("受委托组织不得再委托其他组织或者个人实施行政执法（威政办发〔2016〕3号 四（三）；《行政处罚法》第二十条第四款，"
@@ -57,20 +62,20 @@ ARTICLE_21_TWO = ("委托行政处罚的，受委托组织须有取得行政执�
                   "可在协议备案后申领执法证，至少一人持有有效执法证后方可公告")
 BOTH_ANNOUNCE = "委托行政处罚的，委托行政机关和受委托组织均应将委托书向社会公布（《行政处罚法》第二十条第二款），请填写受委托组织的公告日期"
 
-#: ``fn(agency_id) -> bool``: whether one of the agency's staff holds an enforcement certificate (one held only
-#: because this very agreement is not yet in force counts); registered by the certificates package, which sits above
-#: this one. Until one is registered nobody holds a certificate.
-_certified_staff: list[Callable[[int], bool]] = []
+#: ``fn(agency_id, on) -> bool``: whether one of the agency's staff held an enforcement certificate on ``on`` (one
+#: held only because this very agreement is not yet in force counts); registered by the certificates package, which
+#: sits above this one. Until one is registered nobody holds a certificate.
+_certified_staff: list[Callable[[int, dt.date], bool]] = []
 
 
-def certified_staff(fn: Callable[[int], bool]) -> Callable[[int], bool]:
+def certified_staff(fn: Callable[[int, dt.date], bool]) -> Callable[[int, dt.date], bool]:
     """Register the check of 行政处罚法第二十一条第二项 (the certificates package does)."""
     _certified_staff[:] = [fn]
     return fn
 
 
-def has_certified_staff(agency_id: int) -> bool:
-    return bool(_certified_staff) and _certified_staff[0](agency_id)
+def has_certified_staff(agency_id: int, on: dt.date) -> bool:
+    return bool(_certified_staff) and _certified_staff[0](agency_id, on)
 
 
 @dataclass
@@ -101,10 +106,11 @@ def is_entrusted_party(agency_id: int) -> bool:
 
 
 def acts_in_entrusting_name(agency: Agency, today: dt.date) -> bool:
-    """True when ``agency``'s officers act only in an entrusting body's name: an ``entrusted`` organisation, or an
-    agency that is no valid body in its own right and is the entrusted party of a filed agreement. A department or
-    township that is a valid body and also entrusted with some matters acts in its own name for its own powers."""
-    if agency.is_valid_body(today):
+    """True when ``agency``'s officers act only in an entrusting body's name: an ``entrusted`` organisation, or a
+    township that is no valid body in its own right and is the entrusted party of a filed agreement. A valid body
+    entrusted with some matters acts in its own name for its own powers; a department or authorised organisation
+    that is no valid body has no authority of its own to hold certificates by (:data:`BY_ENTRUSTMENT_KINDS`)."""
+    if agency.kind not in BY_ENTRUSTMENT_KINDS or agency.is_valid_body(today):
         return False
     return agency.kind == "entrusted" or is_entrusted_party(agency.id)
 
@@ -248,8 +254,9 @@ def announce(agreement: Agreement, announced_on: dt.date | None, *, actor: audit
             errors.append((name, f"{whose}不能晚于今天：请在公告发布后登记"))
         elif day < agreement.filed_on:
             errors.append((name, f"{whose}不能早于备案日期（{agreement.filed_on:%Y-%m-%d}）"))
-    if penalty and not errors and not has_certified_staff(agreement.entrusted_id):
-        errors.append(("announced_on", f"{agreement.entrusted.name}尚无持有有效执法证的工作人员。{ARTICLE_21_TWO}"))
+    if penalty and not errors and not has_certified_staff(agreement.entrusted_id, announced_on):
+        errors.append(("announced_on", f"{cn_date(announced_on)}，{agreement.entrusted.name}尚无持有有效执法证的工作人员。"
+                                       f"{ARTICLE_21_TWO}"))
     if errors:
         raise DomainError.invalid(errors, REFUSED, code=INVALID)
     agreement.announced_on, agreement.entrusted_announced_on = announced_on, entrusted_announced_on
