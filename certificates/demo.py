@@ -183,6 +183,7 @@ def load(seed: int, now: dt.datetime) -> dict:
 COMPLAINTS = [
     ("complaint", 9, "扣押三轮车时没有开具任何单据，也没有告知如何领回。", (("accept", 2), ("tell", 7)), ""),
     ("complaint", 2, "在菜市场门口检查时没有出示执法证件，态度生硬。", (), ""),
+    ("complaint", 20, "查处占道经营时把摊主的秤摔坏了，没有任何说法。", (), ""),  # past its 15 days to accept
     ("complaint", 40, "执法人员在检查时推搡摊主，言语粗暴。",
      (("accept", 2), ("tell", 3), ("answer", 6), ("substantiate", 14)),
      "经调查，反映情况属实。已责令该执法人员作出书面检查，并在本单位通报批评。"),

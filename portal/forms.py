@@ -38,7 +38,8 @@ def apply_errors(form: FlaskForm, items: list[dict]) -> list[dict]:
         if target is not None and hasattr(target, "errors"):
             if isinstance(target.errors, tuple):
                 target.errors = list(target.errors)
-            target.errors.append(item["message"])
+            if item["message"] not in target.errors:  # the form's own check may have said it already
+                target.errors.append(item["message"])
         else:
             rest.append(item)
     return rest

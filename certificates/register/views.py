@@ -105,8 +105,11 @@ def index():
     counts = dict(db.session.execute(sa.select(Certificate.status, sa.func.count()).where(
         scope_condition(current_user, Certificate.agency_id)).group_by(Certificate.status)).all())
     today = clock.today()
+    # the page's open proposals (拟注销 / 拟吊销 / 拟撤销), in one read: what is proposed and by when it may be decided
+    open_proposals = {p.certificate_id: p for p in db.session.scalars(sa.select(Proposal).where(
+        Proposal.certificate_id.in_([c.id for c in page.items] or [-1]), Proposal.status == "open"))}
     return render_template("register/index.html", form=form, page=page, counts=counts, today=today,
-                           dues=_dues(page.items, today))
+                           dues=_dues(page.items, today), proposals=open_proposals)
 
 
 def _history(certificate: Certificate):

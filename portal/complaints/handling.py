@@ -44,8 +44,8 @@ def tell(complaint: Complaint, *, actor: audit.Actor, now: dt.datetime) -> Compl
     db.session.flush()
     audit.record(actor, "complaint.tell", complaint, {"answer_due_on": str(complaint.answer_due_on)}, now=now)
     rules.tell_officer(complaint, "有一件针对您的投诉，请在期限内陈述",
-                       f"{complaint.happened_on:%Y-%m-%d}在{complaint.place}：{complaint.what[:200]}\n"
-                       f"您可在 {complaint.answer_due_on:%Y-%m-%d} 前（{days} 个工作日内）陈述意见，或放弃陈述；期限届满后"
+                       f"{cn_date(complaint.happened_on)}在{complaint.place}：{complaint.what[:200]}\n"
+                       f"您可在 {cn_date(complaint.answer_due_on)} 前（{days} 个工作日内）陈述意见，或放弃陈述；期限届满后"
                        "法制机构将作出调查结论。", now)
     return complaint
 
@@ -77,9 +77,13 @@ def transfer(complaint: Complaint, body: str, reply: str, *, actor: audit.Actor,
         errors.append(("transferred_to", "请填写接收移交的机关"))
     elif len(body) > BODY_MAX:
         errors.append(("transferred_to", f"机关名称不能超过 {BODY_MAX} 个字"))
+    reply = (reply or "").strip()
+    if not reply:
+        errors.append(("reply", "请填写答复：告诉投诉人已移交何处"))
+    elif len(reply) > REPLY_MAX:
+        errors.append(("reply", f"答复不能超过 {REPLY_MAX} 个字"))
     if errors:
         raise DomainError.invalid(errors, "提交的内容有误，请按提示修改", code="invalid_complaint")
-    reply = _text(reply, REPLY_MAX, "reply", "答复", True)
     complaint = locks.relock(complaint)
     if complaint.kind == "praise" or complaint.status not in ("received", "accepted"):
         raise _wrong_state(complaint, "移交")
@@ -129,7 +133,7 @@ def remind_due(today: dt.date, *, now: dt.datetime) -> list[Complaint]:
         users = recipients[key]
         for user in users:
             notify.user(user, f"{complaint.kind_label}{complaint.reference}的{step}期限{late}",
-                        f"{step}期限为 {complaint.due_on:%Y-%m-%d}。", f"/complaints/{complaint.id}", now=now)
+                        f"{step}期限为 {cn_date(complaint.due_on)}。", f"/complaints/{complaint.id}", now=now)
         complaint.reminded_for = complaint.due_on
     db.session.flush()
     return due

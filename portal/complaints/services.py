@@ -26,6 +26,7 @@ from portal.complaints import rules
 from portal.complaints.models import KINDS, STATUSES, Complaint
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.templating import cn_date
 
 WHAT_MIN, WHAT_MAX = 10, 1000
 PLACE_MAX, CONTACT_MAX, REPLY_MAX, NOTE_MAX, NAME_MAX, BODY_MAX = 100, 60, 1000, 1000, 40, 100
@@ -61,7 +62,8 @@ def new_reference(today: dt.date, kind: str = "complaint") -> str:
     return f"{REFERENCE_PREFIXES[kind]}{today:%Y%m%d}" + "".join(secrets.choice(ALPHABET) for _ in range(8))
 
 
-def _problems(submission: Submission, today: dt.date, kinds) -> list[tuple[str, str]]:
+def problems(submission: Submission, today: dt.date, kinds) -> list[tuple[str, str]]:
+    """Every problem of a submission, as (field, message) pairs (the forms show them all at once)."""
     place, what, contact = _clean(submission.place), (submission.what or "").strip(), _clean(submission.contact)
     errors = []
     if submission.kind not in kinds:
@@ -102,7 +104,7 @@ def submit(submission: Submission, *, officer_id: int | None, agency_id: int, ce
     """
     today = now.date()
     kinds = ("unlicensed",) if certificate_number is None else ("complaint", "praise")
-    errors = _problems(submission, today, kinds)
+    errors = problems(submission, today, kinds)
     if errors:
         raise DomainError.invalid(errors, "提交的内容有误，请按提示修改", code="invalid_complaint")
     row = Complaint(reference=new_reference(today, submission.kind), kind=submission.kind, officer_id=officer_id,
@@ -120,7 +122,7 @@ def submit(submission: Submission, *, officer_id: int | None, agency_id: int, ce
     about = f"证号 {certificate_number}" if certificate_number else f"{row.agency.name}（无证执法）"
     for user in rules.handlers(row):
         notify.user(user, f"收到一件新的{KINDS[submission.kind]}（{row.reference}）",
-                    f"{about}，{today:%Y-%m-%d} 收到" + (f"，请于 {row.due_on:%Y-%m-%d} 前决定是否受理或移交。"
+                    f"{about}，{cn_date(today)} 收到" + (f"，请于 {cn_date(row.due_on)} 前决定是否受理或移交。"
                                                          if row.due_on else "，请及时处理。"),
                     f"/complaints/{row.id}", email=False, now=now)
     return row
@@ -193,7 +195,7 @@ def decide(complaint: Complaint, decision: str, *, reply: str = "", note: str = 
     audit.record(actor, f"complaint.{decision}", complaint, {"status": [before, target]}, now=now)
     if target == "substantiated" and complaint.officer_id is not None:
         rules.tell_officer(complaint, "有一件针对您的投诉经调查查实",
-                               f"{complaint.happened_on:%Y-%m-%d}在{complaint.place}发生的事项经调查查实。"
+                               f"{cn_date(complaint.happened_on)}在{complaint.place}发生的事项经调查查实。"
                                "查实的投诉将计入两年一次的审核确认。", now)
     return complaint
 

@@ -17,6 +17,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import apply_errors, paginate
 from portal.officers.models import Officer
+from portal.templating import cn_date
 
 bp = Blueprint("complaints", __name__, template_folder="templates")
 
@@ -119,7 +120,7 @@ def decide(complaint_id: int):
 def tell(complaint_id: int):
     """Tell the officer the substance and the deadline to answer."""
     return _step(complaint_id, "form", DecideForm(), lambda c, f: handling.tell(
-        c, actor=current_actor(), now=clock.now()), lambda c: f"已告知本人，陈述期限至 {c.answer_due_on:%Y-%m-%d}。")
+        c, actor=current_actor(), now=clock.now()), lambda c: f"已告知本人，陈述期限至 {cn_date(c.answer_due_on)}。")
 
 
 @bp.route("/complaints/<int:complaint_id>/transfer", methods=["POST"])
@@ -137,7 +138,7 @@ def extend(complaint_id: int):
     """Extend the 办结 deadline once."""
     return _step(complaint_id, "extend_form", ExtendForm(prefix="extend"), lambda c, f: handling.extend(
         c, f.extension_reason.data, actor=current_actor(), now=clock.now()),
-        lambda c: f"办结期限已延长至 {c.due_on:%Y-%m-%d}。")
+        lambda c: f"办结期限已延长至 {cn_date(c.due_on)}。")
 
 
 # ---------------------------------------------------------------- the officer

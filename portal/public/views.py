@@ -19,6 +19,7 @@ from portal.errors import DomainError
 from portal.extensions import db, limiter
 from portal.forms import apply_errors, page_number, page_size, parse_id
 from portal.officers.models import Officer
+from portal.orgs.agencies.services import tree_order
 from portal.orgs.bodies.services import announced_decisions, valid_condition
 from portal.orgs.entrustment import services as entrustment
 from portal.orgs.models import BODY_KINDS, Agency, Agreement
@@ -202,9 +203,11 @@ def complaints_page():
 
 def _reportable_agencies() -> list[tuple[int, str]]:
     """The agencies a report may name: every one that enforces or may be entrusted (not the governments and offices
-    of kind ``other``), in tree order."""
-    rows = db.session.scalars(sa.select(Agency).where(Agency.kind != "other").order_by(Agency.path)).all()
-    return [(0, "（请选择）")] + [(a.id, a.name) for a in rows]
+    of kind ``other``), in tree order (a district's units together); a cancelled body is named as such (someone may
+    still enforce in its name)."""
+    rows = [a for a in tree_order(db.session.scalars(sa.select(Agency)).all()) if a.kind != "other"]
+    return [(0, "（请选择）")] + [(a.id, a.name + ("（已取消执法主体资格）" if a.qualification_status == "cancelled" else ""))
+                              for a in rows]
 
 
 @bp.route("/public/complaints/unlicensed", methods=["GET", "POST"])
@@ -222,11 +225,16 @@ def unlicensed_report():
     if request.method == "POST":
         agency_id = parse_id(request.form.get("agency_id"))
         agency = db.session.get(Agency, agency_id) if agency_id else None
-        if form.validate_on_submit() and agency is not None and agency.kind != "other":
-            submission = complaints.Submission("unlicensed", form.happened_on.data, form.place.data or "",
-                                               form.what.data or "", form.contact.data or "",
-                                               reported_name=form.reported_name.data or "",
-                                               happened_time=(form.happened_time.data or "").strip())
+        submission = complaints.Submission("unlicensed", form.happened_on.data, form.place.data or "",
+                                           form.what.data or "", form.contact.data or "",
+                                           reported_name=form.reported_name.data or "",
+                                           happened_time=(form.happened_time.data or "").strip())
+        valid = form.validate_on_submit()
+        # every problem at once: the form's, the rules', and the agency
+        problems = complaints.problems(submission, clock.today(), ("unlicensed",))
+        if agency is None or agency.kind == "other":
+            problems.append(("agency_id", "请选择执法人员所属的单位"))
+        if valid and not problems:
             try:
                 with transaction.attempt():
                     row = complaints.submit(submission, officer_id=None, agency_id=agency.id,
@@ -237,8 +245,7 @@ def unlicensed_report():
             else:
                 return redirect(url_for("public.complaints_page", ref=row.reference, new=1))
         else:
-            if agency is None or agency.kind == "other":
-                form.agency_id.errors = [*form.agency_id.errors, "请选择执法人员所属的单位"]
+            items = apply_errors(form, [{"field": f, "message": m} for f, m in problems])
             status = 422
     elif not form.happened_on.data:
         form.happened_on.data = clock.today()

@@ -16,7 +16,8 @@ PHONE = {"width": 390, "height": 844}
 PASSWORD = "demo-pass-2016"
 ROLES = {"officer": "371002199003071233", "hr": "hr", "legal": "legal", "admin": "admin"}
 #: what must be on the screen, not scrolled away inside a table, on a phone
-MUST_SHOW = {"/training/shortfall": ("尚差学时",), "/reviews": ("审核状态",)}
+MUST_SHOW = {"/training/shortfall": ("尚差学时",), "/reviews": ("审核状态",), "/complaints": ("状态", "期限"),
+             "/entrustments": ("状态", "委托期限")}
 #: pages whose row actions (提交审核, 审核) must be within reach without scrolling the table
 ACTIONS_SHOWN = {"/reviews"}
 #: cells that must be wide enough to read on a phone (the audit log's changes were 40 px: one character a line)

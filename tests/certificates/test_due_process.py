@@ -328,11 +328,15 @@ def test_legal_finds_the_proposals_that_wait_for_a_decision(client, auth, world,
     assert 'data-count="proposals_to_decide">0<span class="fs-6 text-secondary"> / 1' in home
     listed = client.get("/certificates?proposal=open").get_data(as_text=True)
     assert mine.number in listed and other.number not in listed
+    by = f"{proposal.answer_by.year}年{proposal.answer_by.month}月{proposal.answer_by.day}日"
+    assert "拟吊销</span> 陈述申辩至 " + by in listed  # what is proposed, and until when the officer may answer
     frozen(dt.datetime.combine(proposal.answer_by + dt.timedelta(days=1), dt.time(9)))
     auth.logout()
     auth.login("legal_city")
     home = client.get("/home").get_data(as_text=True)
     assert 'data-count="proposals_to_decide">1<span class="fs-6 text-secondary"> / 1' in home
+    assert "拟吊销</span> <span class=\"text-danger\">可作决定" in client.get("/certificates?proposal=open").get_data(
+        as_text=True)
 
 
 def test_the_officers_home_says_what_to_answer_and_by_when(client, auth, world, issued):

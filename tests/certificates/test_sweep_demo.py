@@ -41,9 +41,10 @@ def expected_holds(day: dt.date) -> set[tuple[int, str]]:
     # a certificate follows its authority: a valid body, or an entrusted party's agreement in force that day
     for c in db.session.scalars(sa.select(Certificate).where(Certificate.status != "revoked")):
         agency = c.agency
-        if agency.is_valid_body(day) or entrustment.in_force_for(agency.id, day) is not None:
+        by_entrustment = agency.kind in entrustment.BY_ENTRUSTMENT_KINDS
+        if agency.is_valid_body(day) or (by_entrustment and entrustment.in_force_for(agency.id, day) is not None):
             continue
-        party = agency.kind == "entrusted" or entrustment.is_entrusted_party(agency.id)
+        party = agency.kind == "entrusted" or (by_entrustment and entrustment.is_entrusted_party(agency.id))
         reason = "entrustment_ended" if party else "body_invalid"
         if (c.id, reason) not in held:
             wanted.add((c.id, reason))

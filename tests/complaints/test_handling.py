@@ -92,7 +92,7 @@ def test_the_officer_has_five_working_days_to_answer(client, auth, frozen, legal
     assert client.post(f"/complaints/{row.id}/tell").status_code == 302
     assert reload(row).answer_due_on == dt.date(2026, 12, 3)
     told = db.session.scalars(sa.select(Notification).where(Notification.user_id == legal.officer_user.id)).all()
-    assert any("请在期限内陈述" in n.title and "推搡摊主" in n.body and "2026-12-03" in n.body for n in told)
+    assert any("请在期限内陈述" in n.title and "推搡摊主" in n.body and "2026年12月3日" in n.body for n in told)
     assert all("13900000000" not in n.body for n in told)  # the sender's contact is never the officer's to see
     at(frozen, auth, day)
     assert (substantiate(client, row).status_code == 302) is allowed
@@ -159,6 +159,7 @@ def test_a_transfer_records_the_receiving_body_and_tells_the_sender(client, lega
     refused = client.post(f"/complaints/{row.id}/transfer", data={"transfer-transferred_to": " ", "transfer-reply": ""})
     assert refused.status_code == 422
     assert page.field_errors(refused, "transfer-transferred_to") == ["请填写接收移交的机关"]
+    assert page.field_errors(refused, "transfer-reply") == ["请填写答复：告诉投诉人已移交何处"]  # both at once
     assert reload(row).status == "received"
     done = client.post(f"/complaints/{row.id}/transfer", data={
         "transfer-transferred_to": "环翠区鲸园街道办事处", "transfer-reply": "已移交环翠区鲸园街道办事处处理。"})
@@ -288,6 +289,16 @@ def test_someone_enforcing_without_a_certificate_is_reported_without_a_number(cl
     assert client.post(f"/complaints/{row.id}/decide", data={"decision": "accept"}).status_code == 302
     assert client.post(f"/complaints/{row.id}/decide", data={  # nobody to hear: no certificate holder is named
         "decision": "substantiate", "reply": "经查，系未取得执法证件的辅助人员，已责令停止执法。"}).status_code == 302
+
+
+def test_every_problem_of_a_report_is_shown_at_once(client, world, frozen):
+    response = client.post("/public/complaints/unlicensed",
+                           data=unlicensed_form("0", happened_time="25:99", place=""))
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    for field in ("agency_id", "happened_time", "place"):
+        assert re.search(rf'<p id="{field}-error" class="vf-error">', body), field
+    assert len(re.findall(r'<p id="place-error" class="vf-error">', body)) == 1  # said once, not by form and rule
 
 
 @pytest.mark.parametrize("overrides, field, words", [

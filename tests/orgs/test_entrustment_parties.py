@@ -234,3 +234,37 @@ def test_a_cancelled_department_is_held_though_another_entrusted_it(client, lega
     assert {h.reason for h in held.open_holds} == {"body_invalid"}
     assert facts.printed(held).entrusting is None
     assert not body_rule(legal.officer2, clock.today()).ok
+
+
+def test_an_empty_agreement_form_names_every_missing_field_at_once(client, legal):
+    response = client.post("/entrustments/new", data={}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    for field, words in (("entrusting_id", "请选择委托机关"), ("entrusted_id", "请选择受委托组织"),
+                         ("powers", "请选择委托的职权种类"), ("document", "请上传"), ("legal_basis", "委托的法律依据"),
+                         ("signed_on", "签订日期")):
+        errors = page.field_errors(response, field)
+        assert any(words in e for e in errors), (field, page.all_field_errors(response))
+        assert len(errors) == len(set(errors)), errors  # said once
+
+
+def test_a_body_whose_standing_was_cancelled_is_not_entrusted(client, legal):
+    client.post(f"/bodies/{legal.dept2.id}/cancel", data={
+        "cancel-decided_on": "2026-11-26", "cancel-legal_basis": "机构改革", "cancel-announcement_text": "取消"})
+    response = client.post("/entrustments/new", data=form(legal.dept, legal.dept2),
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert any("执法主体资格已取消" in e for e in page.field_errors(response, "entrusted_id"))
+
+
+def test_an_agreement_offers_only_the_steps_it_can_take(client, legal, party):
+    signed = record(client, legal.dept, party, ends_on="2026-11-25")
+    page_text = text(client.get(f"/entrustments/{signed.id}"))
+    assert "登记备案" in page_text and "续签协议" not in page_text  # nothing to renew before it was announced
+    file(client, signed)
+    client.post(f"/entrustments/{signed.id}/announce", data={"announce-day": "2025-12-06"})
+    page_text = text(client.get(f"/entrustments/{signed.id}"))
+    assert "续签协议" in page_text and "终止协议" not in page_text  # its term is over: nothing to terminate
+    renewal = client.post(f"/entrustments/new?renews={signed.id}", content_type="multipart/form-data",
+                          data=form(legal.dept, party, starts_on="2026-11-26", signed_on="2026-11-25"))
+    assert renewal.status_code == 302, page.all_field_errors(renewal)
+    assert "续签协议" not in text(client.get(f"/entrustments/{signed.id}"))  # renewed already

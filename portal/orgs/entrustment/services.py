@@ -137,6 +137,9 @@ def problems(data: AgreementData, today: dt.date) -> list[tuple[str, str]]:
                                        "具有管理公共事务职能的组织（威政办发〔2016〕3号 四（三））"))
     elif entrusting is not None and entrusted.id == entrusting.id:
         errors.append(("entrusted_id", "委托机关和受委托组织不能是同一单位"))
+    elif entrusted.qualification_status == "cancelled":
+        errors.append(("entrusted_id", f"{entrusted.name}的执法主体资格已取消（{entrusted.qualification_basis or '见执法主体公告'}），"
+                                       "不能再受委托实施行政执法"))
     powers = [p for p in data.powers if p in POWERS]
     if not powers:
         errors.append(("powers", "请选择委托的职权种类"))
@@ -221,7 +224,7 @@ def file(agreement: Agreement, filed_on: dt.date | None, *, actor: audit.Actor, 
     if filed_on > now.date():
         raise DomainError.invalid([("filed_on", "备案日期不能晚于今天")], REFUSED, code=INVALID)
     if filed_on < agreement.signed_on:
-        raise DomainError.invalid([("filed_on", f"备案日期不能早于签订日期（{agreement.signed_on:%Y-%m-%d}）")], REFUSED, code=INVALID)
+        raise DomainError.invalid([("filed_on", f"备案日期不能早于签订日期（{cn_date(agreement.signed_on)}）")], REFUSED, code=INVALID)
     agreement.filed_on, agreement.updated_at = filed_on, now
     db.session.flush()
     audit.record(actor, "entrustment.file", agreement, {"filed_on": str(filed_on), "late": late(agreement),
@@ -253,7 +256,7 @@ def announce(agreement: Agreement, announced_on: dt.date | None, *, actor: audit
         elif day > now.date():
             errors.append((name, f"{whose}不能晚于今天：请在公告发布后登记"))
         elif day < agreement.filed_on:
-            errors.append((name, f"{whose}不能早于备案日期（{agreement.filed_on:%Y-%m-%d}）"))
+            errors.append((name, f"{whose}不能早于备案日期（{cn_date(agreement.filed_on)}）"))
     if penalty and not errors and not has_certified_staff(agreement.entrusted_id, announced_on):
         errors.append(("announced_on", f"{cn_date(announced_on)}，{agreement.entrusted.name}尚无持有有效执法证的工作人员。"
                                        f"{ARTICLE_21_TWO}"))

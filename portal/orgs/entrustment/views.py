@@ -96,8 +96,9 @@ def create():
         if _only_csrf(form):
             flash("页面已过期，请重新提交。", "warning")
             status = 400
-        elif not valid:
-            status = 422
+        elif not valid:  # every problem at once: the form's and the rules'
+            problems = entrustment.problems(_data(form, renews), clock.today())
+            items, status = apply_errors(form, [{"field": f, "message": m} for f, m in problems]), 422
         else:
             data = _data(form, renews)
             if any(agency_id and not in_scope(current_user, agency_id)
