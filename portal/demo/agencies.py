@@ -183,8 +183,10 @@ def load_entrustments(agencies: dict[str, Agency], now: dt.datetime) -> tuple[in
             legal_basis="《中华人民共和国行政处罚法》第二十条、第二十一条；威政办发〔2016〕3号 四（三）",
             matters="市区主次干道、广场的市容环境卫生、户外广告设置的日常巡查，以及对违反城市市容和环境卫生管理规定行为的行政处罚",
             powers=["penalty", "inspection"], meets_article_21=True),
-         [(dt.date(2024, 1, 1), dt.date(2025, 12, 31), dt.date(2023, 12, 10), 5, 3),
-          (dt.date(2026, 1, 1), dt.date(2027, 12, 31), dt.date(2025, 12, 1), 15, 4)]),
+         # two-year terms: the one before, and its renewal in force since 1 January (dates follow the day of loading,
+         # so that a demo loaded on any day has them so)
+         [(dt.date(today.year - 2, 1, 1), dt.date(today.year - 1, 12, 31), dt.date(today.year - 3, 12, 10), 5, 3),
+          (dt.date(today.year, 1, 1), dt.date(today.year + 1, 12, 31), dt.date(today.year - 1, 12, 1), 15, 4)]),
         (agencies["环翠区综合行政执法局"], agencies["环翠区羊亭镇人民政府"], dict(
             legal_basis="《中华人民共和国行政处罚法》第二十条；威政办发〔2016〕3号 二（三）",
             matters="羊亭镇辖区内违法建设的巡查，以及对违反城乡规划管理规定行为的行政处罚",
