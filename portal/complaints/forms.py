@@ -19,12 +19,9 @@ from portal.complaints.services import (
 from portal.forms import Form
 
 
-class ComplaintForm(Form):
-    """What a member of the public sends about an officer (the certificate number comes from the page)."""
+class _Account(Form):
+    """What happened, when and where, and how to reach the sender: the part every public form asks."""
 
-    number = HiddenField()
-    kind = RadioField("类型", choices=[(k, KINDS[k]) for k in ("complaint", "praise")], default="complaint",
-                      validators=[InputRequired("请选择投诉或表扬")])
     happened_on = DateField("发生日期", validators=[InputRequired("请填写事情发生的日期")])
     place = StringField("发生地点", validators=[InputRequired("请填写事情发生的地点"), Length(max=PLACE_MAX)],
                         render_kw={"maxlength": PLACE_MAX})
@@ -32,6 +29,14 @@ class ComplaintForm(Form):
                          render_kw={"rows": 5, "maxlength": WHAT_MAX})
     contact = StringField("联系方式（选填）", validators=[Optional(), Length(max=CONTACT_MAX)],
                           render_kw={"maxlength": CONTACT_MAX, "autocomplete": "tel"})
+
+
+class ComplaintForm(_Account):
+    """What a member of the public sends about an officer (the certificate number comes from the page)."""
+
+    number = HiddenField()
+    kind = RadioField("类型", choices=[(k, KINDS[k]) for k in ("complaint", "praise")], default="complaint",
+                      validators=[InputRequired("请选择投诉或表扬")])
 
 
 class DecideForm(Form):
@@ -42,21 +47,14 @@ class DecideForm(Form):
     note = TextAreaField("内部备注（不对外公开）", validators=[Optional(), Length(max=NOTE_MAX)], render_kw={"rows": 2})
 
 
-class UnlicensedForm(Form):
+class UnlicensedForm(_Account):
     """A report of someone enforcing without a certificate: by name (as far as known), agency, place and time."""
 
     reported_name = StringField("执法人员姓名（如知道）", validators=[Optional(), Length(max=NAME_MAX)],
                                 render_kw={"maxlength": NAME_MAX})
     agency_id = SelectField("所属单位", coerce=int, validate_choice=False)
-    happened_on = DateField("发生日期", validators=[InputRequired("请填写事情发生的日期")])
     happened_time = StringField("大约时间（选填，如 09:30）", validators=[Optional(), Length(max=5)],
                                 render_kw={"maxlength": 5, "inputmode": "numeric", "placeholder": "09:30"})
-    place = StringField("发生地点", validators=[InputRequired("请填写事情发生的地点"), Length(max=PLACE_MAX)],
-                        render_kw={"maxlength": PLACE_MAX})
-    what = TextAreaField("发生了什么", validators=[InputRequired("请写明发生了什么"), Length(max=WHAT_MAX)],
-                         render_kw={"rows": 5, "maxlength": WHAT_MAX})
-    contact = StringField("联系方式（选填）", validators=[Optional(), Length(max=CONTACT_MAX)],
-                          render_kw={"maxlength": CONTACT_MAX, "autocomplete": "tel"})
 
 
 class TransferForm(Form):

@@ -156,6 +156,18 @@ def _light_page(template: str, status: int = 200, **context):
     return no_store(make_response(page, status))
 
 
+def _send(form, submission: complaints.Submission, **about):
+    """Record what the public sent: the redirect to its reference number, or ``None`` with the refusal beside the
+    form's fields and its status."""
+    try:
+        with transaction.attempt():
+            row = complaints.submit(submission, actor=Actor(None, "public", request.remote_addr), now=clock.now(),
+                                    **about)
+    except DomainError as err:
+        return None, apply_errors(form, err.items), err.status
+    return redirect(url_for("public.complaints_page", ref=row.reference, new=1)), [], 302
+
+
 @bp.route("/public/complaints", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config.get("COMPLAINT_RATE_LIMIT", "5/hour"), methods=["POST"])
 @limiter.limit(lambda: current_app.config.get("VERIFY_RATE_LIMIT", "10/minute"), methods=["GET"],
@@ -184,15 +196,10 @@ def complaints_page():
         if form.validate_on_submit():
             submission = complaints.Submission(form.kind.data, form.happened_on.data, form.place.data or "",
                                                form.what.data or "", form.contact.data or "")
-            try:
-                with transaction.attempt():
-                    row = complaints.submit(submission, officer_id=certificate.officer_id,
-                                            agency_id=certificate.agency_id, certificate_number=certificate.number,
-                                            actor=Actor(None, "public", request.remote_addr), now=clock.now())
-            except DomainError as err:
-                items, status = apply_errors(form, err.items), err.status
-            else:
-                return redirect(url_for("public.complaints_page", ref=row.reference, new=1))
+            sent, items, status = _send(form, submission, officer_id=certificate.officer_id,
+                                        agency_id=certificate.agency_id, certificate_number=certificate.number)
+            if sent:
+                return sent
         else:
             status = 422
     elif not form.happened_on.data:
@@ -235,15 +242,10 @@ def unlicensed_report():
         if agency is None or agency.kind == "other":
             problems.append(("agency_id", "请选择执法人员所属的单位"))
         if valid and not problems:
-            try:
-                with transaction.attempt():
-                    row = complaints.submit(submission, officer_id=None, agency_id=agency.id,
-                                            certificate_number=None,
-                                            actor=Actor(None, "public", request.remote_addr), now=clock.now())
-            except DomainError as err:
-                items, status = apply_errors(form, err.items), err.status
-            else:
-                return redirect(url_for("public.complaints_page", ref=row.reference, new=1))
+            sent, items, status = _send(form, submission, officer_id=None, agency_id=agency.id,
+                                        certificate_number=None)
+            if sent:
+                return sent
         else:
             items = apply_errors(form, [{"field": f, "message": m} for f, m in problems])
             status = 422
