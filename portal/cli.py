@@ -68,6 +68,28 @@ def verify_audit():
     sys.exit(1)
 
 
+@click.command("bench-data")
+@click.option("--officers", type=click.IntRange(1, 500_000), default=100_000, show_default=True,
+              help="添加的执法人员数")
+@click.option("--seed", type=int, default=2016, show_default=True)
+@transaction.command
+def bench_data(officers, seed):
+    """Add N officers with training, certificates and history to the demo (scale data for make bench)."""
+    import time
+
+    from portal.demo import scale
+
+    started = time.perf_counter()
+
+    def progress(step, done, total):
+        click.echo(f"{step}: {done}/{total}（{time.perf_counter() - started:.1f} 秒）", err=True)
+
+    counts = scale.generate(officers, now=clock.now(), seed=seed, progress=progress)
+    scale.analyze()
+    click.echo(f"已添加执法人员 {counts['officers']} 名、培训记录 {counts['training_records']} 条、证件 "
+               f"{counts['certificates']} 本（{time.perf_counter() - started:.1f} 秒）。")
+
+
 @demo_cli.command("load")
 @click.option("--if-empty", is_flag=True, help="只在数据库中还没有任何单位时加载")
 def load_demo(if_empty):
@@ -214,3 +236,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(certificates_cli)
     app.cli.add_command(scheduler_command)
     app.cli.add_command(sweep_command)
+    app.cli.add_command(bench_data)
