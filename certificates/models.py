@@ -138,6 +138,10 @@ class Certificate(db.Model):
                                              cascade="all, delete-orphan", passive_deletes=True)
 
     __table_args__ = (
+        # the register's order (newest issue first): its first page is read off the index, not sorted
+        sa.Index("ix_certificate_issued_on_id", "issued_on", "id"),
+        # counts by status and agency (the public roster's units, the register's tabs) read the index alone
+        sa.Index("ix_certificate_status_agency_type", "status", "agency_id", "type"),
         sa.Index("uq_certificate_live", "officer_id", "type", unique=True,
                  sqlite_where=sa.text("status <> 'revoked'"), postgresql_where=sa.text("status <> 'revoked'")),
         sa.CheckConstraint(_in("type", TYPES), name="type"),

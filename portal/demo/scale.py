@@ -225,8 +225,3 @@ def _certificates(rng: random.Random, plans, names: dict[int, str], today: dt.da
     _insert(CertificateEvent, events)
     serials.save()
     return count
-
-
-def analyze() -> None:
-    """Give the query planner its statistics after a bulk load (SQLite: ``ANALYZE``; PostgreSQL: ``ANALYZE``)."""
-    db.session.execute(sa.text("ANALYZE"))

@@ -44,7 +44,9 @@ class Officer(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(LocalDateTime)
     version: Mapped[int] = mapped_column(sa.Integer, default=1)
 
-    agency = relationship("Agency", lazy="joined", innerjoin=True)
+    # "unnested": an outer join to officer keeps its inner join to agency flat (SQLite would otherwise materialise
+    # the nested join over every officer when a user is loaded with their officer)
+    agency = relationship("Agency", lazy="joined", innerjoin="unnested")
     category_rows: Mapped[list[OfficerCategory]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="OfficerCategory.name"
     )

@@ -36,7 +36,7 @@ def _paged(query, *, objects: bool = False):
     """One page of ``query`` at the portal's page size (a page past the end shows the last): rows (or ORM
     objects), the page, the number of pages and the total."""
     size = page_size()
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
     pages = (total + size - 1) // size
     page = max(1, min(page_number(request.args), pages or 1))
     limited = query.limit(size).offset((page - 1) * size)
