@@ -83,7 +83,7 @@ def _id_numbers(rng: random.Random, count: int, taken: set[str], today: dt.date)
         digit = (1, 3, 5, 7, 9)[serial % 5] if gender == "M" else (0, 2, 4, 6, 8)[serial % 5]
         first17 = f"{BIRTH_REGIONS[(serial // 100_000) % len(BIRTH_REGIONS)]}{born:%Y%m%d}{(serial // 5) % 100:02d}{digit}"
         number = first17 + idcard.check_character(first17)
-        if number not in taken and born <= dt.date(today.year - 22, 12, 31):
+        if number not in taken and born <= dt.date(today.year - 23, 12, 31):  # so hired (at 22) before this year
             taken.add(number)
             found.append((number, born, gender))
     return found
@@ -151,7 +151,7 @@ def generate(officers: int, *, now: dt.datetime, seed: int = 2016, progress=None
             has_photo=False, created_at=now, updated_at=now, version=1))
         categories = CATEGORIES.get(agency.name, ["综合执法"])[:2]
         category_rows += [dict(officer_id=officer_id, name=name) for name in categories]
-        plans.append((officer_id, agency, categories, status, changed))
+        plans.append((officer_id, agency, categories, status, changed, hired))
     counts = {"officers": _insert(Officer, officer_rows)}
     _insert(OfficerCategory, category_rows)
     _sync_sequence(Officer)
@@ -170,11 +170,11 @@ def generate(officers: int, *, now: dt.datetime, seed: int = 2016, progress=None
 def _training(plans, today: dt.date, now: dt.datetime) -> int:
     """The annual 40 hours of each of the last two calendar years (and this year's so far, for those on duty)."""
     rows, record_id = [], _next_id(TrainingRecord)
-    for officer_id, _agency, _categories, _status, changed in plans:
+    for officer_id, _agency, _categories, _status, changed, hired in plans:
         for year in (today.year - 2, today.year - 1, today.year):
             for month, (title, category, hours) in zip((3, 6, 9), ANNUAL, strict=True):
                 day = dt.date(year, month, 10 + officer_id % 15)
-                if day >= today or (changed and day >= changed):
+                if day >= today or day < hired or (changed and day >= changed):
                     continue
                 rows.append(dict(id=record_id, officer_id=officer_id, title=title, category=category,
                                  half_hours=hours * 2, completed_on=day, provider=PROVIDER, source="import",
@@ -191,7 +191,7 @@ def _certificates(rng: random.Random, plans, names: dict[int, str], today: dt.da
     kid = keys.current_key().kid
     certificate_id = _next_id(Certificate)
     certificates, editions, events = [], [], []
-    for officer_id, agency, categories, status, changed in plans:
+    for officer_id, agency, categories, status, changed, _hired in plans:
         first, reviews, tests = _first_issued(rng, today)
         if changed and first >= changed:
             first = changed - dt.timedelta(days=rng.randint(400, 2000))
