@@ -9,9 +9,11 @@ due date, which would carry a 28 February forward from a 29 February issue for e
 falls due on 28 February in a common year and on 29 February in a leap year (民法典第二百零二条 — a period in
 years ends on the corresponding day, or the month's last day when there is none).
 
-A certificate records only its first issue date and how many cycles of each kind were completed
+A certificate records its first issue date and how many cycles of each kind were completed
 (:attr:`Certificate.reviews_done`, :attr:`Certificate.update_tests_done`); the workflows that confirm a review
-or pass an update test add one. A reissue (补发/换发) keeps ``first_issued_on``, so it moves nothing.
+or pass an update test add one. The dates these give are also stored on the certificate
+(``review_due_on``, ``update_test_due_on``, indexed), recomputed here on every write of it, so that lists and the
+sweep filter and sort by them in SQL. A reissue (补发/换发) keeps ``first_issued_on``, so it moves nothing.
 Hearing-presider certificates have no cycles of their own *(default)*: they show the dates of the holder's
 enforcement certificate. A revoked certificate has no due dates.
 

@@ -19,6 +19,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from certificates import due
 from portal.columns import LocalDateTime
 from portal.extensions import db
 
@@ -126,6 +127,12 @@ class Certificate(db.Model):
     reviews_done: Mapped[int] = mapped_column(sa.Integer, default=0)
     #: four-year update tests passed so far
     update_tests_done: Mapped[int] = mapped_column(sa.Integer, default=0)
+    #: the next review and update-test due dates of an enforcement certificate (:mod:`certificates.due`), kept in step
+    #: with the anchor and the cycles done whenever they change (:func:`_keep_due_dates`), so that lists filter and
+    #: sort by them in SQL; ``NULL`` for a presider, whose dates are those of the holder's enforcement certificate.
+    #: A revoked certificate keeps its last (a list of what is due looks at live certificates).
+    review_due_on: Mapped[dt.date | None] = mapped_column(sa.Date, index=True)
+    update_test_due_on: Mapped[dt.date | None] = mapped_column(sa.Date, index=True)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(LocalDateTime)
     revocation_kind: Mapped[str | None] = mapped_column(sa.String(30))
     created_at: Mapped[dt.datetime] = mapped_column(LocalDateTime)
@@ -185,6 +192,18 @@ class Certificate(db.Model):
     @property
     def open_holds(self) -> list[Hold]:
         return [hold for hold in self.holds if hold.lifted_at is None]
+
+
+@sa.event.listens_for(Certificate, "before_insert")
+@sa.event.listens_for(Certificate, "before_update")
+def _keep_due_dates(_mapper, _connection, certificate: Certificate) -> None:
+    """The stored due dates follow ``first_issued_on``, ``reviews_done`` and ``update_tests_done`` on every write."""
+    if certificate.type == "enforcement" and certificate.first_issued_on is not None:
+        certificate.review_due_on = due.review_due(certificate.first_issued_on, certificate.reviews_done or 0)
+        certificate.update_test_due_on = due.update_test_due(certificate.first_issued_on,
+                                                             certificate.update_tests_done or 0)
+    else:
+        certificate.review_due_on = certificate.update_test_due_on = None
 
 
 class Edition(db.Model):

@@ -93,13 +93,19 @@ def reminder_days() -> list[int]:
     return sorted({int(part) for part in parts}, reverse=True)
 
 
-def _live_enforcement_rows():
+def _live_enforcement_rows(today: dt.date):
+    """The live enforcement certificates of officers on duty with a due date near enough to matter today — overdue,
+    within the largest reminder threshold, or within the update-test enrolment window — read through the stored,
+    indexed due dates: a superset of what the rules below then decide on exactly, not every certificate."""
+    months = int(policy.get("certificates.update_test_enrol_months"))
+    horizon = today + dt.timedelta(days=max(reminder_days()[0], 31 * (months + 1)))
     return db.session.execute(sa.select(
         Certificate.id, Certificate.number, Certificate.first_issued_on, Certificate.reviews_done,
         Certificate.update_tests_done, Certificate.officer_id, Officer.name, Officer.agency_id,
         Agency.path.label("agency_path"))
         .join(Officer, Officer.id == Certificate.officer_id).join(Agency, Agency.id == Officer.agency_id)
-        .where(Certificate.type == "enforcement", Certificate.status != "revoked", Officer.status == "on_duty")
+        .where(Certificate.type == "enforcement", Certificate.status != "revoked", Officer.status == "on_duty",
+               sa.or_(Certificate.review_due_on <= horizon, Certificate.update_test_due_on <= horizon))
         .order_by(Certificate.number)).all()
 
 
@@ -117,7 +123,7 @@ def run(today: dt.date, *, actor: audit.Actor, now: dt.datetime | None = None) -
     _expire_makeups(report, today, actor, now)
     _authority(report, today, actor, now)
     _holders(report, actor, now)
-    rows = _live_enforcement_rows()
+    rows = _live_enforcement_rows(today)
     _overdue_holds(report, rows, today, actor, now)
     _enrol(report, rows, today, actor, now)
     _remind(report, rows, today, now)

@@ -205,6 +205,7 @@ def _certificates(rng: random.Random, plans, names: dict[int, str], today: dt.da
             categories=categories, region=REGION_NAMES.get(agency.region_code, "威海市区"),
             status="revoked" if changed else "active", status_since=revoked_at or issued_at, edition=1,
             issued_on=first, first_issued_on=first, reviews_done=reviews, update_tests_done=tests,
+            review_due_on=due.review_due(first, reviews), update_test_due_on=due.update_test_due(first, tests),
             revoked_at=revoked_at, revocation_kind=status if changed else None, created_at=issued_at,
             updated_at=revoked_at or issued_at))
         token = tokens.sign(tokens.claims_for(number, 1, names[officer_id], agency.short_name, issued_at))

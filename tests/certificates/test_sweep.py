@@ -293,10 +293,10 @@ def test_a_certificate_two_cycles_behind_stays_held_after_one_review(cert, froze
 def test_the_sweep_rereads_under_the_lock_before_holding(cert, monkeypatch, frozen):
     day = REVIEW_DUE + dt.timedelta(days=1)
     frozen(dt.datetime(2026, 12, 2, 9, 0))
-    stale = sweep._live_enforcement_rows()  # read before the review is confirmed …
+    stale = sweep._live_enforcement_rows(clock.today())  # read before the review is confirmed …
     cycles.complete_review(cert, actor=ACTOR, now=clock.now())
     db.session.commit()
-    monkeypatch.setattr(sweep, "_live_enforcement_rows", lambda: stale)  # … and used after
+    monkeypatch.setattr(sweep, "_live_enforcement_rows", lambda today: stale)  # … and used after
     report = run(day)
     assert report.counts.get("held", 0) == 0 and open_reasons(cert) == []
 

@@ -120,3 +120,31 @@ def test_complaint_handling_downgrades_with_a_transferred_complaint_and_a_report
         rows = conn.execute(sa.text("SELECT reference, status, reply FROM complaint")).all()
     assert rows == [("TS20261126AAAAAAAA", "not_accepted", "已移交（已移交某街道办事处）")]
     upgrade()
+
+
+def test_the_stored_due_dates_are_filled_in_for_the_certificates_already_there(scratch_app):
+    """0018 computes each enforcement certificate's next due dates as certificates.due does — a 29 February anchor
+    falls due on 28 February in a common year — and leaves a presider's empty."""
+    from tests.factories import make_agency, make_officer
+
+    upgrade(revision="0017")
+    agency = make_agency(name="某局", short_name="某局")
+    officer, presider = make_officer(agency, name="王建国"), make_officer(agency, name="李晓梅")
+    with db.engine.begin() as conn:
+        for row_id, number, officer_id, kind, first, reviews, tests in (
+                (1, "371000124000011", officer.id, "enforcement", "2024-02-29", 0, 0),
+                (2, "371000220000019", presider.id, "hearing_presider", "2020-05-10", 0, 0),
+                (3, "371000120000017", presider.id, "enforcement", "2020-05-10", 3, 1)):
+            conn.execute(sa.text(
+                "INSERT INTO certificate (id, number, type, officer_id, agency_id, categories, region, status, "
+                "status_since, edition, issued_on, first_issued_on, reviews_done, update_tests_done, created_at, "
+                "updated_at) VALUES (:id, :number, :type, :officer, :agency, '[]', '环翠区', 'active', "
+                "'2026-11-26 09:00:00', 1, :first, :first, :reviews, :tests, '2026-11-26 09:00:00', "
+                "'2026-11-26 09:00:00')"), {"id": row_id, "number": number, "type": kind, "officer": officer_id,
+                                            "agency": agency.id, "first": first, "reviews": reviews, "tests": tests})
+    db.session.remove()
+    upgrade()
+    with db.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id, review_due_on, update_test_due_on FROM certificate ORDER BY id")).all()
+    as_text = [(row_id, str(r) if r else None, str(t) if t else None) for row_id, r, t in rows]
+    assert as_text == [(1, "2026-02-28", "2028-02-29"), (2, None, None), (3, "2028-05-10", "2028-05-10")]
