@@ -89,11 +89,12 @@ def _id_numbers(rng: random.Random, count: int, taken: set[str], today: dt.date)
     return found
 
 
-def _first_issued(rng: random.Random, today: dt.date) -> tuple[dt.date, int, int]:
-    """A first issue date up to eight years back whose next review is 62 to 729 days off and next update test
-    more than 190 days off — and the cycles done by today."""
+def _first_issued(rng: random.Random, today: dt.date, hired: dt.date) -> tuple[dt.date, int, int]:
+    """A first issue date up to eight years back, not before ``hired``, whose next review is 62 to 729 days off and
+    next update test more than 190 days off — and the cycles done by today."""
+    oldest = min(8 * 365, (today - hired).days)
     while True:
-        first = today - dt.timedelta(days=rng.randint(30, 8 * 365))
+        first = today - dt.timedelta(days=rng.randint(min(30, oldest), oldest))
         reviews = next(n for n in range(10) if due.review_due(first, n) > today)
         tests = next(n for n in range(10) if due.update_test_due(first, n) > today)
         review_in = (due.review_due(first, reviews) - today).days
@@ -140,8 +141,10 @@ def generate(officers: int, *, now: dt.datetime, seed: int = 2016, progress=None
         agency = agencies[index % len(agencies)]
         roll = rng.random()
         status = "left_post" if roll < LEFT else "retired" if roll < LEFT + RETIRED else "on_duty"
-        changed = today - dt.timedelta(days=rng.randint(20, 400)) if status != "on_duty" else None
         hired = max(dt.date(born.year + 22, 7, 1), today - dt.timedelta(days=rng.randint(400, 30 * 365)))
+        # left or retired 20 to 400 days ago, and at least 30 days after they were hired
+        changed = (max(today - dt.timedelta(days=rng.randint(20, 400)), hired + dt.timedelta(days=30))
+                   if status != "on_duty" else None)
         officer_id = first_id + index
         officer_rows.append(dict(
             id=officer_id, name=rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice((1, 2)))),
@@ -191,10 +194,10 @@ def _certificates(rng: random.Random, plans, names: dict[int, str], today: dt.da
     kid = keys.current_key().kid
     certificate_id = _next_id(Certificate)
     certificates, editions, events = [], [], []
-    for officer_id, agency, categories, status, changed, _hired in plans:
-        first, reviews, tests = _first_issued(rng, today)
+    for officer_id, agency, categories, status, changed, hired in plans:
+        first, reviews, tests = _first_issued(rng, today, hired)
         if changed and first >= changed:
-            first = changed - dt.timedelta(days=rng.randint(400, 2000))
+            first = max(changed - dt.timedelta(days=rng.randint(400, 2000)), hired)
             reviews = next(n for n in range(10) if due.review_due(first, n) > changed)
             tests = next(n for n in range(10) if due.update_test_due(first, n) > changed)
         number = serials.next(first.year)

@@ -92,5 +92,8 @@ def test_every_generated_date_is_before_today(app, runner, monkeypatch, frozen, 
     assert count(Officer, added, Officer.hired_on >= dt.date(today.year, 1, 1)) == 0  # before this year, any day
     assert count(TrainingRecord, TrainingRecord.officer_id == Officer.id, added,
                  TrainingRecord.completed_on < Officer.hired_on) == 0
+    assert count(Certificate, Certificate.officer_id == Officer.id, added,
+                 Certificate.first_issued_on < Officer.hired_on) == 0  # certified once hired
+    assert count(Officer, added, Officer.status_changed_on <= Officer.hired_on) == 0
     oldest = db.session.scalar(sa.select(sa.func.min(Officer.birth_date)).where(added))
     assert oldest >= dt.date(today.year - 61, 1, 1)
