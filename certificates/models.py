@@ -9,8 +9,7 @@ kind (or either without a revocation), a number whose type digit or length is wr
 one type for one officer, two open holds of one reason on one certificate, two current editions of one
 certificate, a cycle count on a hearing-presider certificate (it has no cycles of its own).
 
-Due dates are not stored: :mod:`certificates.due` computes them from ``first_issued_on`` and the number of
-reviews and update tests completed (``reviews_done``, ``update_tests_done``).
+Due dates: :mod:`certificates.due` computes them from ``first_issued_on`` and the cycles done; a copy is stored.
 """
 from __future__ import annotations
 
@@ -127,10 +126,8 @@ class Certificate(db.Model):
     reviews_done: Mapped[int] = mapped_column(sa.Integer, default=0)
     #: four-year update tests passed so far
     update_tests_done: Mapped[int] = mapped_column(sa.Integer, default=0)
-    #: the next review and update-test due dates of an enforcement certificate (:mod:`certificates.due`), kept in step
-    #: with the anchor and the cycles done whenever they change (:func:`_keep_due_dates`), so that lists filter and
-    #: sort by them in SQL; ``NULL`` for a presider, whose dates are those of the holder's enforcement certificate.
-    #: A revoked certificate keeps its last (a list of what is due looks at live certificates).
+    #: the next review / update-test due dates of an enforcement certificate, kept in step by :func:`_keep_due_dates`
+    #: for lists to filter and sort by in SQL; ``NULL`` for a presider (its holder's enforcement certificate's apply)
     review_due_on: Mapped[dt.date | None] = mapped_column(sa.Date, index=True)
     update_test_due_on: Mapped[dt.date | None] = mapped_column(sa.Date, index=True)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(LocalDateTime)
@@ -197,8 +194,9 @@ class Certificate(db.Model):
 @sa.event.listens_for(Certificate, "before_insert")
 @sa.event.listens_for(Certificate, "before_update")
 def _keep_due_dates(_mapper, _connection, certificate: Certificate) -> None:
-    """The stored due dates follow ``first_issued_on``, ``reviews_done`` and ``update_tests_done`` on every write."""
-    if certificate.type == "enforcement" and certificate.first_issued_on is not None:
+    """Stored due dates follow the anchor and the cycles done on every write (a negative count: see ``cycles``)."""
+    if (certificate.type == "enforcement" and certificate.first_issued_on is not None
+            and (certificate.reviews_done or 0) >= 0 and (certificate.update_tests_done or 0) >= 0):
         certificate.review_due_on = due.review_due(certificate.first_issued_on, certificate.reviews_done or 0)
         certificate.update_test_due_on = due.update_test_due(certificate.first_issued_on,
                                                              certificate.update_tests_done or 0)
