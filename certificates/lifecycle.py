@@ -26,7 +26,6 @@ from certificates.models import (
     Hold,
 )
 from portal import audit, notify, policy
-from portal.auth.models import User
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.locks import lock
@@ -94,10 +93,7 @@ def _set_status(certificate: Certificate, status: str, now: dt.datetime) -> str:
 def notify_officer(certificate: Certificate, title: str, body: str, now: dt.datetime, *,
                    hr: bool = False) -> None:
     """Tell the holder (their account's inbox and e-mail) — and, with ``hr``, their agency's HR, who can pass it on."""
-    account = db.session.scalar(sa.select(User).where(User.officer_id == certificate.officer_id,
-                                                      User.active.is_(True)))
-    if account is not None:
-        notify.user(account, title, body, "/me/certificates", now=now)
+    notify.officer(certificate.officer_id, title, body, "/me/certificates", now=now)
     if hr:
         notify.agency_hr(certificate.officer.agency_id, f"{certificate.officer.name}：{title}", body, now=now)
 

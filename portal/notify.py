@@ -80,6 +80,13 @@ def user(recipient: User, title: str, body: str, link: str | None = None, *, ema
     return note
 
 
+def officer(officer_id: int, title: str, body: str, link: str | None = None, *,
+            now: dt.datetime | None = None) -> Notification | None:
+    """Notify an officer through their active account, if they have one (``None`` otherwise)."""
+    account = db.session.scalar(sa.select(User).where(User.officer_id == officer_id, User.active.is_(True)))
+    return user(account, title, body, link, now=now) if account is not None else None
+
+
 def agency_hr(agency_id: int, title: str, body: str, link: str | None = None, *, email: bool = True,
               now: dt.datetime | None = None) -> list[Notification]:
     """Notify every active HR account whose scope covers ``agency_id``."""

@@ -81,10 +81,7 @@ def _lock(application: Application) -> Application:
 
 def _tell(application: Application, title: str, body: str, now: dt.datetime) -> None:
     notify.agency_hr(application.agency_id, title, body, f"/certificates/applications/{application.id}", now=now)
-    account = db.session.scalar(sa.select(User).where(User.officer_id == application.officer_id,
-                                                      User.active.is_(True)))
-    if account is not None:
-        notify.user(account, title, body, "/me/certificates", now=now)
+    notify.officer(application.officer_id, title, body, "/me/certificates", now=now)
 
 
 def approve(actor: audit.Actor, user: User, application: Application, now: dt.datetime) -> Certificate:

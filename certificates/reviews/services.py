@@ -129,9 +129,7 @@ def _pending(review: Review) -> None:
 
 def _tell(review: Review, title: str, body: str, now: dt.datetime) -> None:
     notify.agency_hr(review.agency_id, title, body, f"/reviews/{review.id}", now=now)
-    account = db.session.scalar(sa.select(User).where(User.officer_id == review.officer_id, User.active.is_(True)))
-    if account is not None:
-        notify.user(account, title, body, "/me/certificates", now=now)
+    notify.officer(review.officer_id, title, body, "/me/certificates", now=now)
 
 
 def _decided(review: Review, actor: audit.Actor, now: dt.datetime, status: str, reason: str | None = None) -> None:

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from portal import audit, locks, notify, policy, workdays
 from portal.complaints import rules
 from portal.complaints.models import CLOSED, Complaint
-from portal.complaints.services import BODY_MAX, REPLY_MAX, _text
+from portal.complaints.services import BODY_MAX, REPLY_MAX, checked_text
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.templating import cn_date
@@ -59,7 +59,7 @@ def answer(complaint: Complaint, text: str | None, *, waive: bool, actor: audit.
         raise DomainError.conflict("already_answered", "您已陈述（或放弃陈述），不能重复提交")
     if now.date() > complaint.answer_due_on:
         raise DomainError.conflict("answer_late", f"陈述期限已于 {cn_date(complaint.answer_due_on)} 届满")
-    text = None if waive else _text(text, ANSWER_MAX, "answer", "陈述意见", True)
+    text = None if waive else checked_text(text, ANSWER_MAX, "answer", "陈述意见", True)
     complaint.answer, complaint.answered_at = text, now
     db.session.flush()
     audit.record(actor, "complaint.answer", complaint, {"waived": waive}, now=now)
@@ -98,7 +98,7 @@ def transfer(complaint: Complaint, body: str, reply: str, *, actor: audit.Actor,
 
 def extend(complaint: Complaint, reason: str, *, actor: audit.Actor, now: dt.datetime) -> Complaint:
     """Extend the 办结 deadline once by ``complaints.extension_days``, with a reason."""
-    reason = _text(reason, REASON_MAX, "extension_reason", "延长理由", True)
+    reason = checked_text(reason, REASON_MAX, "extension_reason", "延长理由", True)
     complaint = locks.relock(complaint)
     if complaint.status != "accepted":
         raise _wrong_state(complaint, "延长办结期限")

@@ -80,10 +80,7 @@ def visible_or_none(user, complaint_id: int) -> Complaint | None:
 
 def tell_officer(complaint: Complaint, title: str, body: str, now: dt.datetime) -> None:
     """Tell the officer a complaint is about (their inbox and e-mail) and their agency's HR, who can pass it on."""
-    account = db.session.scalar(sa.select(User).where(User.officer_id == complaint.officer_id,
-                                                      User.active.is_(True)))
-    if account is not None:
-        notify.user(account, title, body, "/me/complaints", now=now)
+    notify.officer(complaint.officer_id, title, body, "/me/complaints", now=now)
     notify.agency_hr(complaint.officer.agency_id, f"{complaint.officer.name}：{title}", body, now=now)
 
 

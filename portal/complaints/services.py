@@ -136,7 +136,8 @@ def by_reference(reference: str) -> Complaint | None:
     return db.session.scalar(sa.select(Complaint).where(Complaint.reference == text))
 
 
-def _text(value: str | None, limit: int, field: str, label: str, required: bool) -> str:
+def checked_text(value: str | None, limit: int, field: str, label: str, required: bool) -> str:
+    """``value`` stripped, or refused (422, beside ``field``) when required and empty, or over ``limit``."""
     text = (value or "").strip()
     if required and not text:
         raise DomainError.invalid([(field, f"请填写{label}")], "提交的内容有误，请按提示修改", code="invalid_complaint")
@@ -169,8 +170,8 @@ def decide(complaint: Complaint, decision: str, *, reply: str = "", note: str = 
     if decision not in DECISIONS:
         raise DomainError("invalid_decision", "处理方式无效", status=422)
     allowed, target, closes = DECISIONS[decision]
-    reply = _text(reply, REPLY_MAX, "reply", "答复", closes)
-    note = _text(note, NOTE_MAX, "note", "内部备注", False)
+    reply = checked_text(reply, REPLY_MAX, "reply", "答复", closes)
+    note = checked_text(note, NOTE_MAX, "note", "内部备注", False)
     complaint = locks.relock(complaint)
     if (complaint.kind == "praise") != (decision == "acknowledge"):
         raise DomainError("invalid_decision", f"{complaint.kind_label}不能“{STATUSES[target]}”", status=422)
